@@ -1,0 +1,47 @@
+"""sklearn_deep.engine — reverse-mode automatic differentiation over NumPy arrays.
+
+The public surface, which estimators and users can rely on::
+
+    from sklearn_deep.engine import Tensor, no_grad, check_grad
+
+    w = Tensor([2.0, -3.0, -3.0], requires_grad=True)
+    x = Tensor([-1.0, -2.0], requires_grad=True)
+    f = logistic(w[:2] @ x + w[2])   # the course's sigmoid neuron
+    f.backward()                     # w.grad ≈ [-0.20, -0.39, 0.20], x.grad ≈ [0.39, -0.59]
+
+- :class:`Tensor` — an ndarray with ``requires_grad``, ``.grad`` and ``backward()``; Python
+  operators ``+ - * / @ **`` (and reflected forms), unary ``-``, indexing, ``sum``, ``mean``,
+  ``max``, ``reshape``, ``transpose``/``T``, ``exp``, ``log``, ``sqrt``, ``abs``, ``clip``,
+  ``logsumexp``, ``softmax``. NumPy broadcasting, gradients summed back to each shape.
+- :func:`no_grad` — a context in which no graph is recorded.
+- :func:`check_grad` — numerical gradient check (central differences, float64).
+- Functional forms of the primitives: ``add sub mul div neg power matmul exp log sqrt
+  absolute sum mean max reshape transpose concatenate gather_rows where clip logsumexp
+  softmax``.
+- Activations, by registered name (:data:`ACTIVATIONS`, :func:`get_activation`):
+  ``identity logistic tanh relu leaky_relu elu softplus maxout``.
+- Losses, by registered name (:data:`LOSSES`, :func:`get_loss`): ``softmax_cross_entropy
+  multiclass_hinge binary_cross_entropy_with_logits squared_error``; penalties
+  ``l2_penalty`` and ``l1_penalty``.
+- :class:`RowSparseGrad` — the gradient of a row gather (embedding lookup).
+- Initialisers in :mod:`sklearn_deep.engine.init`; optimizers in :mod:`sklearn_deep.optim`.
+
+Adding a primitive: one :class:`~sklearn_deep.engine.function.Function` subclass in
+``ops/`` with ``forward(ctx, *arrays)`` and ``backward(ctx, grad)`` side by side, plus a row
+in the gradient-check table ``tests/engine/op_cases.py`` (a test fails until it is there).
+"""
+
+# isort: off
+# tensor first: it imports the primitives, which import function, which needs Tensor.
+from .tensor import Tensor, is_grad_enabled, no_grad
+# isort: on
+from .function import Function, unbroadcast
+from .gradcheck import GradientCheckError, check_grad
+from .ops import *  # noqa: F403 - the functional forms, listed in ops.__all__
+from .ops import __all__ as _ops_all
+from .sparse import RowSparseGrad
+
+__all__ = [
+    "Function", "GradientCheckError", "RowSparseGrad", "Tensor", "check_grad",
+    "is_grad_enabled", "no_grad", "unbroadcast", *_ops_all,
+]

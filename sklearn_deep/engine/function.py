@@ -1,0 +1,87 @@
+"""The ``Function`` base class: one primitive = one class with forward and backward.
+
+A primitive works on plain ndarrays. ``forward(ctx, *arrays, **options)`` computes the
+output and stores in ``ctx`` whatever ``backward`` will need; ``backward(ctx, grad)``
+receives the gradient of the final scalar with respect to the output and returns one
+gradient per positional input (an ndarray of that input's shape, a
+:class:`~sklearn_deep.engine.sparse.RowSparseGrad`, or ``None`` where no gradient is needed).
+
+``Function.apply`` wraps this for tensors: it unwraps the inputs, runs ``forward`` and, only
+when gradients are enabled and some input requires one, records the ``ctx`` on the output
+so that :meth:`Tensor.backward` can find it. Nothing is recorded otherwise, so inference
+builds no graph. The context stores arrays, tensors and the Function *class*, never a
+closure, so graphs pickle.
+"""
+
+import numpy as np
+
+from .tensor import Tensor, is_grad_enabled
+
+__all__ = ["Context", "Function", "unbroadcast"]
+
+
+class Context:
+    """Per-call storage shared by a primitive's forward and backward.
+
+    Attributes set by :meth:`Function.apply`: ``fn`` (the Function class), ``inputs`` (the
+    positional inputs, tensors or constants) and ``needs_input_grad`` (one bool per input).
+    Forward may set any other attribute; they are dropped after backward unless the graph
+    is retained.
+    """
+
+    def release(self):
+        """Drop what forward saved, keeping only the graph structure."""
+        keep = {k: self.__dict__[k] for k in ("fn", "inputs", "needs_input_grad")}
+        self.__dict__.clear()
+        self.__dict__.update(keep)
+        self.released = True
+
+
+class Function:
+    """Base class of every primitive; see the module docstring for the contract."""
+
+    @staticmethod
+    def forward(ctx, *arrays, **options):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, grad):  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *inputs, **options):
+        """Run the primitive on tensors (or constants) and return the output tensor.
+
+        Positional inputs that are not :class:`Tensor` are passed to ``forward`` as they are
+        (Python scalars stay weakly typed, so ``float32 * 2.0`` stays float32) and receive
+        no gradient. Keyword options are never differentiated.
+        """
+        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        ctx = Context()
+        out = cls.forward(ctx, *arrays, **options)
+        if is_grad_enabled():
+            needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
+            if any(needs):
+                ctx.fn = cls
+                ctx.inputs = inputs
+                ctx.needs_input_grad = needs
+                return Tensor._from_op(out, ctx)
+        return Tensor._from_op(out, None)
+
+
+def unbroadcast(grad, shape):
+    """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting.
+
+    Broadcasting copies an operand along new leading axes and along axes of length 1; the
+    gradient of a copy is the sum of the gradients of its copies (the course's "copy adds").
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, n in enumerate(shape) if n == 1 and grad.shape[i + lead] != 1
+    )
+    out = grad.sum(axis=axes, keepdims=True) if axes else grad
+    if lead:
+        out = out.reshape(out.shape[lead:])
+    return np.reshape(out, shape)

@@ -1,0 +1,157 @@
+"""The engine's primitives, grouped by kind, and their functional forms.
+
+- :mod:`.basic` — arithmetic, reductions, shapes, log-sum-exp and softmax;
+- :mod:`.linalg` — matrix products;
+- :mod:`.indexing` — row gathers with row-sparse gradients;
+- :mod:`.activations` — activations and their registry :data:`ACTIVATIONS`;
+- :mod:`.losses` — fused losses, penalties and their registry :data:`LOSSES`.
+"""
+
+from .activations import (
+    ACTIVATIONS,
+    ActivationSpec,
+    elu,
+    get_activation,
+    identity,
+    leaky_relu,
+    logistic,
+    maxout,
+    register_activation,
+    relu,
+    softplus,
+    tanh,
+)
+from .basic import (
+    Abs,
+    Add,
+    Clip,
+    Concatenate,
+    Div,
+    Exp,
+    Log,
+    LogSumExp,
+    Max,
+    Mean,
+    Mul,
+    Neg,
+    Pow,
+    Reshape,
+    Softmax,
+    Sqrt,
+    Sub,
+    Sum,
+    Transpose,
+    Where,
+)
+from .indexing import GatherRows
+from .linalg import Matmul
+from .losses import (
+    LOSSES,
+    binary_cross_entropy_with_logits,
+    get_loss,
+    l1_penalty,
+    l2_penalty,
+    multiclass_hinge,
+    softmax_cross_entropy,
+    squared_error,
+)
+
+
+def add(a, b):
+    return Add.apply(a, b)
+
+
+def sub(a, b):
+    return Sub.apply(a, b)
+
+
+def mul(a, b):
+    return Mul.apply(a, b)
+
+
+def div(a, b):
+    return Div.apply(a, b)
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def power(a, b):
+    return Pow.apply(a, b)
+
+
+def matmul(a, b):
+    return Matmul.apply(a, b)
+
+
+def exp(a):
+    return Exp.apply(a)
+
+
+def log(a):
+    return Log.apply(a)
+
+
+def sqrt(a):
+    return Sqrt.apply(a)
+
+
+def absolute(a):
+    return Abs.apply(a)
+
+
+def sum(a, axis=None, keepdims=False):
+    return Sum.apply(a, axis=axis, keepdims=keepdims)
+
+
+def mean(a, axis=None, keepdims=False):
+    return Mean.apply(a, axis=axis, keepdims=keepdims)
+
+
+def max(a, axis=None, keepdims=False):
+    return Max.apply(a, axis=axis, keepdims=keepdims)
+
+
+def reshape(a, shape):
+    return Reshape.apply(a, shape=tuple(shape) if not isinstance(shape, int) else shape)
+
+
+def transpose(a, axes=None):
+    return Transpose.apply(a, axes=axes)
+
+
+def concatenate(tensors, axis=0):
+    return Concatenate.apply(*tensors, axis=axis)
+
+
+def gather_rows(table, indices):
+    """``table[indices]`` with a row-sparse gradient (embedding lookup)."""
+    return GatherRows.apply(table, indices=indices)
+
+
+def where(condition, a, b):
+    return Where.apply(a, b, condition=condition)
+
+
+def clip(a, low=None, high=None):
+    return Clip.apply(a, low=low, high=high)
+
+
+def logsumexp(a, axis=-1, keepdims=False):
+    return LogSumExp.apply(a, axis=axis, keepdims=keepdims)
+
+
+def softmax(a, axis=-1):
+    return Softmax.apply(a, axis=axis)
+
+
+__all__ = [
+    "ACTIVATIONS", "LOSSES", "ActivationSpec", "absolute", "add",
+    "binary_cross_entropy_with_logits", "clip", "concatenate", "div", "elu", "exp",
+    "gather_rows", "get_activation", "get_loss",
+    "identity", "l1_penalty", "l2_penalty", "leaky_relu", "log", "logistic", "logsumexp",
+    "matmul", "max", "maxout", "mean", "mul", "multiclass_hinge", "neg", "power",
+    "register_activation", "relu", "reshape", "softmax", "softmax_cross_entropy", "softplus",
+    "sqrt", "squared_error", "sub", "sum", "tanh", "transpose", "where",
+]

@@ -1,0 +1,222 @@
+"""Activation functions and their registry — the one place to add an activation.
+
+Each activation is a primitive (forward and backward side by side) or a composition of
+primitives, plus one :class:`ActivationSpec` line in :data:`ACTIVATIONS`. The estimators'
+``activation`` options, the initialisation gains and the gradient-check tests all read that
+registry, so adding an activation means: write it here, register it, and add it to the
+gradient-check table (a test fails until you do).
+"""
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import expit
+
+from ..function import Function
+from ..tensor import Tensor
+from .basic import Max, Reshape
+
+__all__ = [
+    "ACTIVATIONS", "ELU", "ActivationSpec", "LeakyReLU", "Logistic", "ReLU", "Softplus",
+    "Tanh", "elu", "get_activation", "identity", "leaky_relu", "logistic", "maxout",
+    "register_activation", "relu", "softplus", "tanh",
+]
+
+
+class Logistic(Function):
+    """σ(a) = 1 / (1 + e^(−a)); local gradient σ(1 − σ) (the course's sigmoid gate)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.out = expit(a)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, grad):
+        s = ctx.out
+        return grad * s * (1 - s)
+
+
+class Tanh(Function):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.out = np.tanh(a)
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * (1 - ctx.out * ctx.out)
+
+
+class ReLU(Function):
+    """max(0, a); the gradient is routed where a > 0 (the Jacobian is diagonal, never
+    formed)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.active = a > 0
+        return np.maximum(a, 0)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.active
+
+
+class LeakyReLU(Function):
+    @staticmethod
+    def forward(ctx, a, negative_slope=0.01):
+        ctx.active, ctx.slope = a > 0, negative_slope
+        return np.where(ctx.active, a, a * negative_slope)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.active, grad, grad * ctx.slope)
+
+
+class ELU(Function):
+    """a for a > 0, α(e^a − 1) otherwise (Clevert et al., 2016)."""
+
+    @staticmethod
+    def forward(ctx, a, alpha=1.0):
+        ctx.active, ctx.alpha = a > 0, alpha
+        ctx.out = np.where(ctx.active, a, alpha * np.expm1(np.minimum(a, 0)))
+        return ctx.out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return np.where(ctx.active, grad, grad * (ctx.out + ctx.alpha))
+
+
+class Softplus(Function):
+    """log(1 + e^a), computed as ``logaddexp(0, a)``; its derivative is σ(a)."""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.a = a
+        return np.logaddexp(0, a).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * expit(ctx.a)
+
+
+# ------------------------------------------------------------------ functional forms
+def identity(x):
+    """f(x) = x."""
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def logistic(x):
+    return Logistic.apply(x)
+
+
+def tanh(x):
+    return Tanh.apply(x)
+
+
+def relu(x):
+    return ReLU.apply(x)
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return LeakyReLU.apply(x, negative_slope=negative_slope)
+
+
+def elu(x, alpha=1.0):
+    return ELU.apply(x, alpha=alpha)
+
+
+def softplus(x):
+    return Softplus.apply(x)
+
+
+def maxout(x, pieces=2):
+    """Maxout (Goodfellow et al., 2013): the maximum of ``pieces`` linear pieces.
+
+    The last axis of ``x`` holds ``units × pieces`` values, grouped by unit; the output has
+    ``units`` values on that axis. A layer feeding maxout therefore has ``pieces`` times as
+    many outputs (see ``ActivationSpec.width_factor``).
+    """
+    shape = x.shape
+    if shape[-1] % pieces:
+        raise ValueError(f"maxout with {pieces} pieces needs a last axis divisible by "
+                         f"{pieces}, got {shape[-1]}")
+    grouped = Reshape.apply(x, shape=(*shape[:-1], shape[-1] // pieces, pieces))
+    return Max.apply(grouped, axis=-1)
+
+
+# ------------------------------------------------------------------ registry
+@dataclass(frozen=True)
+class ActivationSpec:
+    """What the rest of the package needs to know about an activation.
+
+    Attributes
+    ----------
+    name : str
+        Registered name, as estimators accept it.
+    function : callable
+        Tensor → Tensor functional form.
+    gain : float
+        Recommended initialisation gain (multiplies the Glorot/He scale), as in the usual
+        convention: 1 for linear and sigmoid, 5/3 for tanh, √2 for rectifiers.
+    sklearn_gain : float
+        Gain reproducing scikit-learn's MLP initialisation: its uniform bound is
+        √(6/(fan_in+fan_out)), and √(2/(fan_in+fan_out)) for the logistic activation
+        (gain 1/√3).
+    output_range : tuple of float
+        Interval the outputs lie in (used by estimators that need e.g. values in (0, 1)).
+    width_factor : int
+        How many pre-activation values each output unit consumes (maxout's pieces).
+    description : str
+        One line for documentation.
+    """
+
+    name: str
+    function: object = field(repr=False)
+    gain: float = 1.0
+    sklearn_gain: float = 1.0
+    output_range: tuple = (-math.inf, math.inf)
+    width_factor: int = 1
+    description: str = ""
+
+
+ACTIVATIONS = {}
+
+
+def register_activation(spec):
+    """Add an :class:`ActivationSpec` to :data:`ACTIVATIONS` (its name must be new)."""
+    if spec.name in ACTIVATIONS:
+        raise ValueError(f"activation {spec.name!r} is already registered")
+    ACTIVATIONS[spec.name] = spec
+    return spec
+
+
+def get_activation(name):
+    """The :class:`ActivationSpec` registered as ``name``; ValueError listing valid names."""
+    try:
+        return ACTIVATIONS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown activation {name!r}; expected one of "
+                         f"{sorted(ACTIVATIONS)}") from None
+
+
+_RECTIFIER = math.sqrt(2.0)
+for _spec in (
+    ActivationSpec("identity", identity, description="f(x) = x (no non-linearity)"),
+    ActivationSpec("logistic", logistic, sklearn_gain=math.sqrt(1.0 / 3.0), output_range=(0.0, 1.0),
+                   description="sigmoid 1 / (1 + exp(-x))"),
+    ActivationSpec("tanh", tanh, gain=5.0 / 3.0, output_range=(-1.0, 1.0),
+                   description="hyperbolic tangent"),
+    ActivationSpec("relu", relu, gain=_RECTIFIER, output_range=(0.0, math.inf),
+                   description="max(0, x)"),
+    ActivationSpec("leaky_relu", leaky_relu, gain=math.sqrt(2.0 / (1 + 0.01**2)),
+                   description="x if x > 0 else 0.01 x"),
+    ActivationSpec("elu", elu, gain=_RECTIFIER, output_range=(-1.0, math.inf),
+                   description="x if x > 0 else exp(x) - 1"),
+    ActivationSpec("softplus", softplus, gain=_RECTIFIER, output_range=(0.0, math.inf),
+                   description="log(1 + exp(x)), a smooth ReLU"),
+    ActivationSpec("maxout", maxout, width_factor=2,
+                   description="max of 2 linear pieces per unit (Goodfellow et al., 2013)"),
+):
+    register_activation(_spec)

@@ -1,0 +1,42 @@
+"""Matrix products."""
+
+import numpy as np
+
+from ..function import Function, unbroadcast
+
+__all__ = ["Matmul"]
+
+
+class Matmul(Function):
+    """``a @ b`` with NumPy's rules: 2-D products, batched (stacked) products with broadcast
+    batch axes, and 1-D operands treated as a row / column vector.
+
+    Backward is two more products, ``dA = dY·Bᵀ`` and ``dB = Aᵀ·dY``: the Jacobian of the
+    product (``N·M × N·D`` entries) is never formed.
+    """
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.a, ctx.b = a, b
+        return np.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        a, b = ctx.a, ctx.b
+        # Promote 1-D operands to matrices, as matmul does, and the gradient with them.
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g2 = grad
+        if b.ndim == 1:
+            g2 = np.expand_dims(g2, -1)
+        if a.ndim == 1:
+            g2 = np.expand_dims(g2, -2)
+        ga = gb = None
+        if need_a:
+            ga = np.matmul(g2, np.swapaxes(b2, -1, -2))
+            ga = unbroadcast(ga, a2.shape).reshape(a.shape)
+        if need_b:
+            gb = np.matmul(np.swapaxes(a2, -1, -2), g2)
+            gb = unbroadcast(gb, b2.shape).reshape(b.shape)
+        return ga, gb

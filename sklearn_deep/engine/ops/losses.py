@@ -1,0 +1,230 @@
+"""Fused, numerically stable losses and penalties — the one place to add a loss.
+
+Every data loss takes raw scores (logits) of shape ``(n_samples, n_outputs)`` (or
+``(n_samples,)``), a constant target, and an optional ``sample_weight``, and returns the
+weighted mean over samples ``Σ_i w_i L_i / Σ_i w_i`` as a 0-d tensor. A batch whose weights
+sum to zero has loss 0 and gradient 0 (it must not crash a minibatch loop).
+
+Fusing the output non-linearity with the loss gives both stability (log-sum-exp,
+``log1p(exp(−|x|))``) and the canonical-link gradient: softmax + cross-entropy → ``P − Y``,
+sigmoid + binary cross-entropy → ``σ(x) − y``.
+"""
+
+import numpy as np
+from scipy.special import expit
+
+from ..function import Function
+
+__all__ = [
+    "LOSSES", "BinaryCrossEntropyWithLogits", "L1Penalty", "L2Penalty", "MulticlassHinge",
+    "SoftmaxCrossEntropy", "SquaredError", "binary_cross_entropy_with_logits",
+    "get_loss", "l1_penalty", "l2_penalty", "multiclass_hinge", "softmax_cross_entropy",
+    "squared_error",
+]
+
+
+def _sample_weights(sample_weight, n, dtype):
+    """Per-sample factors w_i / Σw (1/n when unweighted; zeros when Σw = 0)."""
+    if sample_weight is None:
+        return np.full(n, 1.0 / n if n else 0.0, dtype=dtype)
+    w = np.asarray(sample_weight, dtype=dtype).reshape(-1)
+    if w.shape[0] != n:
+        raise ValueError(f"sample_weight has {w.shape[0]} entries for {n} samples")
+    total = w.sum()
+    return w / total if total > 0 else np.zeros_like(w)
+
+
+def _class_targets(target, scores):
+    """Targets as a matrix Y of the scores' shape (int labels become one-hot)."""
+    target = np.asarray(target)
+    if target.ndim == scores.ndim - 1 and target.dtype.kind in "iu":
+        n_classes = scores.shape[-1]
+        if target.size and (target.min() < 0 or target.max() >= n_classes):
+            raise ValueError(f"class labels must lie in [0, {n_classes}), got "
+                             f"[{target.min()}, {target.max()}]")
+        y = np.zeros(scores.shape, dtype=scores.dtype)
+        np.put_along_axis(y, target[..., None], 1, axis=-1)
+        return y
+    if target.shape != scores.shape:
+        raise ValueError(f"target of shape {target.shape} does not match scores of shape "
+                         f"{scores.shape}")
+    return target.astype(scores.dtype, copy=False)
+
+
+def _per_sample(values):
+    """Sum a per-element loss over everything but the sample axis."""
+    return values.reshape(values.shape[0], -1).sum(axis=1) if values.ndim > 1 else values
+
+
+class SoftmaxCrossEntropy(Function):
+    """L_i = −Σ_j Y_ij log softmax(s_i)_j = logsumexp(s_i) − Σ_j Y_ij s_ij.
+
+    ``target`` holds integer class labels of shape ``(n,)`` or a probability / one-hot
+    matrix of shape ``(n, n_classes)``. Gradient: ``(P − Y) · w_i / Σw``.
+    """
+
+    @staticmethod
+    def forward(ctx, scores, target, sample_weight=None):
+        y = _class_targets(target, scores)
+        m = scores.max(axis=-1, keepdims=True)
+        e = np.exp(scores - m)
+        z = e.sum(axis=-1, keepdims=True)
+        log_z = m[..., 0] + np.log(z[..., 0])
+        # Σ_j Y_ij (log Z_i − s_ij), written so that Y rows summing to 1 give log Z − s_y.
+        losses = (y * (log_z[..., None] - scores)).sum(axis=-1)
+        w = _sample_weights(sample_weight, scores.shape[0], scores.dtype)
+        ctx.y, ctx.w, ctx.p = y, w, e / z
+        return np.asarray(np.dot(w, losses), dtype=scores.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        row_mass = ctx.y.sum(axis=-1, keepdims=True)
+        return (ctx.p * row_mass - ctx.y) * (ctx.w[:, None] * grad)
+
+
+class MulticlassHinge(Function):
+    """The course's multiclass SVM loss L_i = Σ_{j≠y_i} max(0, s_j − s_{y_i} + margin).
+
+    ``target`` holds integer class labels of shape ``(n,)``.
+    """
+
+    @staticmethod
+    def forward(ctx, scores, target, sample_weight=None, margin=1.0):
+        target = np.asarray(target)
+        if target.ndim != 1 or target.dtype.kind not in "iu":
+            raise ValueError("multiclass hinge needs integer class labels of shape (n,)")
+        n = scores.shape[0]
+        rows = np.arange(n)
+        margins = scores - scores[rows, target][:, None] + margin
+        margins[rows, target] = 0
+        active = margins > 0
+        w = _sample_weights(sample_weight, n, scores.dtype)
+        ctx.active, ctx.target, ctx.w = active, target, w
+        return np.asarray(np.dot(w, np.where(active, margins, 0).sum(axis=1)),
+                          dtype=scores.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        g = ctx.active.astype(ctx.w.dtype)
+        rows = np.arange(g.shape[0])
+        g[rows, ctx.target] = -g.sum(axis=1)
+        return g * (ctx.w[:, None] * grad)
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """L_i = Σ_k [max(x_ik, 0) − x_ik t_ik + log(1 + e^(−|x_ik|))], the cross-entropy of
+    σ(x) against targets t in [0, 1], summed over outputs (binary and multilabel), without
+    ever forming log σ(x). Gradient: ``(σ(x) − t) · w_i / Σw``."""
+
+    @staticmethod
+    def forward(ctx, logits, target, sample_weight=None):
+        t = np.asarray(target, dtype=logits.dtype)
+        if t.shape != logits.shape:
+            raise ValueError(f"target of shape {t.shape} does not match logits of shape "
+                             f"{logits.shape}")
+        values = np.maximum(logits, 0) - logits * t + np.log1p(np.exp(-np.abs(logits)))
+        w = _sample_weights(sample_weight, logits.shape[0], logits.dtype)
+        ctx.logits, ctx.t, ctx.w = logits, t, w
+        return np.asarray(np.dot(w, _per_sample(values)), dtype=logits.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        w = ctx.w.reshape((-1,) + (1,) * (ctx.logits.ndim - 1))
+        return (expit(ctx.logits) - ctx.t) * (w * grad)
+
+
+class SquaredError(Function):
+    """½ · mean over outputs of the weighted mean over samples of (ŷ − y)², scikit-learn's
+    MLP convention (its ``squared_loss``), so that gradients match it exactly."""
+
+    @staticmethod
+    def forward(ctx, pred, target, sample_weight=None):
+        t = np.asarray(target, dtype=pred.dtype)
+        if t.shape != pred.shape:
+            raise ValueError(f"target of shape {t.shape} does not match predictions of "
+                             f"shape {pred.shape}")
+        diff = pred - t
+        w = _sample_weights(sample_weight, pred.shape[0], pred.dtype)
+        n_outputs = diff[0].size if diff.shape[0] else 1
+        ctx.diff, ctx.w, ctx.n_outputs = diff, w, n_outputs
+        return np.asarray(0.5 * np.dot(w, _per_sample(diff * diff)) / n_outputs,
+                          dtype=pred.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        w = ctx.w.reshape((-1,) + (1,) * (ctx.diff.ndim - 1))
+        return ctx.diff * (w * (grad / ctx.n_outputs))
+
+
+class L2Penalty(Function):
+    """½ Σ_k ‖W_k‖² over any number of parameter arrays (weight decay); gradient W_k."""
+
+    @staticmethod
+    def forward(ctx, *weights):
+        ctx.weights = weights
+        dtype = np.result_type(*weights)
+        return np.asarray(0.5 * sum(np.vdot(w, w) for w in weights), dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(w * grad if need else None
+                     for w, need in zip(ctx.weights, ctx.needs_input_grad))
+
+
+class L1Penalty(Function):
+    """Σ_k ‖W_k‖₁ over any number of parameter arrays; gradient sign(W_k) (0 at 0)."""
+
+    @staticmethod
+    def forward(ctx, *weights):
+        ctx.weights = weights
+        dtype = np.result_type(*weights)
+        return np.asarray(sum(np.abs(w).sum() for w in weights), dtype=dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(np.sign(w) * grad if need else None
+                     for w, need in zip(ctx.weights, ctx.needs_input_grad))
+
+
+# ------------------------------------------------------------------ functional forms
+def softmax_cross_entropy(scores, target, sample_weight=None):
+    return SoftmaxCrossEntropy.apply(scores, target=target, sample_weight=sample_weight)
+
+
+def multiclass_hinge(scores, target, sample_weight=None, margin=1.0):
+    return MulticlassHinge.apply(scores, target=target, sample_weight=sample_weight,
+                                 margin=margin)
+
+
+def binary_cross_entropy_with_logits(logits, target, sample_weight=None):
+    return BinaryCrossEntropyWithLogits.apply(logits, target=target,
+                                              sample_weight=sample_weight)
+
+
+def squared_error(pred, target, sample_weight=None):
+    return SquaredError.apply(pred, target=target, sample_weight=sample_weight)
+
+
+def l2_penalty(*weights):
+    return L2Penalty.apply(*weights)
+
+
+def l1_penalty(*weights):
+    return L1Penalty.apply(*weights)
+
+
+#: Data losses by name: ``name -> function(scores, target, sample_weight=None)``.
+LOSSES = {
+    "softmax_cross_entropy": softmax_cross_entropy,
+    "multiclass_hinge": multiclass_hinge,
+    "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
+    "squared_error": squared_error,
+}
+
+
+def get_loss(name):
+    """The loss function registered as ``name``; ValueError listing valid names."""
+    try:
+        return LOSSES[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown loss {name!r}; expected one of {sorted(LOSSES)}") from None

@@ -1,0 +1,169 @@
+"""The :class:`Optimizer` base class: validation, schedule and the dense/row-sparse dispatch."""
+
+import numpy as np
+
+from sklearn_deep.engine.sparse import RowSparseGrad
+
+from .schedules import Constant, Schedule, check_positive
+
+__all__ = ["Optimizer"]
+
+
+class Optimizer:
+    """Base class of the gradient-descent optimizers.
+
+    A subclass sets ``_state_names`` (the per-parameter state arrays it needs, allocated
+    as zeros shaped like each parameter) and implements :meth:`_update`, the in-place
+    update of one parameter. :meth:`step` does the rest: checks the gradients, reads the
+    learning rate from the schedule, and for a :class:`RowSparseGrad` runs the same
+    ``_update`` on the touched rows only (of the parameter and of its state).
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Floating-point arrays, updated in place (never rebound).
+    learning_rate : float or Schedule
+        A float means ``Constant(learning_rate)``.
+
+    Attributes
+    ----------
+    params : list of ndarray
+        The arrays given, updated in place by :meth:`step`.
+    schedule : Schedule
+        Gives the learning rate used at each step.
+    state : list of dict
+        For each parameter, its state arrays by name (empty for a stateless optimizer).
+    """
+
+    _state_names = ()
+
+    def __init__(self, params, learning_rate):
+        if not isinstance(params, (list, tuple)):
+            raise TypeError(f"params must be a list of ndarrays, got {type(params).__name__}.")
+        for i, param in enumerate(params):
+            if not (isinstance(param, np.ndarray) and np.issubdtype(param.dtype, np.floating)):
+                kind = param.dtype if isinstance(param, np.ndarray) else type(param).__name__
+                raise TypeError(f"params[{i}] must be a floating-point ndarray, got {kind}.")
+        if isinstance(learning_rate, Schedule):
+            self.schedule = learning_rate
+        else:
+            self.schedule = Constant(check_positive(learning_rate, "learning_rate"))
+        self.params = list(params)
+        self.state = [
+            {name: np.zeros_like(param) for name in self._state_names} for param in self.params
+        ]
+
+    @property
+    def learning_rate(self):
+        """float : The schedule's current learning rate."""
+        return self.schedule.learning_rate
+
+    def step(self, grads):
+        """Update every parameter in place from its gradient.
+
+        Parameters
+        ----------
+        grads : list
+            Aligned with ``params``; each an ndarray of the parameter's shape, a
+            :class:`RowSparseGrad` of that shape (only its rows are updated), or None
+            (parameter left alone).
+        """
+        grads = self._check_grads(grads)
+        coef = self._begin_step(float(self.schedule.learning_rate))
+        for param, grad, state in zip(self.params, grads, self.state, strict=True):
+            if grad is None:
+                continue
+            if isinstance(grad, RowSparseGrad):
+                rows = grad.indices
+                param_rows = param[rows]
+                state_rows = {name: array[rows] for name, array in state.items()}
+                self._update(param_rows, grad.values, state_rows, coef)
+                param[rows] = param_rows
+                for name, array in state.items():
+                    array[rows] = state_rows[name]
+            else:
+                self._update(param, grad, state, coef)
+
+    def _check_grads(self, grads):
+        """Validate ``grads``; return them cast to the parameters' dtypes, sparse ones coalesced."""
+        if len(grads) != len(self.params):
+            raise ValueError(f"Expected {len(self.params)} gradients, got {len(grads)}.")
+        checked = []
+        for i, (param, grad) in enumerate(zip(self.params, grads, strict=True)):
+            if grad is not None:
+                shape = grad.shape if isinstance(grad, RowSparseGrad) else np.shape(grad)
+                if tuple(shape) != param.shape:
+                    raise ValueError(
+                        f"grads[{i}] has shape {tuple(shape)}, but params[{i}] has shape "
+                        f"{param.shape}."
+                    )
+                if isinstance(grad, RowSparseGrad):
+                    grad = grad.coalesce()
+                    rows = grad.indices
+                    if rows.size and (rows[0] < 0 or rows[-1] >= param.shape[0]):
+                        raise ValueError(
+                            f"grads[{i}] has row indices outside [0, {param.shape[0]})."
+                        )
+                    values = np.asarray(grad.values, dtype=param.dtype)
+                    grad = RowSparseGrad(rows, values, grad.shape)
+                else:
+                    grad = np.asarray(grad, dtype=param.dtype)
+            checked.append(grad)
+        return checked
+
+    def _begin_step(self, learning_rate):
+        """Per-step bookkeeping; returns the coefficient passed to :meth:`_update`."""
+        return learning_rate
+
+    def _update(self, param, grad, state, learning_rate):
+        """Update ``param`` and the arrays of ``state`` in place from ``grad``.
+
+        Parameters
+        ----------
+        param : ndarray
+            The parameter, or a copy of its touched rows for a row-sparse gradient.
+        grad : ndarray
+            The gradient, same shape and dtype as ``param``.
+        state : dict of ndarray
+            The parameter's state arrays (or their touched rows), same shape as ``param``.
+        learning_rate : float
+            What :meth:`_begin_step` returned for this step.
+        """
+        raise NotImplementedError
+
+    def iteration_ends(self, time_step):
+        """Tell the schedule an epoch ended after ``time_step`` samples in all.
+
+        Parameters
+        ----------
+        time_step : int
+            Number of training samples seen so far.
+        """
+        self.schedule.iteration_ends(time_step)
+
+    def set_progress(self, fraction):
+        """Tell the schedule the fraction of training done.
+
+        Parameters
+        ----------
+        fraction : float
+            Fraction of the planned training done, in ``[0, 1]``.
+        """
+        self.schedule.set_progress(fraction)
+
+    def trigger_stopping(self, msg, verbose):
+        """Handle a plateau of the loss through the schedule.
+
+        Parameters
+        ----------
+        msg : str
+            Start of the message printed when ``verbose``.
+        verbose : bool
+            Whether to print what is done.
+
+        Returns
+        -------
+        stop : bool
+            True when training should stop.
+        """
+        return self.schedule.on_plateau(msg, verbose)

@@ -1,0 +1,73 @@
+"""Loss values against independent oracles: scikit-learn's MLP losses and the course's
+formulas written out as loops."""
+
+import numpy as np
+import pytest
+from scipy.special import expit, softmax
+from sklearn.neural_network import _base as sk_losses
+
+import sklearn_deep.engine as E
+from sklearn_deep.engine import Tensor
+
+RNG = np.random.default_rng(42)
+SCORES = RNG.standard_normal((6, 4)) * 3
+LABELS = np.array([0, 3, 1, 1, 2, 3])
+WEIGHTS = RNG.uniform(0.1, 3.0, 6)
+
+
+@pytest.mark.parametrize("sample_weight", [None, WEIGHTS])
+def test_softmax_cross_entropy_matches_sklearn_log_loss(sample_weight):
+    onehot = np.eye(4)[LABELS]
+    expected = sk_losses.log_loss(onehot, softmax(SCORES, axis=1), sample_weight=sample_weight)
+    for target in (LABELS, onehot):
+        got = E.softmax_cross_entropy(Tensor(SCORES), target, sample_weight=sample_weight)
+        assert got.item() == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("sample_weight", [None, WEIGHTS])
+def test_bce_with_logits_matches_sklearn_binary_log_loss(sample_weight):
+    y = (RNG.uniform(size=(6, 4)) > 0.5).astype(float)
+    expected = sk_losses.binary_log_loss(y, expit(SCORES), sample_weight=sample_weight)
+    got = E.binary_cross_entropy_with_logits(Tensor(SCORES), y, sample_weight=sample_weight)
+    assert got.item() == pytest.approx(expected, rel=1e-10)
+
+
+@pytest.mark.parametrize("sample_weight", [None, WEIGHTS])
+def test_squared_error_matches_sklearn_squared_loss(sample_weight):
+    y = RNG.standard_normal((6, 4))
+    expected = sk_losses.squared_loss(y, SCORES, sample_weight=sample_weight)
+    got = E.squared_error(Tensor(SCORES), y, sample_weight=sample_weight)
+    assert got.item() == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("sample_weight", [None, WEIGHTS])
+def test_multiclass_hinge_matches_the_course_formula(sample_weight):
+    w = np.ones(6) if sample_weight is None else sample_weight
+    total = 0.0
+    for i in range(6):
+        li = sum(max(0.0, SCORES[i, j] - SCORES[i, LABELS[i]] + 1.0)
+                 for j in range(4) if j != LABELS[i])
+        total += w[i] * li
+    got = E.multiclass_hinge(Tensor(SCORES), LABELS, sample_weight=sample_weight)
+    assert got.item() == pytest.approx(total / w.sum(), rel=1e-12)
+
+
+def test_penalties_match_their_definitions():
+    a, b = RNG.standard_normal((3, 2)), RNG.standard_normal(5)
+    assert E.l2_penalty(Tensor(a), Tensor(b)).item() == pytest.approx(
+        0.5 * ((a**2).sum() + (b**2).sum()), rel=1e-14)
+    assert E.l1_penalty(Tensor(a), Tensor(b)).item() == pytest.approx(
+        np.abs(a).sum() + np.abs(b).sum(), rel=1e-14)
+
+
+def test_loss_input_errors_name_the_problem():
+    with pytest.raises(ValueError, match="class labels must lie"):
+        E.softmax_cross_entropy(Tensor(SCORES), np.array([0, 1, 2, 3, 4, 0]))
+    with pytest.raises(ValueError, match="does not match"):
+        E.squared_error(Tensor(SCORES), np.zeros((6, 3)))
+    with pytest.raises(ValueError, match="sample_weight has 2 entries for 6 samples"):
+        E.softmax_cross_entropy(Tensor(SCORES), LABELS, sample_weight=np.ones(2))
+    with pytest.raises(ValueError, match="unknown loss"):
+        E.get_loss("nope")
+    with pytest.raises(ValueError, match="unknown activation"):
+        E.get_activation("swish!")
