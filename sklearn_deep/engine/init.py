@@ -10,8 +10,8 @@ random state) and a dtype.
   (these functions take the gain, default √2); uniform bound gain · √(3 / fan_in).
 - :func:`sklearn_mlp_init` reproduces scikit-learn's MLP exactly: weights and intercepts
   uniform on ±√(6 / (fan_in + fan_out)), or ±√(2 / (fan_in + fan_out)) when the network's
-  activation is logistic (the ``sklearn_gain`` of the activation registry), weights drawn
-  first, then intercepts, from the same random state.
+  activation is logistic (the activation registry's ``sklearn_init_factor``), weights
+  drawn first, then intercepts, from the same random state.
 """
 
 import math
@@ -63,9 +63,10 @@ def he_normal(fan_in, fan_out, rng, gain=_SQRT2, dtype=np.float64):
 
 def sklearn_mlp_init(fan_in, fan_out, rng, activation="relu", dtype=np.float64):
     """Weights ``(fan_in, fan_out)`` and intercepts ``(fan_out,)`` as scikit-learn's MLP
-    draws them for a layer followed by ``activation``."""
+    draws them in a network whose hidden activation is ``activation`` (scikit-learn uses
+    that activation's factor for every layer, the output layer included)."""
     _check(fan_in, fan_out)
-    bound = get_activation(activation).sklearn_gain * math.sqrt(6.0 / (fan_in + fan_out))
+    bound = math.sqrt(get_activation(activation).sklearn_init_factor / (fan_in + fan_out))
     coef = _uniform(rng, bound, (fan_in, fan_out), dtype)
     intercept = _uniform(rng, bound, fan_out, dtype)
     return coef, intercept

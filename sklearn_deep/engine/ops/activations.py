@@ -160,10 +160,9 @@ class ActivationSpec:
     gain : float
         Recommended initialisation gain (multiplies the Glorot/He scale), as in the usual
         convention: 1 for linear and sigmoid, 5/3 for tanh, √2 for rectifiers.
-    sklearn_gain : float
-        Gain reproducing scikit-learn's MLP initialisation: its uniform bound is
-        √(6/(fan_in+fan_out)), and √(2/(fan_in+fan_out)) for the logistic activation
-        (gain 1/√3).
+    sklearn_init_factor : float
+        Reproduces scikit-learn's MLP initialisation, whose uniform bound is
+        √(factor / (fan_in + fan_out)) with factor 6, and 2 for the logistic activation.
     output_range : tuple of float
         Interval the outputs lie in (used by estimators that need e.g. values in (0, 1)).
     width_factor : int
@@ -175,7 +174,7 @@ class ActivationSpec:
     name: str
     function: object = field(repr=False)
     gain: float = 1.0
-    sklearn_gain: float = 1.0
+    sklearn_init_factor: float = 6.0
     output_range: tuple = (-math.inf, math.inf)
     width_factor: int = 1
     description: str = ""
@@ -204,7 +203,8 @@ def get_activation(name):
 _RECTIFIER = math.sqrt(2.0)
 for _spec in (
     ActivationSpec("identity", identity, description="f(x) = x (no non-linearity)"),
-    ActivationSpec("logistic", logistic, sklearn_gain=math.sqrt(1.0 / 3.0), output_range=(0.0, 1.0),
+    ActivationSpec("logistic", logistic, sklearn_init_factor=2.0,
+                   output_range=(0.0, 1.0),
                    description="sigmoid 1 / (1 + exp(-x))"),
     ActivationSpec("tanh", tanh, gain=5.0 / 3.0, output_range=(-1.0, 1.0),
                    description="hyperbolic tangent"),
