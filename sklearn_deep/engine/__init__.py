@@ -21,7 +21,8 @@ The public surface, which estimators and users can rely on::
 - Activations, by registered name (:data:`ACTIVATIONS`, :func:`get_activation`):
   ``identity logistic tanh relu leaky_relu elu softplus maxout``.
 - Losses, by registered name (:data:`LOSSES`, :func:`get_loss`): ``softmax_cross_entropy
-  multiclass_hinge binary_cross_entropy_with_logits squared_error``; penalties
+  multiclass_hinge binary_cross_entropy_with_logits squared_error poisson_with_log_link``;
+  penalties
   ``l2_penalty`` and ``l1_penalty``.
 - :class:`RowSparseGrad` — the gradient of a row gather (embedding lookup).
 - Initialisers in :mod:`sklearn_deep.engine.init`; optimizers in :mod:`sklearn_deep.optim`.

@@ -52,6 +52,15 @@ def test_multiclass_hinge_matches_the_course_formula(sample_weight):
     assert got.item() == pytest.approx(total / w.sum(), rel=1e-12)
 
 
+@pytest.mark.parametrize("sample_weight", [None, WEIGHTS])
+def test_poisson_matches_sklearn_poisson_loss(sample_weight):
+    y = RNG.poisson(2.0, size=(6, 4)).astype(float)
+    raw = SCORES * 0.3
+    expected = sk_losses.poisson_loss(y, np.exp(raw), sample_weight=sample_weight)
+    got = E.poisson_with_log_link(Tensor(raw), y, sample_weight=sample_weight)
+    assert got.item() == pytest.approx(expected, rel=1e-10)
+
+
 def test_penalties_match_their_definitions():
     a, b = RNG.standard_normal((3, 2)), RNG.standard_normal(5)
     assert E.l2_penalty(Tensor(a), Tensor(b)).item() == pytest.approx(

@@ -52,6 +52,7 @@ from .losses import (
     l1_penalty,
     l2_penalty,
     multiclass_hinge,
+    poisson_with_log_link,
     softmax_cross_entropy,
     squared_error,
 )
@@ -151,7 +152,8 @@ __all__ = [
     "binary_cross_entropy_with_logits", "clip", "concatenate", "div", "elu", "exp",
     "gather_rows", "get_activation", "get_loss",
     "identity", "l1_penalty", "l2_penalty", "leaky_relu", "log", "logistic", "logsumexp",
-    "matmul", "max", "maxout", "mean", "mul", "multiclass_hinge", "neg", "power",
+    "matmul", "max", "maxout", "mean", "mul", "multiclass_hinge", "neg",
+    "poisson_with_log_link", "power",
     "register_activation", "relu", "reshape", "softmax", "softmax_cross_entropy", "softplus",
     "sqrt", "squared_error", "sub", "sum", "tanh", "transpose", "where",
 ]

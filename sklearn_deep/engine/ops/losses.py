@@ -11,15 +11,15 @@ sigmoid + binary cross-entropy → ``σ(x) − y``.
 """
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, xlogy
 
 from ..function import Function
 
 __all__ = [
     "LOSSES", "BinaryCrossEntropyWithLogits", "L1Penalty", "L2Penalty", "MulticlassHinge",
-    "SoftmaxCrossEntropy", "SquaredError", "binary_cross_entropy_with_logits",
-    "get_loss", "l1_penalty", "l2_penalty", "multiclass_hinge", "softmax_cross_entropy",
-    "squared_error",
+    "PoissonWithLogLink", "SoftmaxCrossEntropy", "SquaredError",
+    "binary_cross_entropy_with_logits", "get_loss", "l1_penalty", "l2_penalty",
+    "multiclass_hinge", "poisson_with_log_link", "softmax_cross_entropy", "squared_error",
 ]
 
 
@@ -156,6 +156,32 @@ class SquaredError(Function):
         return ctx.diff * (w * (grad / ctx.n_outputs))
 
 
+class PoissonWithLogLink(Function):
+    """Half Poisson deviance with a log link: the prediction is μ = exp(x) and
+    L_i = Σ_k [y log(y / μ) − y + μ] (the same value as scikit-learn's MLP ``poisson_loss``,
+    including its constant), so the gradient is the canonical ``(μ − y) · w_i / Σw``.
+    Targets must be non-negative."""
+
+    @staticmethod
+    def forward(ctx, raw, target, sample_weight=None):
+        y = np.asarray(target, dtype=raw.dtype)
+        if y.shape != raw.shape:
+            raise ValueError(f"target of shape {y.shape} does not match predictions of "
+                             f"shape {raw.shape}")
+        if (y < 0).any():
+            raise ValueError("Poisson loss needs non-negative targets")
+        mu = np.exp(raw)
+        values = xlogy(y, y) - y * raw - y + mu
+        w = _sample_weights(sample_weight, raw.shape[0], raw.dtype)
+        ctx.mu, ctx.y, ctx.w = mu, y, w
+        return np.asarray(np.dot(w, _per_sample(values)), dtype=raw.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        w = ctx.w.reshape((-1,) + (1,) * (ctx.mu.ndim - 1))
+        return (ctx.mu - ctx.y) * (w * grad)
+
+
 class L2Penalty(Function):
     """½ Σ_k ‖W_k‖² over any number of parameter arrays (weight decay); gradient W_k."""
 
@@ -205,6 +231,10 @@ def squared_error(pred, target, sample_weight=None):
     return SquaredError.apply(pred, target=target, sample_weight=sample_weight)
 
 
+def poisson_with_log_link(raw, target, sample_weight=None):
+    return PoissonWithLogLink.apply(raw, target=target, sample_weight=sample_weight)
+
+
 def l2_penalty(*weights):
     return L2Penalty.apply(*weights)
 
@@ -219,6 +249,7 @@ LOSSES = {
     "multiclass_hinge": multiclass_hinge,
     "binary_cross_entropy_with_logits": binary_cross_entropy_with_logits,
     "squared_error": squared_error,
+    "poisson_with_log_link": poisson_with_log_link,
 }
 
 

@@ -1,0 +1,228 @@
+"""The one training loop, shared by every estimator.
+
+An estimator describes its learning problem with a small object (the cs231n ``Solver``
+contract) and hands it to :func:`train_epochs` (minibatch optimizers) or
+:func:`fit_lbfgs` (full-batch L-BFGS):
+
+``problem.params``
+    list of ndarrays — the live parameters, updated in place.
+``problem.n_samples``
+    int — samples in one epoch (``t_`` counts them).
+``problem.batches(rng)``
+    iterable of batches for one epoch (an index array, a tuple of arrays, …); ``rng`` is
+    the estimator's generator, for shuffling.
+``problem.loss_and_grads(batch)``
+    ``(loss, weight, grads)``: the batch's mean loss, its weight in the epoch mean (its
+    number of samples, or its sum of sample weights) and one gradient per parameter.
+``problem.validation()`` (only with early stopping)
+    ``(score, loss)`` on held-out data; higher score is better.
+``problem.batch_fraction(batch)`` (optional)
+    fraction of the epoch done after ``batch``; when present the optimizer is told the
+    progress of the whole run (word2vec's linearly decaying learning rate).
+
+The loop keeps scikit-learn's semantics: loss history, ``tol`` / ``n_iter_no_change``
+plateau detection handed to the optimizer's schedule (the adaptive schedule lowers the
+rate instead of stopping), early stopping on a validation score that restores the best
+parameters, ``ConvergenceWarning`` at ``max_iter``, verbose lines, Ctrl-C keeping the
+current parameters with a warning. It adds divergence detection: a non-finite loss or
+parameter restores the parameters of the start of the epoch and raises ``ValueError``.
+"""
+
+import math
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.optimize
+from sklearn.exceptions import ConvergenceWarning
+
+__all__ = ["TrainingError", "TrainingState", "fit_lbfgs", "train_epochs"]
+
+
+class TrainingError(ValueError):
+    """Training diverged; the parameters were restored to their last finite values."""
+
+
+@dataclass
+class TrainingState:
+    """What the loop remembers between calls (kept by the estimator; pickles)."""
+
+    n_iter: int = 0
+    t: int = 0
+    loss: float = math.nan
+    loss_curve: list = field(default_factory=list)
+    best_loss: float = math.inf
+    validation_scores: list = field(default_factory=list)
+    validation_loss_curve: list = field(default_factory=list)
+    best_validation_score: float = -math.inf
+    no_improvement_count: int = 0
+    best_params: list = None
+
+
+def _all_finite(arrays):
+    return all(np.isfinite(a).all() for a in arrays)
+
+
+def _diverged(problem, snapshot, epoch, what, learning_rate):
+    for param, saved in zip(problem.params, snapshot):
+        param[...] = saved
+    raise TrainingError(
+        f"Training diverged in epoch {epoch}: the {what} became non-finite (inf or NaN). "
+        f"The learning rate ({learning_rate:g}) is probably too high for these data: lower "
+        "learning_rate_init, or standardise the inputs (e.g. StandardScaler). The "
+        "parameters were restored to their values before that epoch."
+    )
+
+
+def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_no_change=10,
+                 early_stopping=False, incremental=False, verbose=False,
+                 warn_at_max_iter=True):
+    """Run minibatch epochs of ``optimizer`` on ``problem``, updating ``state``.
+
+    Parameters
+    ----------
+    problem : object
+        The learning problem (see the module docstring).
+    optimizer : sklearn_deep.optim.Optimizer
+        Built on ``problem.params``.
+    state : TrainingState
+        Updated in place; continues from where an earlier call left it.
+    max_iter : int
+        Epochs to run at most.
+    rng : numpy.random.RandomState
+        Passed to ``problem.batches`` each epoch.
+    tol, n_iter_no_change : float, int
+        An epoch improves when the training loss falls by more than ``tol`` (or, with
+        early stopping, the validation score rises by more than ``tol``); after more than
+        ``n_iter_no_change`` epochs without improvement the optimizer's schedule decides.
+    early_stopping : bool
+        Score ``problem.validation()`` each epoch and restore the best parameters at the
+        end.
+    incremental : bool
+        Run exactly one epoch (``partial_fit``).
+    verbose : bool
+        Print one line per epoch, as scikit-learn does.
+    warn_at_max_iter : bool
+        Warn with ``ConvergenceWarning`` when all ``max_iter`` epochs ran without the
+        plateau rule stopping training (off for estimators that train a fixed number of
+        epochs by design, such as word2vec).
+    """
+    early_stopping = early_stopping and not incremental
+    fraction = getattr(problem, "batch_fraction", None)
+    n_epochs = 1 if incremental else max_iter
+    try:
+        for k in range(n_epochs):
+            snapshot = [p.copy() for p in problem.params]
+            epoch = state.n_iter + 1
+            total, weight = 0.0, 0.0
+            for batch in problem.batches(rng):
+                if fraction is not None:
+                    optimizer.set_progress((k + fraction(batch)) / n_epochs)
+                loss, w, grads = problem.loss_and_grads(batch)
+                if not math.isfinite(loss):
+                    _diverged(problem, snapshot, epoch, "loss", optimizer.learning_rate)
+                optimizer.step(grads)
+                total += loss * w
+                weight += w
+            if not _all_finite(problem.params):
+                _diverged(problem, snapshot, epoch, "parameters", optimizer.learning_rate)
+            state.n_iter += 1
+            state.t += problem.n_samples
+            state.loss = total / weight if weight > 0 else 0.0
+            state.loss_curve.append(state.loss)
+            if verbose:
+                print(f"Iteration {state.n_iter}, loss = {state.loss:.8f}")
+            _update_no_improvement(problem, state, tol, early_stopping, verbose)
+            optimizer.iteration_ends(state.t)
+            if state.no_improvement_count > n_iter_no_change:
+                subject = "Validation score" if early_stopping else "Training loss"
+                msg = (f"{subject} did not improve more than tol={tol:f} for "
+                       f"{n_iter_no_change} consecutive epochs.")
+                if optimizer.trigger_stopping(msg, verbose):
+                    break
+                state.no_improvement_count = 0
+        else:
+            if warn_at_max_iter and not incremental:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({max_iter}) reached and the "
+                    "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.", stacklevel=3)
+    if early_stopping and state.best_params is not None:
+        for param, best in zip(problem.params, state.best_params):
+            param[...] = best
+
+
+def _update_no_improvement(problem, state, tol, early_stopping, verbose):
+    if early_stopping:
+        score, val_loss = problem.validation()
+        state.validation_scores.append(score)
+        state.validation_loss_curve.append(val_loss)
+        if verbose:
+            print(f"Validation score: {score:f}")
+        if score < state.best_validation_score + tol:
+            state.no_improvement_count += 1
+        else:
+            state.no_improvement_count = 0
+        if score > state.best_validation_score:
+            state.best_validation_score = score
+            state.best_params = [p.copy() for p in problem.params]
+    else:
+        if state.loss_curve[-1] > state.best_loss - tol:
+            state.no_improvement_count += 1
+        else:
+            state.no_improvement_count = 0
+        if state.loss_curve[-1] < state.best_loss:
+            state.best_loss = state.loss_curve[-1]
+
+
+def fit_lbfgs(problem, state, *, max_iter, max_fun=15000, tol=1e-4, verbose=False):
+    """Minimise the full-batch loss with scipy's L-BFGS-B on the flat parameter vector.
+
+    ``problem.loss_and_grads(None)`` must return the loss and gradients on all the data.
+    Records one ``loss_curve`` entry per L-BFGS iteration and warns with
+    ``ConvergenceWarning`` when L-BFGS stops without converging.
+    """
+    params = problem.params
+    shapes = [p.shape for p in params]
+    sizes = [p.size for p in params]
+    bounds = np.cumsum([0, *sizes])
+
+    def unpack(x):
+        for param, lo, hi, shape in zip(params, bounds[:-1], bounds[1:], shapes):
+            param[...] = x[lo:hi].reshape(shape)
+
+    def objective(x):
+        unpack(x)
+        loss, _, grads = problem.loss_and_grads(None)
+        if not math.isfinite(loss):
+            raise TrainingError(
+                "Training diverged: the loss became non-finite (inf or NaN) during L-BFGS. "
+                "Standardise the inputs (e.g. StandardScaler) or increase alpha."
+            )
+        flat = np.concatenate([np.asarray(g, dtype=np.float64).ravel() for g in grads])
+        return loss, flat
+
+    def record(intermediate_result):
+        state.loss_curve.append(float(intermediate_result.fun))
+        if verbose:
+            print(f"Iteration {len(state.loss_curve)}, loss = {intermediate_result.fun:.8f}")
+
+    x0 = np.concatenate([p.astype(np.float64).ravel() for p in params])
+    try:
+        result = scipy.optimize.minimize(
+            objective, x0, method="L-BFGS-B", jac=True, callback=record,
+            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+        )
+    except KeyboardInterrupt:
+        warnings.warn("Training interrupted by user.", stacklevel=3)
+        return
+    if not result.success:
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iteration(s) (status "
+            f"{result.status}): {result.message}. Increase max_iter (or max_fun), or scale "
+            "the data.", ConvergenceWarning, stacklevel=3)
+    unpack(result.x)
+    state.n_iter += int(result.nit)
+    state.loss = float(result.fun)
+    state.best_loss = min(state.best_loss, state.loss)
