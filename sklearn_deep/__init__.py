@@ -1,5 +1,7 @@
 """sklearn_deep: scikit-learn-compatible neural networks on one NumPy backprop engine."""
 
+from .estimators import MLPClassifierScratch, MLPRegressorScratch
+
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+__all__ = ["MLPClassifierScratch", "MLPRegressorScratch", "__version__"]

@@ -161,6 +161,22 @@ def test_row_gather_rejects_bad_indices():
         E.gather_rows(table, np.array([0.5]))
 
 
+def test_sparse_constant_times_tensor():
+    import scipy.sparse as sp
+
+    dense = np.array([[0.0, 2.0, 0.0], [1.0, 0.0, -3.0]])
+    w = Tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+    w_ref = Tensor(w.data.copy(), requires_grad=True)
+    for fmt in ("csr", "csc"):
+        w.zero_grad(), w_ref.zero_grad()
+        out = E.matmul(sp.csr_matrix(dense).asformat(fmt), w)
+        ref = Tensor(dense) @ w_ref
+        np.testing.assert_array_equal(out.data, ref.data)
+        (out * out).sum().backward()
+        (ref * ref).sum().backward()
+        np.testing.assert_array_equal(w.grad, w_ref.grad)
+
+
 def test_graph_and_tensors_pickle():
     w = Tensor(np.array([[1.0, -2.0], [0.5, 3.0]]), requires_grad=True)
     loss = E.softmax_cross_entropy(E.relu(np.eye(2) @ w), np.array([0, 1]))

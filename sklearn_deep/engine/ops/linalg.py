@@ -1,6 +1,7 @@
 """Matrix products."""
 
 import numpy as np
+import scipy.sparse as sp
 
 from ..function import Function, unbroadcast
 
@@ -13,17 +14,24 @@ class Matmul(Function):
 
     Backward is two more products, ``dA = dY·Bᵀ`` and ``dB = Aᵀ·dY``: the Jacobian of the
     product (``N·M × N·D`` entries) is never formed.
+
+    ``a`` may also be a constant scipy sparse matrix (CSR/CSC input data): the products
+    then run on the sparse matrix, and only ``b`` receives a gradient.
     """
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.a, ctx.b = a, b
+        if sp.issparse(a):
+            return np.asarray(a @ b)
         return np.matmul(a, b)
 
     @staticmethod
     def backward(ctx, grad):
         need_a, need_b = ctx.needs_input_grad
         a, b = ctx.a, ctx.b
+        if sp.issparse(a):
+            return None, np.asarray(a.T @ grad)
         # Promote 1-D operands to matrices, as matmul does, and the gradient with them.
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b

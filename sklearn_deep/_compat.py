@@ -1,0 +1,8 @@
+"""The only module that imports private scikit-learn names (they may move between
+releases; keep every such import here)."""
+
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import validate_data
+
+__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "validate_data"]

@@ -1,0 +1,750 @@
+"""Multi-layer perceptrons: a drop-in for scikit-learn's MLP, trained by the engine.
+
+``MLPClassifierScratch`` and ``MLPRegressorScratch`` take every parameter of
+``sklearn.neural_network.MLPClassifier`` / ``MLPRegressor`` with the same name, default
+and meaning, expose the same fitted attributes, and start from the same initial weights
+and minibatch order for the same ``random_state``. Beyond scikit-learn they offer the
+course's multiclass hinge loss, every activation of the engine's registry (one per layer
+if wished), RMSProp and heavy-ball momentum solvers, learning-rate schedules for every
+stochastic solver, ``class_weight``, dropout and a validation-loss curve.
+"""
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.special import expit, log_softmax, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils import check_random_state, compute_sample_weight
+from sklearn.utils._available_if import available_if
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
+from threadpoolctl import threadpool_limits
+
+from .._compat import Interval, Options, StrOptions, _fit_context, validate_data
+from ..engine import ACTIVATIONS, Tensor, get_loss, l2_penalty, no_grad
+from ..nn import dense_forward, init_dense, layer_activations
+from ..optim import SGD, Adam, Adaptive, Constant, InvScaling, RMSProp
+from ..training import TrainingState, fit_lbfgs, train_epochs
+
+__all__ = ["MLPClassifierScratch", "MLPRegressorScratch"]
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop", "momentum")
+# Engine loss used for each (estimator loss, output activation).
+_ENGINE_LOSS = {
+    ("log_loss", "softmax"): "softmax_cross_entropy",
+    ("log_loss", "logistic"): "binary_cross_entropy_with_logits",
+    ("hinge", "identity"): "multiclass_hinge",
+    ("squared_error", "identity"): "squared_error",
+    ("poisson", "exp"): "poisson_with_log_link",
+}
+# Below this many multiply-adds per minibatch layer, BLAS threads cost more than they
+# save (measured on 2 cores: benchmarks/mlp.py); such fits run on one BLAS thread.
+_SMALL_WORK = 2**22
+
+
+class _MLPProblem:
+    """The learning problem handed to the training loop (see training/loop.py)."""
+
+    def __init__(self, est, X, Y, sample_weight, batch_size, shuffle, validation=None,
+                 sample_idx=None):
+        self.est, self.X, self.Y, self.sw = est, X, Y, sample_weight
+        self.batch_size, self.shuffle = batch_size, shuffle
+        # (X_val, y_val, Y_val, sample_weight_val) for early stopping
+        self.validation_data = validation
+        self.params = est.coefs_ + est.intercepts_
+        self.n_samples = X.shape[0]
+        self.sample_idx = np.arange(self.n_samples) if sample_idx is None else sample_idx
+        self.loss_fn = get_loss(_ENGINE_LOSS[(est.loss, est.out_activation_)])
+        self.dropout_rng = None
+
+    def batches(self, rng):
+        if self.shuffle:  # scikit-learn's order: compose a fresh shuffle with the last one
+            perm = np.arange(self.n_samples)
+            rng.shuffle(perm)
+            self.sample_idx = self.sample_idx[perm]
+        self.dropout_rng = rng
+        for start in range(0, self.n_samples, self.batch_size):
+            yield self.sample_idx[start:start + self.batch_size]
+
+    def loss_and_grads(self, batch):
+        X, Y, sw = self.X, self.Y, self.sw
+        if batch is not None:
+            X, Y = X[batch], Y[batch]
+            sw = None if sw is None else sw[batch]
+        loss, weight, tensors = self.est._loss(X, Y, sw, self.dropout_rng)
+        return loss, weight, [t.grad for t in tensors]
+
+    def validation(self):
+        X_val, y_val, Y_val, sw_val = self.validation_data
+        raw = self.est._raw(X_val)
+        score = self.est._score_raw(raw, y_val, sw_val)
+        with no_grad():
+            val_loss = self.loss_fn(Tensor(raw), Y_val, sample_weight=sw_val).item()
+        return score, val_loss
+
+
+class _BaseMLPScratch(BaseEstimator):
+    """Everything the classifier and the regressor share."""
+
+    _parameter_constraints = {
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],
+        "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
+                             Options(Real, {np.inf})],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    # ------------------------------------------------------------------ model
+    def _hidden_sizes(self):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
+        if any(s <= 0 for s in sizes):
+            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+        return sizes
+
+    def _raw(self, X):
+        """Raw output scores as an ndarray (no graph, no dropout)."""
+        with no_grad():
+            return dense_forward(X, self.coefs_, self.intercepts_, self._activations).data
+
+    def _loss(self, X, Y, sample_weight, rng):
+        """Loss of a batch and its gradients (left in the returned tensors' ``.grad``)."""
+        coefs = [Tensor(c, requires_grad=True) for c in self.coefs_]
+        intercepts = [Tensor(b, requires_grad=True) for b in self.intercepts_]
+        raw = dense_forward(X, coefs, intercepts, self._activations, self.dropout, rng)
+        loss_fn = get_loss(_ENGINE_LOSS[(self.loss, self.out_activation_)])
+        loss = loss_fn(raw, Y, sample_weight=sample_weight)
+        weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        if self.alpha and weight > 0:  # scikit-learn: 0.5·alpha·Σ‖W‖² / Σ sample_weight
+            loss = loss + (self.alpha / weight) * l2_penalty(*coefs)
+        loss.backward()
+        return loss.item(), weight, coefs + intercepts
+
+    def _make_optimizer(self, params):
+        schedule = {"constant": Constant(self.learning_rate_init),
+                    "invscaling": InvScaling(self.learning_rate_init, self.power_t),
+                    "adaptive": Adaptive(self.learning_rate_init)}[self.learning_rate]
+        if self.solver == "sgd":
+            return SGD(params, schedule, momentum=self.momentum,
+                       nesterov=self.nesterovs_momentum)
+        if self.solver == "momentum":
+            return SGD(params, schedule, momentum=self.momentum, nesterov=False)
+        if self.solver == "rmsprop":
+            return RMSProp(params, schedule, rho=self.rho, epsilon=self.epsilon)
+        return Adam(params, schedule, beta_1=self.beta_1, beta_2=self.beta_2,
+                    epsilon=self.epsilon)
+
+    # ------------------------------------------------------------------ fitting
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        hidden = self._hidden_sizes()
+        activations = layer_activations(self.activation, len(hidden))
+        X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             dtype=(np.float64, np.float32), reset=first_pass,
+                             y_numeric=not is_classifier(self))
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if sp.issparse(X):
+            X = X.tocsr()
+        Y = self._prepare_targets(y, first_pass, incremental, classes, X.dtype)
+        sample_weight = self._sample_weight(sample_weight, X, y)
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if self.dropout and self.solver == "lbfgs":
+            raise ValueError("dropout needs a stochastic solver; solver='lbfgs' minimises a "
+                             "deterministic full-batch loss.")
+
+        if first_pass or not hasattr(self, "_random_state"):
+            self._random_state = (check_random_state(self.random_state)
+                                  if self.random_state is not None
+                                  else np.random.RandomState())
+        rng = self._random_state
+        if first_pass:
+            self._activations = activations
+            layer_units = [X.shape[1], *hidden, self._output_units(Y)]
+            self.coefs_, self.intercepts_ = init_dense(layer_units, activations, rng, X.dtype)
+            self.n_layers_ = len(layer_units)
+            self.n_outputs_ = layer_units[-1]
+            self._state = TrainingState()
+            self._sample_idx = None
+            self.__dict__.pop("_optimizer", None)
+        elif activations != self._activations or [c.shape[1] for c in self.coefs_[:-1]] != [
+                h * ACTIVATIONS[a].width_factor for h, a in zip(hidden, activations)]:
+            raise ValueError("hidden_layer_sizes or activation changed since the network was "
+                             "built; refit without warm_start to change the architecture")
+        if not incremental:  # warm_start keeps the history but counts this fit's epochs
+            self._state.n_iter = 0
+
+        with self._thread_policy(X):
+            if self.solver == "lbfgs":
+                self._fit_lbfgs(X, Y, sample_weight)
+            else:
+                self._fit_stochastic(X, y, Y, sample_weight, incremental)
+        self._publish_state()
+        return self
+
+    def _thread_policy(self, X):
+        widths = [c.shape[1] for c in self.coefs_]
+        batch = X.shape[0] if self.solver == "lbfgs" else min(
+            X.shape[0], 200 if self.batch_size == "auto" else self.batch_size)
+        work = batch * max(X.shape[1], *widths) * max(widths)
+        return threadpool_limits(limits=1 if work < _SMALL_WORK else None)
+
+    def _fit_lbfgs(self, X, Y, sample_weight):
+        problem = _MLPProblem(self, X, Y, sample_weight, X.shape[0], False)
+        fit_lbfgs(problem, self._state, max_iter=self.max_iter, max_fun=self.max_fun,
+                  tol=self.tol, verbose=self.verbose)
+
+    def _fit_stochastic(self, X, y, Y, sample_weight, incremental):
+        params = self.coefs_ + self.intercepts_
+        optimizer = getattr(self, "_optimizer", None)
+        if (not incremental or optimizer is None
+                or any(a is not b for a, b in zip(optimizer.params, params))):
+            optimizer = self._optimizer = self._make_optimizer(params)
+        rng = self._random_state
+        validation = None
+        if self.early_stopping:
+            stratify = y if is_classifier(self) and not self._multilabel else None
+            arrays = [X, y, Y] if sample_weight is None else [X, y, Y, sample_weight]
+            split = train_test_split(*arrays, random_state=rng,
+                                     test_size=self.validation_fraction, stratify=stratify)
+            X, X_val, y, y_val, Y, Y_val = split[:6]
+            sw_val = None
+            if sample_weight is not None:
+                sample_weight, sw_val = split[6:]
+            validation = (X_val, y_val, Y_val, sw_val)
+            if X_val.shape[0] < 2:
+                raise ValueError("The validation set is too small. Increase "
+                                 "'validation_fraction' or the size of your dataset.")
+        n_samples = X.shape[0]
+        if self.batch_size == "auto":
+            batch_size = min(200, n_samples)
+        else:
+            if self.batch_size > n_samples:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It "
+                              "is going to be clipped", stacklevel=3)
+            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        sample_idx = self._sample_idx if incremental else None
+        if sample_idx is not None and sample_idx.shape[0] != n_samples:
+            sample_idx = None
+        problem = _MLPProblem(self, X, Y, sample_weight, batch_size, self.shuffle,
+                              validation, sample_idx)
+        train_epochs(problem, optimizer, self._state, max_iter=self.max_iter, rng=rng,
+                     tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+                     early_stopping=self.early_stopping, incremental=incremental,
+                     verbose=self.verbose)
+        self._sample_idx = problem.sample_idx
+
+    def _publish_state(self):
+        s = self._state
+        self.n_iter_, self.t_, self.loss_ = s.n_iter, s.t, s.loss
+        self.loss_curve_ = list(s.loss_curve)
+        if self.solver == "lbfgs" or not self.early_stopping:
+            self.best_loss_ = s.best_loss
+            self.validation_scores_ = self.best_validation_score_ = None
+            self.validation_loss_curve_ = None
+        else:
+            self.best_loss_ = None
+            self.validation_scores_ = list(s.validation_scores)
+            self.best_validation_score_ = s.best_validation_score
+            self.validation_loss_curve_ = list(s.validation_loss_curve)
+
+    def _sample_weight(self, sample_weight, X, y):
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
+        return sample_weight
+
+    def _check_solver(self):
+        if self.solver not in _STOCHASTIC_SOLVERS:
+            raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
+                                 f"{self.solver} is not stochastic.")
+        return True
+
+    def _predict_raw(self, X):
+        check_is_fitted(self)
+        X = validate_data(self, X, accept_sparse=["csr", "csc"], reset=False,
+                          dtype=(np.float64, np.float32))
+        return self._raw(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
+    """Multi-layer perceptron classifier on the sklearn_deep engine.
+
+    A drop-in for :class:`sklearn.neural_network.MLPClassifier`: same parameters, defaults,
+    fitted attributes and initialisation, plus the extras listed under Parameters.
+
+    Parameters
+    ----------
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        Units in each hidden layer.
+    activation : str or list of str, default='relu'
+        Hidden-layer activation, any name of the engine's registry: 'identity',
+        'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', 'softplus', 'maxout' (2 pieces per
+        unit); or a list with one name per hidden layer.
+    solver : {'adam', 'sgd', 'lbfgs', 'rmsprop', 'momentum'}, default='adam'
+        'sgd' uses ``momentum`` and ``nesterovs_momentum``; 'momentum' is plain heavy-ball
+        SGD; 'rmsprop' uses ``rho`` and ``epsilon``; 'lbfgs' is scipy's L-BFGS-B.
+    alpha : float, default=1e-4
+        L2 penalty: the loss gains ``0.5 * alpha * Σ‖W‖² / Σ sample_weight``.
+    batch_size : int or 'auto', default='auto'
+        Minibatch size; 'auto' is ``min(200, n_samples)``.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule for every stochastic solver (scikit-learn applies it to 'sgd' only).
+    learning_rate_init : float, default=1e-3
+    power_t : float, default=0.5
+        Exponent of 'invscaling'.
+    max_iter : int, default=200
+        Epochs at most (L-BFGS iterations for 'lbfgs').
+    shuffle : bool, default=True
+    random_state : int, RandomState instance or None, default=None
+        Initialisation, shuffling, validation split and dropout masks.
+    tol : float, default=1e-4
+    verbose : bool, default=False
+    warm_start : bool, default=False
+        Continue from the current ``coefs_`` and ``intercepts_``.
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` (stratified), stop when its accuracy stalls and
+        restore the best weights.
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+        Adam's parameters (``epsilon`` also RMSProp's).
+    n_iter_no_change : int, default=10
+    max_fun : int, default=15000
+        Function evaluations at most ('lbfgs').
+    loss : {'log_loss', 'hinge'}, default='log_loss'
+        Softmax (or logistic) cross-entropy, or the course's multiclass SVM hinge loss
+        Σ_{j≠y} max(0, s_j − s_y + 1). With 'hinge' there is no ``predict_proba`` but a
+        ``decision_function``.
+    rho : float, default=0.9
+        RMSProp's decay of the squared-gradient average.
+    dropout : float, default=0.0
+        Inverted-dropout rate on hidden activations during training only.
+    class_weight : dict, 'balanced' or None, default=None
+        Multiplies each sample's weight by its class's weight.
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray
+    coefs_ : list of ndarray of shape (fan_in, fan_out)
+        The live weights: editing them changes predictions, and ``warm_start`` /
+        ``partial_fit`` continue from them.
+    intercepts_ : list of ndarray of shape (fan_out,)
+    loss_ : float
+        Loss of the last epoch (data loss + L2 term).
+    best_loss_ : float or None
+    loss_curve_ : list of float
+    validation_scores_ : list of float or None
+    validation_loss_curve_ : list of float or None
+        Loss on the held-out data per epoch, with ``early_stopping``.
+    best_validation_score_ : float or None
+    t_ : int
+        Training samples seen.
+    n_iter_ : int
+    n_layers_ : int
+    n_outputs_ : int
+    out_activation_ : str
+        'softmax' (multiclass), 'logistic' (binary, multilabel) or 'identity' (hinge).
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn_deep import MLPClassifierScratch
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifierScratch(hidden_layer_sizes=(20,), max_iter=500, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    """
+
+    _parameter_constraints = {
+        **_BaseMLPScratch._parameter_constraints,
+        "loss": [StrOptions({"log_loss", "hinge"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(self, hidden_layer_sizes=(100,), activation="relu", *, solver="adam",
+                 alpha=1e-4, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=1e-3, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 loss="log_loss", rho=0.9, dropout=0.0, class_weight=None):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.rho = rho
+        self.dropout = dropout
+        self.class_weight = class_weight
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or a multilabel indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : MLPClassifierScratch
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """One epoch over (X, y), continuing from the current weights and optimizer state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+        classes : array-like of shape (n_classes,), default=None
+            All classes across calls; required on the first call.
+
+        Returns
+        -------
+        self : MLPClassifierScratch
+        """
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    # ------------------------------------------------------------------ targets
+    def _prepare_targets(self, y, first_pass, incremental, classes, dtype):
+        if incremental and not hasattr(self, "classes_"):
+            if classes is None:
+                raise ValueError("classes must be passed on the first call to partial_fit.")
+            first_pass = True
+        if first_pass and incremental:
+            self._label_binarizer = LabelBinarizer().fit(classes)
+        elif first_pass:
+            self._label_binarizer = LabelBinarizer().fit(y)
+        elif classes is not None and not np.array_equal(
+                np.unique(classes), np.asarray(self.classes_)):
+            raise ValueError(f"`classes={list(classes)}` is not the same as on the first "
+                             f"call to partial_fit, which was {list(self.classes_)}.")
+        if first_pass:
+            self.classes_ = self._label_binarizer.classes_
+            self._multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+            if self.loss == "hinge":
+                if self._multilabel:
+                    raise ValueError("loss='hinge' supports binary and multiclass targets, "
+                                     "not multilabel ones; use loss='log_loss'.")
+                self.out_activation_ = "identity"
+            elif self._label_binarizer.y_type_ == "multiclass":
+                self.out_activation_ = "softmax"
+            else:
+                self.out_activation_ = "logistic"
+        if not self._multilabel:
+            unseen = np.setdiff1d(np.unique(y), self.classes_)
+            if unseen.size:
+                raise ValueError(f"y contains classes not seen before: {list(unseen)}; "
+                                 f"known classes are {list(self.classes_)}.")
+        if self.loss == "hinge":  # the engine's hinge takes class indices
+            return np.searchsorted(self.classes_, y).astype(np.intp)
+        return self._label_binarizer.transform(y).astype(dtype)
+
+    def _output_units(self, Y):
+        return len(self.classes_) if self.loss == "hinge" else Y.shape[1]
+
+    def _sample_weight(self, sample_weight, X, y):
+        sample_weight = super()._sample_weight(sample_weight, X, y)
+        if self.class_weight is None:
+            return sample_weight
+        if self._multilabel:
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        weights = compute_sample_weight(self.class_weight, y).astype(X.dtype)
+        return weights if sample_weight is None else sample_weight * weights
+
+    # ------------------------------------------------------------------ outputs
+    def _score_raw(self, raw, y, sample_weight):
+        return accuracy_score(y, self._labels_from_raw(raw), sample_weight=sample_weight)
+
+    def _labels_from_raw(self, raw):
+        if self._multilabel:
+            return (raw > 0).astype(int)
+        if raw.shape[1] == 1:
+            return self.classes_[(raw[:, 0] > 0).astype(int)]
+        return self.classes_[np.argmax(raw, axis=1)]
+
+    def predict(self, X):
+        """Predict class labels (or a multilabel indicator matrix).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        return self._labels_from_raw(self._predict_raw(X))
+
+    def _has_proba(self):
+        if self.loss == "hinge":
+            raise AttributeError("predict_proba is not available when loss='hinge' (the "
+                                 "hinge loss gives scores, not probabilities); use "
+                                 "decision_function.")
+        return True
+
+    @available_if(_has_proba)
+    def predict_proba(self, X):
+        """Class probabilities.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+        """
+        raw = self._predict_raw(X)
+        if self.out_activation_ == "softmax":
+            return softmax(raw, axis=1)
+        p = expit(raw)
+        return np.hstack([1 - p, p]) if raw.shape[1] == 1 and not self._multilabel else p
+
+    @available_if(_has_proba)
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities, computed stably from the scores.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
+        raw = self._predict_raw(X)
+        if self.out_activation_ == "softmax":
+            return log_softmax(raw, axis=1)
+        log_p, log_q = -np.logaddexp(0, -raw), -np.logaddexp(0, raw)
+        if raw.shape[1] == 1 and not self._multilabel:
+            return np.hstack([log_q, log_p])
+        return log_p
+
+    def _has_decision_function(self):
+        if self.loss != "hinge":
+            raise AttributeError("decision_function is offered with loss='hinge'; with "
+                                 "loss='log_loss' use predict_proba.")
+        return True
+
+    @available_if(_has_decision_function)
+    def decision_function(self, X):
+        """Class scores of the hinge-loss model (binary: score of the positive class
+        minus that of the negative one).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+        """
+        raw = self._predict_raw(X)
+        return raw[:, 1] - raw[:, 0] if raw.shape[1] == 2 else raw
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+class MLPRegressorScratch(RegressorMixin, _BaseMLPScratch):
+    """Multi-layer perceptron regressor on the sklearn_deep engine.
+
+    A drop-in for :class:`sklearn.neural_network.MLPRegressor`; parameters and attributes
+    as in :class:`MLPClassifierScratch` (without ``class_weight``), with:
+
+    Parameters
+    ----------
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        'squared_error' is ½·mean squared error (scikit-learn's convention); 'poisson' is
+        the half Poisson deviance with a log link (predictions ``exp`` of the output).
+    hidden_layer_sizes, activation, solver, alpha, batch_size, learning_rate,
+    learning_rate_init, power_t, max_iter, shuffle, random_state, tol, verbose,
+    warm_start, momentum, nesterovs_momentum, early_stopping, validation_fraction, beta_1,
+    beta_2, epsilon, n_iter_no_change, max_fun, rho, dropout
+        As in :class:`MLPClassifierScratch`; early stopping scores R².
+
+    Attributes
+    ----------
+    coefs_, intercepts_, loss_, best_loss_, loss_curve_, validation_scores_,
+    validation_loss_curve_, best_validation_score_, t_, n_iter_, n_layers_, n_outputs_,
+    n_features_in_, feature_names_in_
+        As in :class:`MLPClassifierScratch`.
+    out_activation_ : str
+        'identity' (squared error) or 'exp' (Poisson).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_deep import MLPRegressorScratch
+    >>> X = np.linspace(-1, 1, 200)[:, None]
+    >>> reg = MLPRegressorScratch(hidden_layer_sizes=(32,), solver="lbfgs", random_state=0)
+    >>> reg = reg.fit(X, X[:, 0] ** 2)
+    >>> reg.score(X, X[:, 0] ** 2) > 0.95
+    True
+    """
+
+    _parameter_constraints = {
+        **_BaseMLPScratch._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(self, loss="squared_error", hidden_layer_sizes=(100,), activation="relu", *,
+                 solver="adam", alpha=1e-4, batch_size="auto", learning_rate="constant",
+                 learning_rate_init=1e-3, power_t=0.5, max_iter=200, shuffle=True,
+                 random_state=None, tol=1e-4, verbose=False, warm_start=False, momentum=0.9,
+                 nesterovs_momentum=True, early_stopping=False, validation_fraction=0.1,
+                 beta_1=0.9, beta_2=0.999, epsilon=1e-8, n_iter_no_change=10, max_fun=15000,
+                 rho=0.9, dropout=0.0):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.rho = rho
+        self.dropout = dropout
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : MLPRegressorScratch
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over (X, y), continuing from the current weights and optimizer state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : MLPRegressorScratch
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    def _prepare_targets(self, y, first_pass, incremental, classes, dtype):
+        if first_pass:
+            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError("loss='poisson' needs non-negative targets y.")
+        return (y.reshape(-1, 1) if y.ndim == 1 else y).astype(dtype, copy=False)
+
+    def _output_units(self, Y):
+        return Y.shape[1]
+
+    def _score_raw(self, raw, y, sample_weight):
+        return r2_score(y, self._output(raw), sample_weight=sample_weight)
+
+    def _output(self, raw):
+        out = np.exp(raw) if self.out_activation_ == "exp" else raw
+        return out[:, 0] if out.shape[1] == 1 else out
+
+    def predict(self, X):
+        """Predict targets.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+        """
+        return self._output(self._predict_raw(X))
