@@ -1,0 +1,110 @@
+"""The shared training loop on tiny problems whose behaviour is known in closed form."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+from sklearn_deep.optim import SGD, Adaptive, LinearDecay
+from sklearn_deep.training import TrainingState, train_epochs
+from sklearn_deep.training.loop import TrainingError
+
+
+class Quadratic:
+    """loss = ½‖w − target‖², one 'sample' per batch, ``n_batches`` batches an epoch."""
+
+    def __init__(self, target, n_batches=4, scale=1.0):
+        self.w = np.zeros_like(target)
+        self.params = [self.w]
+        self.target, self.n_batches, self.scale = target, n_batches, scale
+        self.n_samples = n_batches
+
+    def batches(self, rng):
+        return range(self.n_batches)
+
+    def loss_and_grads(self, batch):
+        d = (self.w - self.target) * self.scale
+        return 0.5 * float(d @ d), 1.0, [d * self.scale]
+
+
+class Flat(Quadratic):
+    def loss_and_grads(self, batch):
+        return 1.0, 1.0, [np.zeros_like(self.w)]
+
+
+def test_gradient_descent_converges_and_records_history():
+    p = Quadratic(np.array([1.0, -2.0]))
+    state = TrainingState()
+    train_epochs(p, SGD(p.params, 0.5), state, max_iter=30, rng=None, tol=1e-12,
+                 n_iter_no_change=3)
+    np.testing.assert_allclose(p.w, [1.0, -2.0], atol=1e-6)
+    assert state.t == 4 * state.n_iter and len(state.loss_curve) == state.n_iter
+    assert state.loss_curve == sorted(state.loss_curve, reverse=True)
+
+
+def test_plateau_stops_after_n_iter_no_change_plus_two_epochs():
+    # epoch 1 sets the best loss; epochs 2.. do not improve; stop once count > n
+    p = Flat(np.zeros(2))
+    state = TrainingState()
+    train_epochs(p, SGD(p.params, 0.1), state, max_iter=100, rng=None, n_iter_no_change=5)
+    assert state.n_iter == 5 + 2
+
+
+def test_adaptive_schedule_divides_by_five_until_1e_6():
+    p = Flat(np.zeros(2))
+    state = TrainingState()
+    opt = SGD(p.params, Adaptive(1e-3))
+    train_epochs(p, opt, state, max_iter=1000, rng=None, n_iter_no_change=2)
+    # 1e-3 / 5**k <= 1e-6 first at k = 5: 5 reductions, then the stop
+    assert opt.learning_rate == pytest.approx(1e-3 / 5**5)
+    assert state.n_iter == 4 + 5 * 3
+
+
+def test_max_iter_warns_unless_told_not_to():
+    p = Quadratic(np.array([1.0]))
+    with pytest.warns(ConvergenceWarning, match="Maximum iterations \\(3\\)"):
+        train_epochs(p, SGD(p.params, 1e-3), TrainingState(), max_iter=3, rng=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train_epochs(p, SGD(p.params, 1e-3), TrainingState(), max_iter=3, rng=None,
+                     warn_at_max_iter=False)
+
+
+def test_divergence_restores_the_epoch_start_and_names_the_learning_rate():
+    p = Quadratic(np.array([1.0, 1.0]), scale=1e3)
+    state = TrainingState()
+    with np.errstate(all="ignore"), pytest.raises(TrainingError, match="learning rate \\(10\\)"):
+        train_epochs(p, SGD(p.params, 10.0), state, max_iter=500, rng=None)
+    assert np.isfinite(p.w).all()
+    assert isinstance(TrainingError("x"), ValueError)
+
+
+def test_progress_reaches_the_linear_decay():
+    p = Quadratic(np.array([1.0]), n_batches=4)
+    p.batch_fraction = lambda batch: (batch + 1) / 4
+    opt = SGD(p.params, LinearDecay(0.1, min_learning_rate=0.0))
+    seen = []
+    original = opt.step
+    opt.step = lambda grads: (seen.append(opt.learning_rate), original(grads))
+    train_epochs(p, opt, TrainingState(), max_iter=2, rng=None, tol=-math.inf,
+                 warn_at_max_iter=False)
+    np.testing.assert_allclose(seen, [0.1 * (1 - k / 8) for k in range(1, 9)])
+
+
+def test_keyboard_interrupt_keeps_the_current_parameters():
+    p = Quadratic(np.array([1.0]))
+    calls = []
+
+    def interrupting(batch):
+        calls.append(batch)
+        if len(calls) == 6:
+            raise KeyboardInterrupt
+        return Quadratic.loss_and_grads(p, batch)
+
+    p.loss_and_grads = interrupting
+    state = TrainingState()
+    with pytest.warns(UserWarning, match="interrupted"):
+        train_epochs(p, SGD(p.params, 0.1), state, max_iter=10, rng=None)
+    assert state.n_iter == 1 and 0 < p.w[0] < 1
