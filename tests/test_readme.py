@@ -1,9 +1,14 @@
 """The README's commands are the ones CI runs, and its engine quickstart works."""
 
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,10 +27,26 @@ def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one():
     assert tests in (ROOT / ".ci" / "run").read_text().splitlines()
 
 
-def test_readme_engine_quickstart_runs():
+def _run_section(title):
     text = (ROOT / "README.md").read_text()
-    code = re.search(r"## The engine in 20 lines\n\n```python\n(.*?)```", text, flags=re.S)
+    code = re.search(rf"## {title}\n\n```python\n(.*?)```", text, flags=re.S)
     namespace = {}
-    exec(compile(code.group(1), "README quickstart", "exec"), namespace)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        exec(compile(code.group(1), f"README: {title}", "exec"), namespace)
+    return namespace
+
+
+def test_readme_engine_quickstart_runs():
+    namespace = _run_section("The engine in 20 lines")
     assert namespace["predictions"].shape == (200,)
     assert np.isfinite(namespace["loss"].item())
+
+
+def test_readme_mlp_quickstart_runs_and_its_claims_hold():
+    ns = _run_section("MLPClassifierScratch in 20 lines")
+    ours = ns["clf"].score(ns["X_test"], ns["y_test"])
+    theirs = make_pipeline(StandardScaler(), MLPClassifier(max_iter=50, random_state=0)).fit(
+        ns["X_train"], ns["y_train"]).score(ns["X_test"], ns["y_test"])
+    assert ours == theirs and f"{ours:.3f}" in (ROOT / "README.md").read_text()
+    assert ns["grid"].best_score_ > 0.95

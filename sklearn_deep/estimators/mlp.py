@@ -41,8 +41,10 @@ _ENGINE_LOSS = {
     ("squared_error", "identity"): "squared_error",
     ("poisson", "exp"): "poisson_with_log_link",
 }
-# Below this many multiply-adds per minibatch layer, BLAS threads cost more than they
-# save (measured on 2 cores: benchmarks/mlp.py); such fits run on one BLAS thread.
+# Thread policy: below this many multiply-adds for the widest layer of one minibatch, BLAS
+# threads cost about as much as they save, and on some machines far more (REFERENCE.md §2
+# measured 1.1–10× slowdowns for digits-sized problems on 2 threads); such fits run on one
+# BLAS thread. Larger ones keep the process's BLAS setting.
 _SMALL_WORK = 2**22
 
 
