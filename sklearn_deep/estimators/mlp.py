@@ -470,6 +470,9 @@ class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
 
     # ------------------------------------------------------------------ targets
     def _prepare_targets(self, y, first_pass, incremental, classes, dtype):
+        y = _normalise_labels(y)
+        if classes is not None:
+            classes = _normalise_labels(np.asarray(classes))
         if incremental and not hasattr(self, "classes_"):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -522,6 +525,8 @@ class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
     def _labels_from_raw(self, raw):
         if self._multilabel:
             return (raw > 0).astype(int)
+        if len(self.classes_) == 1:  # trained on one class: it is the only answer
+            return np.repeat(self.classes_, raw.shape[0])
         if raw.shape[1] == 1:
             return self.classes_[(raw[:, 0] > 0).astype(int)]
         return self.classes_[np.argmax(raw, axis=1)]
@@ -559,6 +564,8 @@ class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
         proba : ndarray of shape (n_samples, n_classes)
         """
         raw = self._predict_raw(X)
+        if len(self.classes_) == 1 and not self._multilabel:
+            return np.ones_like(raw)
         if self.out_activation_ == "softmax":
             return softmax(raw, axis=1)
         p = expit(raw)
@@ -577,6 +584,8 @@ class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
         log_proba : ndarray of shape (n_samples, n_classes)
         """
         raw = self._predict_raw(X)
+        if len(self.classes_) == 1 and not self._multilabel:
+            return np.zeros_like(raw)
         if self.out_activation_ == "softmax":
             return log_softmax(raw, axis=1)
         log_p, log_q = -np.logaddexp(0, -raw), -np.logaddexp(0, raw)
@@ -750,3 +759,25 @@ class MLPRegressorScratch(RegressorMixin, _BaseMLPScratch):
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
         return self._output(self._predict_raw(X))
+
+
+def _normalise_labels(y):
+    """Labels in an object array, made usable like scikit-learn's.
+
+    classes_ are sorted, so labels must be mutually comparable: a mix such as strings and
+    numbers gets a clear TypeError. An object array holding one non-string type (ints from
+    a pandas object column, say) becomes an array of that type.
+    """
+    if y.dtype != object:
+        return y
+    kinds = {type(v) for v in y.ravel()}
+    try:
+        np.unique(y)
+    except TypeError:
+        names = ", ".join(sorted(k.__name__ for k in kinds))
+        raise TypeError(f"class labels must be mutually comparable (e.g. all strings or all "
+                        f"numbers) so that classes_ can be sorted; got a mix of {names}"
+                        ) from None
+    if len(kinds) == 1 and not issubclass(next(iter(kinds)), str):
+        return np.asarray(y.tolist())
+    return y

@@ -63,9 +63,15 @@ def _all_finite(arrays):
     return all(np.isfinite(a).all() for a in arrays)
 
 
-def _diverged(problem, snapshot, epoch, what, learning_rate):
+def _diverged(problem, snapshot, epoch, what, learning_rate, before_any_update=False):
     for param, saved in zip(problem.params, snapshot):
         param[...] = saved
+    if before_any_update:
+        raise TrainingError(
+            "The training loss is non-finite (inf or NaN) before any update: the inputs or "
+            "targets are probably too large (or the starting weights are). Scale them, e.g. "
+            "with StandardScaler; the parameters were left unchanged."
+        )
     raise TrainingError(
         f"Training diverged in epoch {epoch}: the {what} became non-finite (inf or NaN). "
         f"The learning rate ({learning_rate:g}) is probably too high for these data: lower "
@@ -110,6 +116,7 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
     early_stopping = early_stopping and not incremental
     fraction = getattr(problem, "batch_fraction", None)
     n_epochs = 1 if incremental else max_iter
+    stepped = False
     try:
         for k in range(n_epochs):
             snapshot = [p.copy() for p in problem.params]
@@ -120,8 +127,10 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
                     optimizer.set_progress((k + fraction(batch)) / n_epochs)
                 loss, w, grads = problem.loss_and_grads(batch)
                 if not math.isfinite(loss):
-                    _diverged(problem, snapshot, epoch, "loss", optimizer.learning_rate)
+                    _diverged(problem, snapshot, epoch, "loss", optimizer.learning_rate,
+                              before_any_update=not stepped)
                 optimizer.step(grads)
+                stepped = True
                 total += loss * w
                 weight += w
             if not _all_finite(problem.params):

@@ -81,6 +81,13 @@ def test_divergence_restores_the_epoch_start_and_names_the_learning_rate():
     assert isinstance(TrainingError("x"), ValueError)
 
 
+def test_a_loss_non_finite_from_the_start_blames_the_data():
+    p = Quadratic(np.array([1e300, 1e300]))
+    with np.errstate(all="ignore"), pytest.raises(TrainingError, match="before any update"):
+        train_epochs(p, SGD(p.params, 1e-3), TrainingState(), max_iter=5, rng=None)
+    np.testing.assert_array_equal(p.w, [0.0, 0.0])
+
+
 def test_progress_reaches_the_linear_decay():
     p = Quadratic(np.array([1.0]), n_batches=4)
     p.batch_fraction = lambda batch: (batch + 1) / 4
