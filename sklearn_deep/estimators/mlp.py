@@ -502,12 +502,14 @@ class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
             if unseen.size:
                 raise ValueError(f"y contains classes not seen before: {list(unseen)}; "
                                  f"known classes are {list(self.classes_)}.")
-        if self.loss == "hinge":  # the engine's hinge takes class indices
+        if self.loss == "hinge" or self.out_activation_ == "softmax":
+            # class indices: the engine's losses one-hot them per batch, so the targets
+            # take n integers, not an n × n_classes matrix
             return np.searchsorted(self.classes_, y).astype(np.intp)
         return self._label_binarizer.transform(y).astype(dtype)
 
     def _output_units(self, Y):
-        return len(self.classes_) if self.loss == "hinge" else Y.shape[1]
+        return len(self.classes_) if Y.ndim == 1 else Y.shape[1]
 
     def _sample_weight(self, sample_weight, X, y):
         sample_weight = super()._sample_weight(sample_weight, X, y)
