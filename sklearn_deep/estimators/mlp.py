@@ -162,6 +162,42 @@ class _BaseMLPScratch(BaseEstimator):
                     epsilon=self.epsilon)
 
     # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets: class labels or a multilabel indicator matrix for the classifier.
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """One epoch over (X, y), continuing from the current weights and optimizer state.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        sample_weight : array-like of shape (n_samples,), default=None
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         hidden = self._hidden_sizes()
@@ -432,23 +468,6 @@ class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
         self.dropout = dropout
         self.class_weight = class_weight
 
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data matrix X and targets y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels, or a multilabel indicator matrix.
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : MLPClassifierScratch
-        """
-        return self._fit(X, y, sample_weight, incremental=False)
-
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -698,39 +717,6 @@ class MLPRegressorScratch(RegressorMixin, _BaseMLPScratch):
         self.max_fun = max_fun
         self.rho = rho
         self.dropout = dropout
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data matrix X and targets y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : MLPRegressorScratch
-        """
-        return self._fit(X, y, sample_weight, incremental=False)
-
-    @available_if(lambda est: est._check_solver())
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
-        """One epoch over (X, y), continuing from the current weights and optimizer state.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-        sample_weight : array-like of shape (n_samples,), default=None
-
-        Returns
-        -------
-        self : MLPRegressorScratch
-        """
-        return self._fit(X, y, sample_weight, incremental=True)
 
     def _prepare_targets(self, y, first_pass, incremental, classes, dtype):
         if first_pass:

@@ -51,6 +51,15 @@ def _class_targets(target, scores):
     return target.astype(scores.dtype, copy=False)
 
 
+def _target_like(target, pred):
+    """The target as an array of the predictions' dtype and (checked) shape."""
+    t = np.asarray(target, dtype=pred.dtype)
+    if t.shape != pred.shape:
+        raise ValueError(f"target of shape {t.shape} does not match predictions of shape "
+                         f"{pred.shape}")
+    return t
+
+
 def _per_sample(values):
     """Sum a per-element loss over everything but the sample axis."""
     return values.reshape(values.shape[0], -1).sum(axis=1) if values.ndim > 1 else values
@@ -118,10 +127,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def forward(ctx, logits, target, sample_weight=None):
-        t = np.asarray(target, dtype=logits.dtype)
-        if t.shape != logits.shape:
-            raise ValueError(f"target of shape {t.shape} does not match logits of shape "
-                             f"{logits.shape}")
+        t = _target_like(target, logits)
         values = np.maximum(logits, 0) - logits * t + np.log1p(np.exp(-np.abs(logits)))
         w = _sample_weights(sample_weight, logits.shape[0], logits.dtype)
         ctx.logits, ctx.t, ctx.w = logits, t, w
@@ -139,11 +145,7 @@ class SquaredError(Function):
 
     @staticmethod
     def forward(ctx, pred, target, sample_weight=None):
-        t = np.asarray(target, dtype=pred.dtype)
-        if t.shape != pred.shape:
-            raise ValueError(f"target of shape {t.shape} does not match predictions of "
-                             f"shape {pred.shape}")
-        diff = pred - t
+        diff = pred - _target_like(target, pred)
         w = _sample_weights(sample_weight, pred.shape[0], pred.dtype)
         n_outputs = diff[0].size if diff.shape[0] else 1
         ctx.diff, ctx.w, ctx.n_outputs = diff, w, n_outputs
@@ -164,10 +166,7 @@ class PoissonWithLogLink(Function):
 
     @staticmethod
     def forward(ctx, raw, target, sample_weight=None):
-        y = np.asarray(target, dtype=raw.dtype)
-        if y.shape != raw.shape:
-            raise ValueError(f"target of shape {y.shape} does not match predictions of "
-                             f"shape {raw.shape}")
+        y = _target_like(target, raw)
         if (y < 0).any():
             raise ValueError("Poisson loss needs non-negative targets")
         mu = np.exp(raw)
