@@ -1,113 +1,169 @@
-"""``python -m sklearn_deep`` (or ``sklearn-deep``): a short tour on embedded data.
+"""``python -m sklearn_deep`` (or ``sklearn-deep``): a tour on embedded data, no download.
 
-For now it trains a 64→hidden→10 ReLU network on scikit-learn's digits (shipped with
-scikit-learn, no download) with the engine — tensors, the fused softmax cross-entropy,
-``backward()`` and Adam — and prints its test accuracy next to scikit-learn's
-``MLPClassifier`` trained the same way on the same split.
+Each part trains one of our estimators side by side with its peer and adds rows to one
+table printed at the end; progress lines show while it works.
+
+- ``mlp`` — MLPClassifierScratch vs scikit-learn's MLPClassifier on digits: test accuracy
+  and fit time.
+
+Usage::
+
+    sklearn-deep                     # the whole tour
+    sklearn-deep mlp                 # one part
+    sklearn-deep --figures --out DIR # also write the tour's figures (needs matplotlib)
 """
 
 import argparse
 import sys
 import time
 import warnings
-
-import numpy as np
+from dataclasses import dataclass
+from pathlib import Path
 
 from . import __version__
-from .engine import Tensor, l2_penalty, no_grad, relu, softmax_cross_entropy
-from .engine.init import sklearn_mlp_init
-from .optim import Adam
 
 
-def train_digits_mlp(X, y, hidden=100, epochs=50, batch_size=200, learning_rate=1e-3,
-                     alpha=1e-4, seed=0, log=None):
-    """Train a one-hidden-layer ReLU classifier with the engine; return its parameters."""
-    rng = np.random.RandomState(seed)
-    n_classes = int(y.max()) + 1
-    W1, b1 = sklearn_mlp_init(X.shape[1], hidden, rng)
-    W2, b2 = sklearn_mlp_init(hidden, n_classes, rng)
-    params = [Tensor(p, requires_grad=True) for p in (W1, b1, W2, b2)]
-    optimizer = Adam([p.data for p in params], learning_rate=learning_rate)
-    for epoch in range(epochs):
-        order = rng.permutation(len(X))
-        total = 0.0
-        for start in range(0, len(X), batch_size):
-            idx = order[start:start + batch_size]
-            scores = forward(params, X[idx])
-            loss = softmax_cross_entropy(scores, y[idx])
-            loss = loss + (alpha / len(idx)) * l2_penalty(params[0], params[2])
-            loss.backward()
-            optimizer.step([p.grad for p in params])
-            for p in params:
-                p.zero_grad()
-            total += loss.item() * len(idx)
-        if log is not None and (epoch + 1) % 10 == 0:
-            log(f"  epoch {epoch + 1:3d}/{epochs}  training loss {total / len(X):.4f}")
-    return params
+@dataclass
+class Row:
+    """One line of the tour's table."""
+
+    part: str
+    model: str
+    metric: str
+    ours: float
+    peer: float = float("nan")
+    peer_name: str = ""
+    seconds: float = float("nan")
+    peer_seconds: float = float("nan")
 
 
-def forward(params, X):
-    W1, b1, W2, b2 = params
-    return relu(Tensor(X) @ W1 + b1) @ W2 + b2
+def _timed(fn):
+    start = time.perf_counter()
+    result = fn()
+    return result, time.perf_counter() - start
 
 
-def predict(params, X):
-    with no_grad():
-        return forward(params, X).data.argmax(axis=1)
-
-
-def digits_demo(epochs=50, hidden=100, seed=0, out=sys.stdout):
+def _digits():
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
-    from sklearn.neural_network import MLPClassifier
     from sklearn.preprocessing import StandardScaler
+
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, stratify=y,
+                                                        random_state=0)
+    scaler = StandardScaler().fit(X_train)
+    return scaler.transform(X_train), scaler.transform(X_test), y_train, y_test
+
+
+def part_mlp(log, figures_dir=None, quick=False):
+    """MLPClassifierScratch vs MLPClassifier on digits."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    from . import MLPClassifierScratch
+
+    X_train, X_test, y_train, y_test = _digits()
+    epochs = 10 if quick else 50
+    log(f"mlp: digits ({len(X_train)} train / {len(X_test)} test), 64-100-10 ReLU, adam, "
+        f"{epochs} epochs")
+    rows = []
+    models = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for loss in ("log_loss", "hinge"):
+            ours, t_ours = _timed(lambda loss=loss: MLPClassifierScratch(
+                max_iter=epochs, loss=loss, random_state=0).fit(X_train, y_train))
+            models[loss] = ours
+            log(f"  MLPClassifierScratch(loss={loss!r}) trained in {t_ours:.2f} s")
+            row = Row("mlp", f"MLPClassifierScratch({loss})", "test accuracy",
+                      ours.score(X_test, y_test), seconds=t_ours)
+            if loss == "log_loss":
+                theirs, t_theirs = _timed(lambda: MLPClassifier(
+                    max_iter=epochs, random_state=0).fit(X_train, y_train))
+                log(f"  sklearn MLPClassifier trained in {t_theirs:.2f} s")
+                row.peer, row.peer_name = theirs.score(X_test, y_test), "MLPClassifier"
+                row.peer_seconds = t_theirs
+            rows.append(row)
+    if figures_dir is not None:
+        _plot_curves(models, figures_dir, log)
+    return rows
+
+
+def _plot_curves(models, figures_dir, log):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for loss, model in models.items():
+        ax.semilogy(model.loss_curve_, label=f"loss={loss!r}")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("training loss")
+    ax.set_title("MLPClassifierScratch on digits")
+    ax.legend()
+    path = Path(figures_dir) / "tour_mlp_loss.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    log(f"  wrote {path}")
+
+
+PARTS = {"mlp": part_mlp}
+
+
+def format_table(rows):
+    """The tour's results as one plain-text table."""
+    head = (f"{'part':<12}{'model':<34}{'metric':<22}{'ours':>9}{'peer':>9}  "
+            f"{'peer model':<16}{'ours (s)':>9}{'peer (s)':>9}")
+    lines = [head, "-" * len(head)]
+    def num(value, digits):
+        return f"{value:>9.{digits}f}" if value == value else f"{'—':>9}"  # NaN: no peer
+
+    for r in rows:
+        lines.append(f"{r.part:<12}{r.model:<34}{r.metric:<22}{num(r.ours, 3)}"
+                     f"{num(r.peer, 3)}  {r.peer_name or '—':<16}"
+                     f"{num(r.seconds, 2)}{num(r.peer_seconds, 2)}")
+    return "\n".join(lines)
+
+
+def run(parts, out=sys.stdout, figures_dir=None, quick=False):
+    """Run the named parts, print progress and the table; return the rows."""
     from threadpoolctl import threadpool_limits
 
     def log(line):
         print(line, file=out, flush=True)
 
-    X, y = load_digits(return_X_y=True)
-    X_train, X_test, y_train, y_test = train_test_split(
-        X, y, test_size=0.25, stratify=y, random_state=seed)
-    scaler = StandardScaler().fit(X_train)
-    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
-
-    log(f"sklearn_deep {__version__}: digits ({len(X_train)} train / {len(X_test)} test), "
-        f"64-{hidden}-10 ReLU network, Adam, {epochs} epochs")
-    # Small matrices train faster on one BLAS thread (see README, "Thread policy").
+    log(f"sklearn_deep {__version__} tour: {', '.join(parts)}")
+    rows = []
+    # Small problems train faster on one BLAS thread (README, "Thread policy"); the peers
+    # get the same setting so that the times compare.
     with threadpool_limits(limits=1):
-        start = time.perf_counter()
-        params = train_digits_mlp(X_train, y_train, hidden=hidden, epochs=epochs, seed=seed,
-                                  log=log)
-        ours_time = time.perf_counter() - start
-        ours_acc = float(np.mean(predict(params, X_test) == y_test))
-
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # max_iter reached is expected here
-            sk = MLPClassifier(hidden_layer_sizes=(hidden,), max_iter=epochs,
-                               random_state=seed).fit(X_train, y_train)
-        sk_time = time.perf_counter() - start
-        sk_acc = sk.score(X_test, y_test)
-
+        for name in parts:
+            rows.extend(PARTS[name](log, figures_dir=figures_dir, quick=quick))
     log("")
-    log(f"{'model':<34}{'test accuracy':>14}{'fit time (s)':>14}")
-    log(f"{'sklearn_deep engine + Adam':<34}{ours_acc:>14.3f}{ours_time:>14.2f}")
-    log(f"{'sklearn MLPClassifier (adam)':<34}{sk_acc:>14.3f}{sk_time:>14.2f}")
-    return ours_acc, sk_acc
+    log(format_table(rows))
+    return rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
         prog="sklearn-deep",
-        description="A short tour of sklearn_deep on embedded data (no download).")
-    parser.add_argument("--epochs", type=int, default=50, help="training epochs (default 50)")
-    parser.add_argument("--hidden", type=int, default=100, help="hidden units (default 100)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+        description="A tour of sklearn_deep on embedded data (no download): each part "
+                    "trains our estimator beside its peer and prints one table.")
+    parser.add_argument("parts", nargs="*", metavar="PART",
+                        help=f"parts to run, among {', '.join(PARTS)} (default: all)")
+    parser.add_argument("--out", type=Path, default=Path("sklearn_deep_tour"),
+                        help="folder for figures (default: ./sklearn_deep_tour)")
+    parser.add_argument("--figures", action="store_true",
+                        help="also write the tour's figures as PNG (needs matplotlib)")
+    parser.add_argument("--quick", action="store_true", help="smaller runs, for a smoke test")
     args = parser.parse_args(argv)
-    if args.epochs < 1 or args.hidden < 1:
-        parser.error("--epochs and --hidden must be at least 1")
-    digits_demo(epochs=args.epochs, hidden=args.hidden, seed=args.seed)
+    unknown = [p for p in args.parts if p not in PARTS]
+    if unknown:
+        parser.error(f"unknown part(s) {', '.join(unknown)}; choose among {', '.join(PARTS)}")
+    run(args.parts or list(PARTS), figures_dir=args.out if args.figures else None,
+        quick=args.quick)
     return 0
 
 

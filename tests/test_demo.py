@@ -1,4 +1,4 @@
-"""The README's first command: the demo trains with the engine and reports accuracy."""
+"""The README's first command: the tour trains our estimators beside their peers."""
 
 import io
 import subprocess
@@ -6,24 +6,40 @@ import sys
 
 import pytest
 
-from sklearn_deep.__main__ import digits_demo, main
+from sklearn_deep.__main__ import PARTS, Row, format_table, main, run
 
 
-def test_demo_learns_digits_as_well_as_sklearn():
+def test_mlp_part_matches_sklearn_and_prints_the_table():
     out = io.StringIO()
-    ours, theirs = digits_demo(epochs=30, out=out)
-    assert ours > 0.95  # sklearn's MLP reaches ≈0.96–0.97 on this split (REFERENCE.md §2)
-    assert ours >= theirs - 0.02
-    assert "test accuracy" in out.getvalue() and "sklearn MLPClassifier" in out.getvalue()
+    rows = run(["mlp"], out=out)
+    by_model = {r.model: r for r in rows}
+    softmax = by_model["MLPClassifierScratch(log_loss)"]
+    # same start and minibatches as sklearn's MLP: same accuracy (≈0.97, REFERENCE.md §2)
+    assert softmax.ours == softmax.peer and softmax.ours > 0.95
+    assert by_model["MLPClassifierScratch(hinge)"].ours > 0.95
+    text = out.getvalue()
+    assert "test accuracy" in text and "MLPClassifier" in text and "trained in" in text
 
 
-def test_module_entry_point_runs():
-    result = subprocess.run([sys.executable, "-m", "sklearn_deep", "--epochs", "3"],
-                            capture_output=True, text=True, timeout=120)
+def test_table_marks_missing_peers():
+    table = format_table([Row("p", "m", "metric", 0.5)])
+    assert "0.500" in table and "—" in table
+
+
+def test_figures_are_written(tmp_path):
+    pytest.importorskip("matplotlib")
+    run(["mlp"], out=io.StringIO(), figures_dir=tmp_path, quick=True)
+    assert (tmp_path / "tour_mlp_loss.png").stat().st_size > 5_000
+
+
+def test_module_entry_point_runs_one_part():
+    result = subprocess.run([sys.executable, "-m", "sklearn_deep", "mlp", "--quick"],
+                            capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr
-    assert "sklearn_deep engine + Adam" in result.stdout
+    assert "MLPClassifierScratch(log_loss)" in result.stdout
 
 
-def test_bad_arguments_are_refused():
+def test_unknown_parts_are_refused():
     with pytest.raises(SystemExit):
-        main(["--epochs", "0"])
+        main(["nope"])
+    assert set(PARTS) >= {"mlp"}
