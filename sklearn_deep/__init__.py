@@ -1,7 +1,8 @@
 """sklearn_deep: scikit-learn-compatible neural networks on one NumPy backprop engine."""
 
-from .estimators import MLPClassifierScratch, MLPRegressorScratch
+from .estimators import AutoencoderTransformer, MLPClassifierScratch, MLPRegressorScratch
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifierScratch", "MLPRegressorScratch", "__version__"]
+__all__ = ["AutoencoderTransformer", "MLPClassifierScratch", "MLPRegressorScratch",
+           "__version__"]

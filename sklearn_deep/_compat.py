@@ -3,6 +3,13 @@ releases; keep every such import here)."""
 
 from sklearn.base import _fit_context
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    _check_sample_weight,
+    validate_data,
+)
 
-__all__ = ["Interval", "Options", "StrOptions", "_fit_context", "validate_data"]
+__all__ = [
+    "Interval", "Options", "StrOptions", "_check_feature_names_in", "_check_sample_weight",
+    "_fit_context", "validate_data",
+]

@@ -9,8 +9,7 @@ if wished), RMSProp and heavy-ball momentum solvers, learning-rate schedules for
 stochastic solver, ``class_weight``, dropout and a validation-loss curve.
 """
 
-import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,20 +18,18 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_clas
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, compute_sample_weight
-from sklearn.utils._available_if import available_if
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
-from threadpoolctl import threadpool_limits
+from sklearn.utils import compute_sample_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from .._compat import Interval, Options, StrOptions, _fit_context, validate_data
+from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context, validate_data
 from ..engine import ACTIVATIONS, Tensor, get_loss, l2_penalty, no_grad
 from ..nn import dense_forward, init_dense, layer_activations
-from ..optim import SGD, Adam, Adaptive, Constant, InvScaling, RMSProp
 from ..training import TrainingState, fit_lbfgs, train_epochs
+from ._base import STOCHASTIC_SOLVERS, TrainedByLoopMixin
 
 __all__ = ["MLPClassifierScratch", "MLPRegressorScratch"]
 
-_STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop", "momentum")
 # Engine loss used for each (estimator loss, output activation).
 _ENGINE_LOSS = {
     ("log_loss", "softmax"): "softmax_cross_entropy",
@@ -41,11 +38,6 @@ _ENGINE_LOSS = {
     ("squared_error", "identity"): "squared_error",
     ("poisson", "exp"): "poisson_with_log_link",
 }
-# Thread policy: below this many multiply-adds for the widest layer of one minibatch, BLAS
-# threads cost about as much as they save, and on some machines far more (REFERENCE.md §2
-# measured 1.1–10× slowdowns for digits-sized problems on 2 threads); such fits run on one
-# BLAS thread. Larger ones keep the process's BLAS setting.
-_SMALL_WORK = 2**22
 
 
 class _MLPProblem:
@@ -89,46 +81,15 @@ class _MLPProblem:
         return score, val_loss
 
 
-class _BaseMLPScratch(BaseEstimator):
+class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
     """Everything the classifier and the regressor share."""
 
     _parameter_constraints = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS)), list, tuple],
-        "solver": [StrOptions({"lbfgs", *_STOCHASTIC_SOLVERS})],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"),
-                             Options(Real, {np.inf})],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "rho": [Interval(Real, 0, 1, closed="left")],
+        **TrainedByLoopMixin._parameter_constraints,
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
     # ------------------------------------------------------------------ model
-    def _hidden_sizes(self):
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
-        if any(s <= 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
-        return sizes
-
     def _raw(self, X):
         """Raw output scores as an ndarray (no graph, no dropout)."""
         with no_grad():
@@ -146,20 +107,6 @@ class _BaseMLPScratch(BaseEstimator):
             loss = loss + (self.alpha / weight) * l2_penalty(*coefs)
         loss.backward()
         return loss.item(), weight, coefs + intercepts
-
-    def _make_optimizer(self, params):
-        schedule = {"constant": Constant(self.learning_rate_init),
-                    "invscaling": InvScaling(self.learning_rate_init, self.power_t),
-                    "adaptive": Adaptive(self.learning_rate_init)}[self.learning_rate]
-        if self.solver == "sgd":
-            return SGD(params, schedule, momentum=self.momentum,
-                       nesterov=self.nesterovs_momentum)
-        if self.solver == "momentum":
-            return SGD(params, schedule, momentum=self.momentum, nesterov=False)
-        if self.solver == "rmsprop":
-            return RMSProp(params, schedule, rho=self.rho, epsilon=self.epsilon)
-        return Adam(params, schedule, beta_1=self.beta_1, beta_2=self.beta_2,
-                    epsilon=self.epsilon)
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -217,11 +164,7 @@ class _BaseMLPScratch(BaseEstimator):
             raise ValueError("dropout needs a stochastic solver; solver='lbfgs' minimises a "
                              "deterministic full-batch loss.")
 
-        if first_pass or not hasattr(self, "_random_state"):
-            self._random_state = (check_random_state(self.random_state)
-                                  if self.random_state is not None
-                                  else np.random.RandomState())
-        rng = self._random_state
+        rng = self._ensure_random_state(first_pass)
         if first_pass:
             self._activations = activations
             layer_units = [X.shape[1], *hidden, self._output_units(Y)]
@@ -238,20 +181,17 @@ class _BaseMLPScratch(BaseEstimator):
         if not incremental:  # warm_start keeps the history but counts this fit's epochs
             self._state.n_iter = 0
 
-        with self._thread_policy(X):
-            if self.solver == "lbfgs":
+        lbfgs = self.solver == "lbfgs"
+        batch = X.shape[0] if lbfgs else min(X.shape[0], 200 if self.batch_size == "auto"
+                                              else self.batch_size)
+        units = [X.shape[1], *(c.shape[1] for c in self.coefs_)]
+        with self._thread_policy(batch, units):
+            if lbfgs:
                 self._fit_lbfgs(X, Y, sample_weight)
             else:
                 self._fit_stochastic(X, y, Y, sample_weight, incremental)
-        self._publish_state()
+        self._publish_state(lbfgs)
         return self
-
-    def _thread_policy(self, X):
-        widths = [c.shape[1] for c in self.coefs_]
-        batch = X.shape[0] if self.solver == "lbfgs" else min(
-            X.shape[0], 200 if self.batch_size == "auto" else self.batch_size)
-        work = batch * max(X.shape[1], *widths) * max(widths)
-        return threadpool_limits(limits=1 if work < _SMALL_WORK else None)
 
     def _fit_lbfgs(self, X, Y, sample_weight):
         problem = _MLPProblem(self, X, Y, sample_weight, X.shape[0], False)
@@ -259,11 +199,7 @@ class _BaseMLPScratch(BaseEstimator):
                   tol=self.tol, verbose=self.verbose)
 
     def _fit_stochastic(self, X, y, Y, sample_weight, incremental):
-        params = self.coefs_ + self.intercepts_
-        optimizer = getattr(self, "_optimizer", None)
-        if (not incremental or optimizer is None
-                or any(a is not b for a, b in zip(optimizer.params, params))):
-            optimizer = self._optimizer = self._make_optimizer(params)
+        optimizer = self._optimizer_for(self.coefs_ + self.intercepts_, incremental)
         rng = self._random_state
         validation = None
         if self.early_stopping:
@@ -280,13 +216,7 @@ class _BaseMLPScratch(BaseEstimator):
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")
         n_samples = X.shape[0]
-        if self.batch_size == "auto":
-            batch_size = min(200, n_samples)
-        else:
-            if self.batch_size > n_samples:
-                warnings.warn("Got `batch_size` less than 1 or larger than sample size. It "
-                              "is going to be clipped", stacklevel=3)
-            batch_size = int(np.clip(self.batch_size, 1, n_samples))
+        batch_size = self._resolve_batch_size(n_samples)
         sample_idx = self._sample_idx if incremental else None
         if sample_idx is not None and sample_idx.shape[0] != n_samples:
             sample_idx = None
@@ -298,27 +228,13 @@ class _BaseMLPScratch(BaseEstimator):
                      verbose=self.verbose)
         self._sample_idx = problem.sample_idx
 
-    def _publish_state(self):
-        s = self._state
-        self.n_iter_, self.t_, self.loss_ = s.n_iter, s.t, s.loss
-        self.loss_curve_ = list(s.loss_curve)
-        if self.solver == "lbfgs" or not self.early_stopping:
-            self.best_loss_ = s.best_loss
-            self.validation_scores_ = self.best_validation_score_ = None
-            self.validation_loss_curve_ = None
-        else:
-            self.best_loss_ = None
-            self.validation_scores_ = list(s.validation_scores)
-            self.best_validation_score_ = s.best_validation_score
-            self.validation_loss_curve_ = list(s.validation_loss_curve)
-
     def _sample_weight(self, sample_weight, X, y):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         return sample_weight
 
     def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
+        if self.solver not in STOCHASTIC_SOLVERS:
             raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
                                  f"{self.solver} is not stochastic.")
         return True

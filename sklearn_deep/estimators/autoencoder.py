@@ -1,0 +1,936 @@
+"""Autoencoders as scikit-learn transformers: vanilla, denoising, contractive and sparse.
+
+``AutoencoderTransformer`` encodes centred data with a fully connected encoder
+``X → hidden layers → n_components`` and reconstructs it with a mirrored decoder, trained
+by the engine and the shared training loop. With its default linear form it is a drop-in
+for :class:`sklearn.decomposition.PCA`: a linear autoencoder on centred data finds PCA's
+subspace (Baldi & Hornik, 1989), and the Rayleigh–Ritz step (``_pca_compat``) turns the
+learned subspace into PCA's fitted attributes.
+
+The penalties are composed from engine primitives; the functions computing them
+(:func:`contractive_penalty`, :func:`sampled_contractive_penalty`,
+:func:`kl_sparsity_penalty`, :func:`l1_activity_penalty`) are public for testing and reuse.
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+from scipy.special import expit
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_array
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from .. import engine as E
+from .._compat import Interval, StrOptions, _check_feature_names_in, _fit_context, validate_data
+from ..engine import Tensor, get_activation, no_grad
+from ..nn import dense_forward, init_dense
+from ..training import TrainingState, fit_lbfgs, train_epochs
+from . import _pca_compat
+from ._base import STOCHASTIC_SOLVERS, TrainedByLoopMixin
+
+__all__ = [
+    "AutoencoderTransformer", "contractive_penalty", "kl_sparsity_penalty",
+    "l1_activity_penalty", "sampled_contractive_penalty",
+]
+
+# ------------------------------------------------------------------ penalties
+# s′ of each activation with a closed-form Jacobian, as a function of the pre-activation
+# tensor ``a`` and the output tensor ``h`` (a Tensor where s′ itself depends on the
+# weights, so that backprop gives the s″ term of Rifai et al.'s gradient; a constant
+# array where s′ is piecewise constant).
+_DERIVATIVES = {
+    "identity": lambda a, h: np.ones(a.shape, dtype=a.dtype),
+    "logistic": lambda a, h: h * (1.0 - h),
+    "tanh": lambda a, h: 1.0 - h * h,
+    "relu": lambda a, h: (a.data > 0).astype(a.dtype),
+    "leaky_relu": lambda a, h: np.where(a.data > 0, 1.0, 0.01).astype(a.dtype),
+    "elu": lambda a, h: E.where(a.data > 0, np.ones(a.shape, dtype=a.dtype), h + 1.0),
+    "softplus": lambda a, h: E.logistic(a),
+}
+_KL_EPS = 1e-6
+
+
+def contractive_penalty(pre, code, W, activation):
+    """Mean squared Frobenius norm of the encoder's Jacobian, in closed form.
+
+    For a one-layer encoder ``h = s(x W + b)`` (Rifai et al., 2011),
+    ``‖J_f(x)‖²_F = Σ_j s′(a_j)² ‖W_{:, j}‖²``.
+
+    Parameters
+    ----------
+    pre : Tensor of shape (n_samples, k)
+        Pre-activations ``a = x W + b``.
+    code : Tensor of shape (n_samples, k)
+        Outputs ``h = s(a)``.
+    W : Tensor of shape (d, k)
+        Encoder weights.
+    activation : str
+        A name in ``_DERIVATIVES`` (every registered activation but maxout).
+
+    Returns
+    -------
+    Tensor of shape ()
+        ``mean_i ‖J_f(x_i)‖²_F``.
+    """
+    col_norms = E.sum(W * W, axis=0)
+    if activation == "identity":  # J = Wᵀ for every sample
+        return E.sum(col_norms)
+    slope = _DERIVATIVES[activation](pre, code)
+    return E.sum(slope * slope * col_norms) / pre.shape[0]
+
+
+def sampled_contractive_penalty(encode, X, code, noise, sigma):
+    """Finite-difference estimate of ``mean_i ‖J_f(x_i)‖²_F`` for any encoder.
+
+    ``E_ε ‖f(x + ε) − f(x)‖² / σ²`` with ``ε ~ N(0, σ² I)`` equals ``‖J_f(x)‖²_F`` up to
+    O(σ²) (Rifai et al., 2011, §3); one draw per sample gives an unbiased estimate of
+    that, and needs only ordinary backprop.
+
+    Parameters
+    ----------
+    encode : callable
+        Tensor of shape (n, d) → codes Tensor of shape (n, k).
+    X : ndarray or Tensor of shape (n, d)
+    code : Tensor of shape (n, k)
+        ``encode(X)``.
+    noise : ndarray of shape (n, d)
+        The draw ``ε`` (standard deviation ``sigma``).
+    sigma : float
+
+    Returns
+    -------
+    Tensor of shape ()
+    """
+    diff = encode(X + noise) - code
+    return E.sum(diff * diff) / (code.shape[0] * sigma * sigma)
+
+
+def kl_sparsity_penalty(code, target):
+    """``Σ_j KL(ρ ‖ ρ̂_j)`` with ``ρ̂_j`` the mean activation of unit j over the batch
+    (Ng, CS294A notes); activations must lie in (0, 1).
+
+    Parameters
+    ----------
+    code : Tensor of shape (n_samples, k)
+    target : float
+        ``ρ`` in (0, 1).
+
+    Returns
+    -------
+    Tensor of shape ()
+    """
+    rho_hat = E.clip(E.mean(code, axis=0), _KL_EPS, 1.0 - _KL_EPS)
+    rho = float(target)
+    kl = (rho * (np.log(rho) - E.log(rho_hat))
+          + (1.0 - rho) * (np.log1p(-rho) - E.log(1.0 - rho_hat)))
+    return E.sum(kl)
+
+
+def l1_activity_penalty(code):
+    """``mean_i Σ_j |h_ij|``, the L1 activity penalty.
+
+    Parameters
+    ----------
+    code : Tensor of shape (n_samples, k)
+
+    Returns
+    -------
+    Tensor of shape ()
+    """
+    return E.l1_penalty(code) / code.shape[0]
+
+
+# ------------------------------------------------------------------ training problem
+class _AutoencoderProblem:
+    """The learning problem handed to the training loop (see training/loop.py)."""
+
+    def __init__(self, est, X, target, batch_size, shuffle, validation=None):
+        self.est, self.X, self.target = est, X, target
+        self.batch_size, self.shuffle = batch_size, shuffle
+        self.validation_data = validation  # (X_val, target_val) for early stopping
+        self.params = est._params
+        self.n_samples = X.shape[0]
+        self.rng = None
+
+    def batches(self, rng):
+        self.rng = rng
+        idx = np.arange(self.n_samples)
+        if self.shuffle:
+            rng.shuffle(idx)
+        for start in range(0, self.n_samples, self.batch_size):
+            yield idx[start:start + self.batch_size]
+
+    def loss_and_grads(self, batch):
+        X, T = (self.X, self.target) if batch is None else (self.X[batch], self.target[batch])
+        return self.est._batch_loss(X, T, self.rng)
+
+    def validation(self):
+        X_val, T_val = self.validation_data
+        loss = self.est._data_loss(X_val, T_val)
+        return -loss, loss
+
+
+def _pca_attribute(name, doc):
+    def getter(self):
+        pca = self.__dict__.get("_pca")
+        if pca is None:
+            if "mean_" not in self.__dict__:
+                raise NotFittedError(f"This {type(self).__name__} instance is not fitted "
+                                     "yet; call 'fit' first.")
+            raise AttributeError(
+                f"{name} is defined for linear autoencoders only (activation='identity', "
+                "out_activation='identity'), whose subspace is PCA's. A non-linear "
+                "autoencoder has no principal components; use transform / "
+                "inverse_transform / score_samples.")
+        return pca[name]
+    return property(getter, doc=doc)
+
+
+class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator):
+    """Autoencoder transformer: vanilla, denoising, contractive or sparse; a PCA drop-in.
+
+    The data are centred inside the estimator (``mean_``). The encoder maps the centred
+    data through ``hidden_layer_sizes`` to ``n_components`` units, applying
+    ``activation`` after every encoder layer (the code layer included); the decoder
+    mirrors the encoder's hidden layers and ends with ``out_activation``.
+    ``transform`` returns the codes, ``inverse_transform`` the reconstruction.
+
+    **The linear autoencoder is PCA.** With ``activation='identity'`` and
+    ``out_activation='identity'`` (the defaults) the network is linear and, trained on
+    centred data, spans PCA's subspace. PCA's fitted attributes (``components_``,
+    ``explained_variance_``, …) are then obtained by the Rayleigh–Ritz step on the learned
+    decoder subspace (QR of the decoder, SVD of the data projected on it, signs fixed as
+    PCA fixes them), so they carry exact PCA semantics; ``transform`` returns the
+    network's codes expressed in that principal basis (an invertible k × k map of the
+    encoder's output) and ``inverse_transform`` is the network's decoder, so
+    ``inverse_transform(transform(X))`` is the network's reconstruction. For
+    non-linear models these attributes are absent (AttributeError) and ``transform``
+    returns the encoder's output.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Units of the code layer. Must not exceed ``n_features`` (nor, for a linear
+        model, ``n_samples``), as for PCA.
+    hidden_layer_sizes : array-like of int, default=()
+        Units of the encoder's hidden layers, input side first; the decoder mirrors them.
+        ``()`` is a single-layer encoder.
+    activation : str or list of str, default='identity'
+        Encoder activation, any name of the engine's registry ('identity', 'logistic',
+        'tanh', 'relu', 'leaky_relu', 'elu', 'softplus', 'maxout'), or one name per
+        encoder layer (``len(hidden_layer_sizes) + 1`` names, the code layer last); the
+        decoder's hidden layers mirror them. 'identity' everywhere is the linear (PCA)
+        autoencoder.
+    out_activation : {'identity', 'logistic'}, default='identity'
+        'identity' reconstructs the data with the squared error (½·mean, the engine's
+        convention); 'logistic' reconstructs data in [0, 1] with the binary
+        cross-entropy (summed over features), against the uncentred data.
+    variant : {'vanilla', 'denoising', 'contractive', 'sparse'}, default='vanilla'
+        - 'denoising' (Vincent et al., 2008): each training input is corrupted by
+          ``noise`` and the clean input is reconstructed; transform never corrupts.
+        - 'contractive' (Rifai et al., 2011): adds ``contractive_weight ·
+          mean_i ‖J_f(x_i)‖²_F``, the encoder's Jacobian in closed form for a one-layer
+          (or linear) encoder, else the finite-difference estimator with perturbations
+          of standard deviation ``noise_level``.
+        - 'sparse': adds ``sparsity_weight`` times the KL divergence of the mean code
+          activations from ``sparsity_target`` (Ng), or the L1 activity penalty.
+    noise : {'gaussian', 'masking', 'salt_and_pepper'}, default='gaussian'
+        Corruption of 'denoising': additive N(0, noise_level²); each entry set to 0 with
+        probability noise_level (no rescaling); or each entry, with probability
+        noise_level, set to its feature's training minimum or maximum by a fair coin.
+        Masking and salt-and-pepper act on the data in their own (uncentred) units.
+    noise_level : float, default=0.1
+        Standard deviation (gaussian; also the finite-difference step of 'contractive'
+        for deep encoders) or corruption probability in [0, 1].
+    contractive_weight : float, default=0.1
+        λ of the contractive penalty.
+    sparsity : {'kl', 'l1'}, default='kl'
+        'kl' needs a code activation with outputs in (0, 1) ('logistic'); the mean
+        activation of each code unit is taken over the minibatch.
+    sparsity_target : float, default=0.05
+        ρ, the target mean activation for 'kl'.
+    sparsity_weight : float, default=0.1
+        β (for 'kl') or λ (for 'l1': ``λ · mean_i Σ_j |h_ij|``). The reconstruction loss
+        is a mean over features, so Ng's β = 3 (with a sum over features) corresponds to
+        about ``3 / n_features``; on standardised digits β = 3 brings the mean
+        activations to ρ within 0.01 (see the tests).
+    tied_weights : bool or 'auto', default='auto'
+        Decoder weights are the transposes of the encoder's. 'auto' ties them for
+        'contractive' and 'sparse' — the guard against the rescaling cheat, in which an
+        untied model shrinks the encoder (and its penalty) and grows the decoder to
+        compensate (Rifai et al. tie weights for this reason) — and for linear models,
+        where the tied optimum is an orthonormal basis of PCA's subspace and L-BFGS
+        converges about three times faster; untied otherwise. Not available with maxout.
+    whiten : bool, default=False
+        Linear models only: divide the codes by ``sqrt(explained_variance_)`` (as PCA).
+    score_method : {'reconstruction', 'likelihood'}, default='reconstruction'
+        What ``score_samples`` returns: minus the per-sample mean squared reconstruction
+        error, or (linear models only) PCA's probabilistic log-likelihood.
+    alpha : float, default=1e-4
+        L2 penalty: the loss gains ``0.5 · alpha · Σ‖W‖² / batch size`` (each tied matrix
+        counted once), as in the MLP estimators.
+    solver : {'auto', 'adam', 'sgd', 'lbfgs', 'rmsprop', 'momentum'}, default='auto'
+        As in :class:`~sklearn_deep.MLPRegressorScratch`, plus 'auto': 'lbfgs' for a
+        linear network with a deterministic objective ('vanilla' or 'contractive') and no
+        early stopping — full-batch L-BFGS reaches PCA's subspace to a few hundredths of
+        a degree where minibatch Adam at its default rate stalls at 1–3° — and 'adam'
+        otherwise (and always in ``partial_fit``).
+    batch_size : int or 'auto', default='auto'
+        ``min(200, n_samples)`` for 'auto'.
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    learning_rate_init : float, default=1e-3
+    power_t : float, default=0.5
+    max_iter : int, default=200
+        Epochs at most (L-BFGS iterations for 'lbfgs').
+    shuffle : bool, default=True
+    random_state : int, RandomState instance or None, default=None
+        Initialisation, shuffling, validation split and every corruption draw.
+    tol : float, default=1e-4
+    verbose : bool, default=False
+    warm_start : bool, default=False
+    momentum : float, default=0.9
+    nesterovs_momentum : bool, default=True
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data, stop when its (clean) reconstruction
+        loss stalls, restore the best weights.
+    validation_fraction : float, default=0.1
+    beta_1, beta_2, epsilon : float, default=0.9, 0.999, 1e-8
+    n_iter_no_change : int, default=10
+    max_fun : int, default=15000
+    rho : float, default=0.9
+        All as in the MLP estimators.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_features,)
+        Per-feature mean (running mean over ``partial_fit`` calls).
+    n_components_ : int
+    n_samples_ : int
+        Samples the statistics were computed on (all samples seen by ``partial_fit``).
+    components_ : ndarray of shape (n_components, n_features)
+        Linear models: principal axes of the learned subspace (PCA's, sign-fixed alike).
+    explained_variance_ : ndarray of shape (n_components,)
+        Linear models: variance of the data along each component (ddof=1).
+    explained_variance_ratio_ : ndarray of shape (n_components,)
+    singular_values_ : ndarray of shape (n_components,)
+    noise_variance_ : float
+        Linear models: ``(total variance − Σ explained_variance_) / (min(n, d) − k)``.
+    encoder_coefs_, encoder_intercepts_ : list of ndarray
+        Encoder weights ``(fan_in, fan_out)`` and biases, input side first (live arrays).
+    decoder_coefs_, decoder_intercepts_ : list of ndarray
+        Decoder weights and biases, code side first (transposed views of the encoder's
+        weights when tied).
+    tied_weights_ : bool
+    solver_ : str
+        The solver used by the last ``fit`` ('auto' resolved).
+    loss_, best_loss_, loss_curve_, validation_scores_, validation_loss_curve_,
+    best_validation_score_, n_iter_, t_
+        As in the MLP estimators; the loss includes the penalties.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn_deep import AutoencoderTransformer
+    >>> X = load_digits().data
+    >>> ae = AutoencoderTransformer(n_components=10, random_state=0).fit(X)
+    >>> pca = PCA(n_components=10).fit(X)
+    >>> bool(abs(ae.components_ - pca.components_).max() < 1e-2)
+    True
+    """
+
+    _parameter_constraints = {
+        **TrainedByLoopMixin._parameter_constraints,
+        "solver": [StrOptions({"auto", "lbfgs", *STOCHASTIC_SOLVERS})],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "out_activation": [StrOptions({"identity", "logistic"})],
+        "variant": [StrOptions({"vanilla", "denoising", "contractive", "sparse"})],
+        "noise": [StrOptions({"gaussian", "masking", "salt_and_pepper"})],
+        "noise_level": [Interval(Real, 0, None, closed="left")],
+        "contractive_weight": [Interval(Real, 0, None, closed="left")],
+        "sparsity": [StrOptions({"kl", "l1"})],
+        "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
+        "sparsity_weight": [Interval(Real, 0, None, closed="left")],
+        "tied_weights": ["boolean", StrOptions({"auto"})],
+        "whiten": ["boolean"],
+        "score_method": [StrOptions({"reconstruction", "likelihood"})],
+    }
+
+    def __init__(self, n_components=2, *, hidden_layer_sizes=(), activation="identity",
+                 out_activation="identity", variant="vanilla", noise="gaussian",
+                 noise_level=0.1, contractive_weight=0.1, sparsity="kl",
+                 sparsity_target=0.05, sparsity_weight=0.1, tied_weights="auto",
+                 whiten=False, score_method="reconstruction", alpha=1e-4, solver="auto",
+                 batch_size="auto", learning_rate="constant", learning_rate_init=1e-3,
+                 power_t=0.5, max_iter=200, shuffle=True, random_state=None, tol=1e-4,
+                 verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
+                 early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, rho=0.9):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.out_activation = out_activation
+        self.variant = variant
+        self.noise = noise
+        self.noise_level = noise_level
+        self.contractive_weight = contractive_weight
+        self.sparsity = sparsity
+        self.sparsity_target = sparsity_target
+        self.sparsity_weight = sparsity_weight
+        self.tied_weights = tied_weights
+        self.whiten = whiten
+        self.score_method = score_method
+        self.alpha = alpha
+        self.solver = solver
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.rho = rho
+
+    # ------------------------------------------------------------------ configuration
+    def _configure(self, n_features):
+        """Resolve the architecture and options; raise ValueError on inconsistencies.
+
+        Returns a dict (kept as ``self._config`` once the network is built).
+        """
+        hidden = self._hidden_sizes()
+        n_layers = len(hidden) + 1
+        if isinstance(self.activation, str):
+            enc_acts = [self.activation] * n_layers
+        else:
+            enc_acts = list(self.activation)
+            if len(enc_acts) != n_layers:
+                raise ValueError(
+                    f"activation lists {len(enc_acts)} name(s) for {n_layers} encoder "
+                    f"layer(s) ({len(hidden)} hidden + the code layer); give one name, or "
+                    "one per encoder layer")
+        specs = [get_activation(a) for a in enc_acts]  # ValueError for unknown names
+        dec_acts = enc_acts[:-1][::-1]
+        linear = all(a == "identity" for a in enc_acts) and self.out_activation == "identity"
+        widths_one = all(s.width_factor == 1 for s in specs)
+        if self.tied_weights == "auto":
+            tied = widths_one and (linear or self.variant in ("contractive", "sparse"))
+        else:
+            tied = bool(self.tied_weights)
+            if tied and not widths_one:
+                raise ValueError("tied_weights=True needs activations with one "
+                                 "pre-activation per unit; maxout has several. Use "
+                                 "tied_weights=False.")
+        if self.n_components > n_features:
+            raise ValueError(f"n_components={self.n_components} must be <= "
+                             f"n_features={n_features}, as for PCA.")
+        variant = self.variant
+        if variant == "sparse" and self.sparsity == "kl":
+            low, high = specs[-1].output_range
+            if low < 0 or high > 1:
+                raise ValueError(
+                    f"sparsity='kl' compares mean code activations with a target in (0, 1), "
+                    f"so the code activation's outputs must lie in (0, 1); "
+                    f"activation={enc_acts[-1]!r} has range ({low}, {high}). Use "
+                    "activation='logistic', or sparsity='l1'.")
+        if (variant == "denoising" and self.noise in ("masking", "salt_and_pepper")
+                and self.noise_level > 1):
+            raise ValueError(f"noise={self.noise!r} takes noise_level as a probability in "
+                             f"[0, 1], got {self.noise_level}.")
+        closed_form = linear or (n_layers == 1 and enc_acts[0] in _DERIVATIVES)
+        if variant == "contractive" and not closed_form and self.noise_level <= 0:
+            raise ValueError("the finite-difference contractive penalty of a deep encoder "
+                             "needs noise_level > 0 (its perturbation's std).")
+        stochastic_objective = (variant == "denoising" and self.noise_level > 0) or (
+            variant == "contractive" and not closed_form)
+        solver = self.solver
+        if solver == "auto":
+            solver = ("lbfgs" if linear and variant in ("vanilla", "contractive")
+                      and not self.early_stopping else "adam")
+        if solver == "lbfgs" and stochastic_objective:
+            raise ValueError(
+                f"solver='lbfgs' minimises a deterministic full-batch loss, but the "
+                f"{variant} objective draws new noise at every step; use a stochastic "
+                "solver ('adam', 'sgd', 'rmsprop', 'momentum').")
+        if self.whiten and not linear:
+            raise ValueError("whiten=True divides codes by sqrt(explained_variance_), which "
+                             "exists for linear autoencoders only; put a StandardScaler "
+                             "after a non-linear one.")
+        if self.score_method == "likelihood" and not linear:
+            raise ValueError("score_method='likelihood' is PCA's probabilistic model, "
+                             "defined for linear autoencoders only.")
+        return {"hidden": hidden, "enc_acts": enc_acts, "dec_acts": dec_acts,
+                "linear": linear, "tied": tied, "closed_form": closed_form,
+                "solver": solver}
+
+    # ------------------------------------------------------------------ parameters
+    def _unpack(self, params):
+        """Split the flat parameter list into (enc_W, enc_b, dec_W, dec_b)."""
+        L = len(self._config["enc_acts"])
+        enc_W, enc_b = params[:L], params[L:2 * L]
+        if self._config["tied"]:
+            dec_W = [W.T for W in reversed(enc_W)]
+            dec_b = params[2 * L:3 * L]
+        else:
+            dec_W, dec_b = params[2 * L:3 * L], params[3 * L:4 * L]
+        return enc_W, enc_b, dec_W, dec_b
+
+    def _init_params(self, n_features, rng, dtype):
+        cfg = self._config
+        enc_units = [n_features, *cfg["hidden"], self.n_components]
+        enc_W, enc_b = init_dense(enc_units, cfg["enc_acts"], rng, dtype)
+        dec_W, dec_b = init_dense(enc_units[::-1], cfg["dec_acts"], rng, dtype)
+        self._params = enc_W + enc_b + ([] if cfg["tied"] else dec_W) + dec_b
+
+    encoder_coefs_ = property(lambda self: self._unpack(self._params)[0])
+    encoder_intercepts_ = property(lambda self: self._unpack(self._params)[1])
+    decoder_coefs_ = property(lambda self: self._unpack(self._params)[2])
+    decoder_intercepts_ = property(lambda self: self._unpack(self._params)[3])
+
+    # ------------------------------------------------------------------ the model
+    def _encode(self, X, enc_W, enc_b):
+        """(pre-activation, code) of the code layer."""
+        acts = self._config["enc_acts"]
+        pre = dense_forward(X, enc_W, enc_b, acts[:-1])
+        return pre, get_activation(acts[-1]).function(pre)
+
+    def _decode(self, code, dec_W, dec_b):
+        """Raw reconstruction (before the output activation)."""
+        return dense_forward(code, dec_W, dec_b, self._config["dec_acts"])
+
+    def _reconstruction_loss(self, raw, target):
+        if self.out_activation == "logistic":
+            return E.binary_cross_entropy_with_logits(raw, target)
+        return E.squared_error(raw, target)
+
+    def _corrupt(self, X, rng):
+        """Corrupted copy of a batch of centred data (denoising; training only)."""
+        level = self.noise_level
+        if self.noise == "gaussian":
+            return X + (level * rng.standard_normal(X.shape)).astype(X.dtype)
+        hit = rng.random_sample(X.shape) < level
+        if self.noise == "masking":  # the raw value becomes 0, i.e. −mean_ once centred
+            replacement = np.broadcast_to(-self.mean_, X.shape)
+        else:
+            high = rng.random_sample(X.shape) < 0.5
+            replacement = np.where(high, self._data_max - self.mean_,
+                                   self._data_min - self.mean_)
+        return np.where(hit, replacement, X).astype(X.dtype, copy=False)
+
+    def _batch_loss(self, X, T, rng):
+        """Loss of a batch and the parameters' gradients (the training loop's contract)."""
+        tensors = [Tensor(p, requires_grad=True) for p in self._params]
+        loss = self._objective(tensors, X, T, rng)
+        loss.backward()
+        return loss.item(), X.shape[0], [t.grad for t in tensors]
+
+    def _objective(self, tensors, X, T, rng):
+        """Training objective of a batch as a 0-d Tensor of ``tensors`` (aligned with
+        ``_params``): data loss + variant penalty + L2 term.
+
+        Parameters
+        ----------
+        tensors : list of Tensor
+        X : ndarray of shape (n, n_features)
+            Centred inputs.
+        T : ndarray of shape (n, n_features)
+            Reconstruction targets (centred data, or the raw data in [0, 1]).
+        rng : numpy.random.RandomState
+            Draws the corruption (denoising) and the finite-difference perturbations.
+        """
+        cfg = self._config
+        enc_W, enc_b, dec_W, dec_b = self._unpack(tensors)
+        n = X.shape[0]
+        X_in = X
+        if self.variant == "denoising" and self.noise_level > 0:
+            X_in = self._corrupt(X, rng)
+        pre, code = self._encode(X_in, enc_W, enc_b)
+        loss = self._reconstruction_loss(self._decode(code, dec_W, dec_b), T)
+        if self.variant == "contractive" and self.contractive_weight:
+            if cfg["closed_form"] and len(enc_W) == 1:
+                penalty = contractive_penalty(pre, code, enc_W[0], cfg["enc_acts"][0])
+            elif cfg["closed_form"]:  # deep linear encoder: J = W1 W2 … Wl
+                J = enc_W[0]
+                for W in enc_W[1:]:
+                    J = J @ W
+                penalty = E.sum(J * J)
+            else:
+                noise = (self.noise_level * rng.standard_normal(X.shape)).astype(X.dtype)
+                penalty = sampled_contractive_penalty(
+                    lambda Z: self._encode(Z, enc_W, enc_b)[1], X, code, noise,
+                    self.noise_level)
+            loss = loss + self.contractive_weight * penalty
+        if self.variant == "sparse" and self.sparsity_weight:
+            penalty = (kl_sparsity_penalty(code, self.sparsity_target)
+                       if self.sparsity == "kl" else l1_activity_penalty(code))
+            loss = loss + self.sparsity_weight * penalty
+        if self.alpha and n > 0:
+            own = enc_W if cfg["tied"] else enc_W + dec_W
+            loss = loss + (self.alpha / n) * E.l2_penalty(*own)
+        return loss
+
+    def _data_loss(self, X, T):
+        """Reconstruction loss of clean centred data (no graph)."""
+        with no_grad():
+            enc_W, enc_b, dec_W, dec_b = self._unpack(self._params)
+            _, code = self._encode(X, enc_W, enc_b)
+            return self._reconstruction_loss(self._decode(code, dec_W, dec_b), T).item()
+
+    # ------------------------------------------------------------------ fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Fit the autoencoder to X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : AutoencoderTransformer
+        """
+        return self._fit(X, incremental=False)
+
+    def _check_solver(self):
+        if self.solver == "lbfgs":
+            raise AttributeError("partial_fit is only available for stochastic optimizers. "
+                                 "lbfgs is not stochastic.")
+        return True
+
+    @available_if(_check_solver)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None):
+        """One epoch over X, continuing from the current weights and optimizer state.
+
+        The centring statistics are running ones over every batch seen; PCA's attributes
+        (linear models) come from a running scatter matrix. ``solver='auto'`` trains with
+        'adam' here.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : AutoencoderTransformer
+        """
+        return self._fit(X, incremental=True)
+
+    def _fit(self, X, incremental):
+        first_pass = not hasattr(self, "_params") or (not self.warm_start and not incremental)
+        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=first_pass,
+                          ensure_min_samples=1 if incremental else 2)
+        n_samples, n_features = X.shape
+        config = self._configure(n_features)
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        if self.out_activation == "logistic" and (X.min() < 0 or X.max() > 1):
+            raise ValueError("out_activation='logistic' reconstructs data in [0, 1] with the "
+                             f"binary cross-entropy; X has values in [{X.min():g}, "
+                             f"{X.max():g}]. Scale it (e.g. MinMaxScaler) or use "
+                             "out_activation='identity'.")
+        if not first_pass and any(config[k] != self._config[k] for k in
+                                  ("hidden", "enc_acts", "tied")):
+            raise ValueError("hidden_layer_sizes, activation or tied_weights changed since "
+                             "the network was built; refit without warm_start to change "
+                             "the architecture")
+        if config["linear"] and not incremental and self.n_components > min(X.shape):
+            raise ValueError(
+                f"n_components={self.n_components} must be <= min(n_samples={n_samples}, "
+                f"n_features={n_features}) for a linear autoencoder, as for PCA.")
+        if incremental and config["solver"] == "lbfgs":
+            config["solver"] = "adam"
+        rng = self._ensure_random_state(first_pass)
+        self._update_statistics(X, reset=first_pass or not incremental,
+                                scatter=config["linear"] and incremental)
+        self._config = config
+        if first_pass:
+            self._init_params(n_features, rng, X.dtype)
+            self._state = TrainingState()
+            self.__dict__.pop("_optimizer", None)
+        if not incremental:
+            self._state.n_iter = 0
+        centred = X - self.mean_
+        target = X if self.out_activation == "logistic" else centred
+        batch = n_samples if config["solver"] == "lbfgs" else min(
+            n_samples, 200 if self.batch_size == "auto" else self.batch_size)
+        with self._thread_policy(batch, [n_features, *config["hidden"], self.n_components]):
+            if config["solver"] == "lbfgs":
+                problem = _AutoencoderProblem(self, centred, target, n_samples, False)
+                fit_lbfgs(problem, self._state, max_iter=self.max_iter, max_fun=self.max_fun,
+                          tol=self.tol, verbose=self.verbose)
+            else:
+                self._fit_stochastic(centred, target, incremental, config["solver"])
+        self.solver_ = config["solver"]
+        self.tied_weights_ = config["tied"]
+        self.n_components_ = self.n_components
+        self._finish(centred if not incremental else None)
+        self._publish_state(config["solver"] == "lbfgs")
+        return self
+
+    def _fit_stochastic(self, centred, target, incremental, solver):
+        optimizer = self._optimizer_for(self._params, incremental, solver)
+        rng = self._random_state
+        validation = None
+        if self.early_stopping:
+            centred, c_val, target, t_val = train_test_split(
+                centred, target, random_state=rng, test_size=self.validation_fraction)
+            if c_val.shape[0] < 2:
+                raise ValueError("The validation set is too small. Increase "
+                                 "'validation_fraction' or the size of your dataset.")
+            validation = (c_val, t_val)
+        batch_size = self._resolve_batch_size(centred.shape[0])
+        problem = _AutoencoderProblem(self, centred, target, batch_size, self.shuffle,
+                                      validation)
+        train_epochs(problem, optimizer, self._state, max_iter=self.max_iter, rng=rng,
+                     tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+                     early_stopping=self.early_stopping, incremental=incremental,
+                     verbose=self.verbose)
+
+    def _update_statistics(self, X, reset, scatter):
+        """Mean, per-feature sum of squares, min/max (and the scatter matrix for linear
+        models in partial_fit), merged across batches (Chan et al.'s pairwise update)."""
+        n_b = X.shape[0]
+        mean_b = X.mean(axis=0)
+        dev = X - mean_b
+        m2_b = np.einsum("ij,ij->j", dev, dev)
+        S_b = dev.T @ dev if scatter else None
+        if reset or not hasattr(self, "mean_"):
+            self.n_samples_, self.mean_, self._m2 = n_b, mean_b, m2_b
+            self._scatter = S_b
+            self._data_min, self._data_max = X.min(axis=0), X.max(axis=0)
+            return
+        n_a = self.n_samples_
+        n = n_a + n_b
+        delta = mean_b - self.mean_
+        self.mean_ = (self.mean_ + delta * (n_b / n)).astype(X.dtype)
+        self._m2 = self._m2 + m2_b + delta**2 * (n_a * n_b / n)
+        if scatter:
+            if self._scatter is None:  # after fit, which keeps no d × d matrix
+                self._scatter = self._model_scatter(n_a)
+            self._scatter = self._scatter + S_b + np.outer(delta, delta) * (n_a * n_b / n)
+        self.n_samples_ = n
+        self._data_min = np.minimum(self._data_min, X.min(axis=0))
+        self._data_max = np.maximum(self._data_max, X.max(axis=0))
+
+    def _model_scatter(self, n_samples):
+        """Scatter matrix of ``n_samples`` under the fitted probabilistic PCA model,
+        ``(n − 1) · get_covariance()``: exact inside the learned subspace, isotropic
+        outside. Seeds ``partial_fit``'s running scatter after ``fit`` (linear models)."""
+        pca = self.__dict__.get("_pca")
+        if pca is None:
+            d = self.n_features_in_
+            return np.zeros((d, d), dtype=self.mean_.dtype)
+        cov = _pca_compat.pca_covariance(pca["components_"], pca["explained_variance_"],
+                                         pca["noise_variance_"], whiten=False)
+        return (max(n_samples - 1, 0) * cov).astype(self.mean_.dtype)
+
+    def _finish(self, centred):
+        """Linear models: the Rayleigh–Ritz step and the affine maps transform uses."""
+        if not self._config["linear"]:
+            self._pca = None
+            return
+        enc_W, enc_b, dec_W, dec_b = self._unpack(self._params)
+        A_enc, a_enc = _compose(enc_W, enc_b)
+        A_dec, a_dec = _compose(dec_W, dec_b)
+        n, d, k = self.n_samples_, self.n_features_in_, self.n_components
+        if centred is None and self._scatter is None:
+            self._scatter = np.zeros((d, d), dtype=self.mean_.dtype)
+        ritz = _pca_compat.rayleigh_ritz(A_dec.T, n, centred=centred, scatter=self._scatter)
+        total_var = float(self._m2.sum() / max(n - 1, 1))
+        ev = ritz.explained_variance
+        rank = min(n, d)
+        noise_var = (total_var - float(ev.sum())) / (rank - k) if k < rank else 0.0
+        dtype = self.mean_.dtype
+        self._pca = {
+            "components_": ritz.components,
+            "explained_variance_": ev,
+            "explained_variance_ratio_": (ev / total_var if total_var > 0
+                                          else np.zeros_like(ev)),
+            "singular_values_": ritz.singular_values,
+            "noise_variance_": dtype.type(max(noise_var, 0.0)),
+        }
+        self._encode_map = (A_enc @ ritz.code_map).astype(dtype)
+        self._offset = (a_enc @ A_dec + a_dec).astype(dtype)
+
+    components_ = _pca_attribute(
+        "components_", "ndarray of shape (n_components, n_features): principal axes of the "
+        "learned subspace (linear models).")
+    explained_variance_ = _pca_attribute(
+        "explained_variance_", "ndarray of shape (n_components,) (linear models).")
+    explained_variance_ratio_ = _pca_attribute(
+        "explained_variance_ratio_", "ndarray of shape (n_components,) (linear models).")
+    singular_values_ = _pca_attribute(
+        "singular_values_", "ndarray of shape (n_components,) (linear models).")
+    noise_variance_ = _pca_attribute("noise_variance_", "float (linear models).")
+
+    # ------------------------------------------------------------------ inference
+    def _validate(self, X):
+        check_is_fitted(self)
+        return validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+
+    def _codes(self, X):
+        centred = X - self.mean_
+        if self._config["linear"]:
+            Z = centred @ self._encode_map
+            if self.whiten:
+                Z /= np.sqrt(self._pca["explained_variance_"])
+            return Z
+        with no_grad():
+            enc_W, enc_b, _, _ = self._unpack(self._params)
+            return self._encode(centred, enc_W, enc_b)[1].data
+
+    def _reconstruct(self, Z):
+        if self._config["linear"]:
+            components = self._pca["components_"]
+            if self.whiten:
+                components = np.sqrt(self._pca["explained_variance_"])[:, None] * components
+            return Z @ components + self._offset + self.mean_
+        with no_grad():
+            _, _, dec_W, dec_b = self._unpack(self._params)
+            raw = self._decode(Z, dec_W, dec_b).data
+        if self.out_activation == "logistic":
+            return expit(raw)
+        return raw + self.mean_
+
+    def transform(self, X):
+        """Encode X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        codes : ndarray of shape (n_samples, n_components)
+            The encoder's output; for linear models expressed in the principal basis
+            (PCA's scores when the subspace is PCA's), divided by
+            ``sqrt(explained_variance_)`` with ``whiten=True``.
+        """
+        return self._codes(self._validate(X))
+
+    def inverse_transform(self, X):
+        """Decode codes back to the data space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as returned by :meth:`transform`.
+
+        Returns
+        -------
+        X_original : ndarray of shape (n_samples, n_features)
+            The decoder's reconstruction (mean added back; probabilities in [0, 1] with
+            ``out_activation='logistic'``).
+        """
+        check_is_fitted(self)
+        dtype = self.mean_.dtype
+        Z = check_array(X, dtype=(np.float64, np.float32))
+        if Z.shape[1] != self.n_components_:
+            raise ValueError(f"X has {Z.shape[1]} features (codes), but "
+                             f"{type(self).__name__} decodes {self.n_components_}.")
+        return self._reconstruct(Z.astype(dtype, copy=False))
+
+    def score_samples(self, X):
+        """Per-sample score: higher means more normal.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            With ``score_method='reconstruction'``, minus the mean squared reconstruction
+            error over the features; with 'likelihood' (linear models), PCA's
+            probabilistic log-likelihood.
+        """
+        X = self._validate(X)
+        if self.score_method == "likelihood":
+            return _pca_compat.pca_score_samples(X - self.mean_, self.get_precision())
+        diff = X - self._reconstruct(self._codes(X))
+        return -np.mean(diff * diff, axis=1)
+
+    def score(self, X, y=None):
+        """Mean of :meth:`score_samples` over X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+        """
+        return float(np.mean(self.score_samples(X)))
+
+    def get_covariance(self):
+        """PCA's generative-model covariance (linear models).
+
+        Returns
+        -------
+        cov : ndarray of shape (n_features, n_features)
+        """
+        return _pca_compat.pca_covariance(self.components_, self.explained_variance_,
+                                          self.noise_variance_, self.whiten)
+
+    def get_precision(self):
+        """Inverse of :meth:`get_covariance` (linear models).
+
+        Returns
+        -------
+        precision : ndarray of shape (n_features, n_features)
+        """
+        return _pca_compat.pca_precision(self.components_, self.explained_variance_,
+                                         self.noise_variance_, self.whiten)
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names: 'ae0', 'ae1', ….
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            Checked against ``feature_names_in_`` when given.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects of shape (n_components_,)
+        """
+        check_is_fitted(self, "n_components_")
+        _check_feature_names_in(self, input_features, generate_names=False)
+        return np.asarray([f"ae{i}" for i in range(self.n_components_)], dtype=object)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags
+
+
+def _compose(coefs, intercepts):
+    """The affine map ``x ↦ x A + a`` of a stack of linear layers (ndarrays)."""
+    A, a = coefs[0], intercepts[0]
+    for W, b in zip(coefs[1:], intercepts[1:]):
+        A, a = A @ W, a @ W + b
+    return np.asarray(A), np.asarray(a)
