@@ -21,6 +21,15 @@ def test_mlp_part_matches_sklearn_and_prints_the_table():
     assert "test accuracy" in text and "MLPClassifier" in text and "trained in" in text
 
 
+def test_autoencoder_part_finds_pcas_subspace_and_denoises():
+    rows = {r.model: r for r in run(["autoencoder"], out=io.StringIO())}
+    assert rows["linear AE vs PCA"].ours < 1.0  # degrees
+    linear = rows["linear AE"]
+    assert linear.ours <= 1.001 * linear.peer  # PCA's reconstruction error
+    denoising, vanilla = rows["denoising AE, noisy input"], rows["vanilla AE, noisy input"]
+    assert denoising.ours < vanilla.ours and denoising.ours < denoising.peer
+
+
 def test_table_marks_missing_peers():
     table = format_table([Row("p", "m", "metric", 0.5)])
     assert "0.500" in table and "—" in table
@@ -42,4 +51,4 @@ def test_module_entry_point_runs_one_part():
 def test_unknown_parts_are_refused():
     with pytest.raises(SystemExit):
         main(["nope"])
-    assert set(PARTS) >= {"mlp"}
+    assert set(PARTS) >= {"mlp", "autoencoder"}

@@ -5,6 +5,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+import pytest
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.neural_network import MLPClassifier
 from sklearn.pipeline import make_pipeline
@@ -41,6 +42,16 @@ def test_readme_engine_quickstart_runs():
     namespace = _run_section("The engine in 20 lines")
     assert namespace["predictions"].shape == (200,)
     assert np.isfinite(namespace["loss"].item())
+
+
+def test_readme_autoencoder_quickstart_runs_and_its_claims_hold():
+    ns = _run_section("AutoencoderTransformer in 20 lines")
+    from scipy.linalg import subspace_angles
+
+    assert subspace_angles(ns["ae"].components_.T, ns["pca"].components_.T).max() < 0.002
+    assert ns["ae"].explained_variance_ratio_.sum() == pytest.approx(
+        ns["pca"].explained_variance_ratio_.sum(), rel=1e-4)
+    assert ns["pipe"].score(ns["X"][1200:], ns["y"][1200:]) > 0.8
 
 
 def test_readme_mlp_quickstart_runs_and_its_claims_hold():
