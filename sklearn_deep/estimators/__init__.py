@@ -2,5 +2,7 @@
 
 from .autoencoder import AutoencoderTransformer
 from .mlp import MLPClassifierScratch, MLPRegressorScratch
+from .word2vec import Word2VecTransformer
 
-__all__ = ["AutoencoderTransformer", "MLPClassifierScratch", "MLPRegressorScratch"]
+__all__ = ["AutoencoderTransformer", "MLPClassifierScratch", "MLPRegressorScratch",
+           "Word2VecTransformer"]

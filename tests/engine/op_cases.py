@@ -140,4 +140,12 @@ CASES = [
         E.tanh(x @ w1 + b1) @ w2, LABELS) + 1e-2 * E.l2_penalty(w1, w2),
         ((4, 5), (5, 6), (6,), (6, 3))),
     OpCase("reuse", lambda x: x * x + x.exp() * x, ((3,),)),
+    # fused gather + batched scores (word2vec's output layers); rows repeat across groups
+    OpCase("gather_scores", lambda h, t: E.gather_scores(h, t, np.array([[0, 3], [3, 1]])),
+           ((2, 3, 4), (5, 4)), covers=("GatherScores",)),
+    OpCase("gather_scores_2d", lambda h, t: E.gather_scores(h, t, np.array([[2, 2], [4, 0]])),
+           ((2, 4), (5, 4))),
+    OpCase("embedding_bag", lambda t: E.embedding_bag(
+        t, np.array([[0, 3, 3], [1, 4, 0]]), np.array([[0.5, 0.25, 0.25], [1.0, 0.0, 2.0]])),
+        ((5, 3),), covers=("EmbeddingBag",)),
 ]

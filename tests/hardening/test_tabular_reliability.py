@@ -14,9 +14,9 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
 
-from sklearn_deep import MLPClassifierScratch, MLPRegressorScratch
+from sklearn_deep import AutoencoderTransformer, MLPClassifierScratch, MLPRegressorScratch
 
-from .test_tabular_hostile import ESTIMATORS, _data
+from .test_tabular_hostile import AUTOENCODERS, ESTIMATORS, _data, _out, _params
 
 
 @pytest.fixture(autouse=True)
@@ -24,10 +24,6 @@ def _quiet():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         yield
-
-
-def _params(est):
-    return [a.copy() for a in est.coefs_ + est.intercepts_]
 
 
 def test_divergence_in_partial_fit_keeps_the_previous_valid_state():
@@ -58,15 +54,17 @@ def test_divergence_with_warm_start_keeps_the_previous_valid_state():
 @pytest.mark.parametrize("random_state", [None, 0])
 def test_inputs_and_the_global_random_state_are_left_alone(kind, random_state):
     X, y = _data(kind)
-    sw = np.linspace(0.5, 2.0, len(y))
-    copies = X.copy(), y.copy(), sw.copy()
+    supervised = kind not in AUTOENCODERS
+    fit_args = {"y": y, "sample_weight": np.linspace(0.5, 2.0, len(y))} if supervised else {}
+    originals = [X, *fit_args.values()] if supervised else [X]
+    copies = [a.copy() for a in originals]
     np.random.seed(123)  # noqa: NPY002 - the legacy global state is what must stay untouched
     state = np.random.get_state()  # noqa: NPY002
     est = ESTIMATORS[kind](early_stopping=True).set_params(random_state=random_state)
-    est.fit(X, y, sample_weight=sw)
-    est.predict(X)
-    est.set_params(early_stopping=False).partial_fit(X, y, sample_weight=sw)
-    for original, copy in zip((X, y, sw), copies):
+    est.fit(X, **fit_args)
+    _out(est, X)
+    est.set_params(early_stopping=False).partial_fit(X, **fit_args)
+    for original, copy in zip(originals, copies):
         np.testing.assert_array_equal(original, copy)
     after = np.random.get_state()  # noqa: NPY002
     assert after[0] == state[0] and np.array_equal(after[1], state[1]) and after[2] == state[2]
@@ -107,13 +105,15 @@ def test_pickle_and_joblib_round_trips_predict_identically(kind):
     joblib.dump(est, buffer)
     buffer.seek(0)
     for restored in (pickle.loads(pickle.dumps(est)), joblib.load(buffer)):
-        np.testing.assert_array_equal(restored.predict(X), est.predict(X))
+        np.testing.assert_array_equal(_out(restored, X), _out(est, X))
 
 
 @pytest.mark.parametrize("kind", ESTIMATORS)
 def test_a_model_pickled_mid_training_resumes_identically(kind):
     X, y = _data(kind, n=80)
     kw = {"classes": np.unique(y)} if kind == "classifier" else {}
+    if kind in AUTOENCODERS:
+        y = None
     straight = ESTIMATORS[kind]()
     paused = ESTIMATORS[kind]()
     for _ in range(2):
@@ -143,6 +143,11 @@ def test_parallel_grid_search_equals_serial(backend):
     with joblib.parallel_backend(backend, n_jobs=2):
         par = cross_val_score(reg, Xr, yr, cv=3, n_jobs=2)
     np.testing.assert_array_equal(cross_val_score(reg, Xr, yr, cv=3), par)
+    ae = AutoencoderTransformer(n_components=2, hidden_layer_sizes=(4,), activation="tanh",
+                                max_iter=10, random_state=0)
+    with joblib.parallel_backend(backend, n_jobs=2):
+        par = cross_val_score(ae, Xr, cv=3, n_jobs=2)
+    np.testing.assert_array_equal(cross_val_score(ae, Xr, cv=3), par)
 
 
 @pytest.mark.slow
@@ -166,8 +171,8 @@ def test_concurrent_predictions_from_threads_agree_with_serial(kind):
     X, y = _data(kind, n=400)
     est = ESTIMATORS[kind]().fit(X, y)
     chunks = np.array_split(X, 16)
-    serial = [est.predict(c) for c in chunks]
+    serial = [_out(est, c) for c in chunks]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        threaded = list(pool.map(est.predict, chunks))
+        threaded = list(pool.map(lambda c: _out(est, c), chunks))
     for a, b in zip(serial, threaded):
         np.testing.assert_array_equal(a, b)

@@ -43,7 +43,7 @@ from .basic import (
     Transpose,
     Where,
 )
-from .indexing import GatherRows
+from .indexing import EmbeddingBag, GatherRows, GatherScores
 from .linalg import Matmul
 from .losses import (
     LOSSES,
@@ -131,6 +131,18 @@ def gather_rows(table, indices):
     return GatherRows.apply(table, indices=indices)
 
 
+def embedding_bag(table, rows, weights):
+    """``out[b] = Σ_c weights[b, c] · table[rows[b, c]]`` with a row-sparse gradient (the
+    bag-of-words layer of CBOW). See :class:`.indexing.EmbeddingBag`."""
+    return EmbeddingBag.apply(table, rows, weights)
+
+
+def gather_scores(hidden, table, rows):
+    """``scores[b, r, j] = hidden[b, r] · table[rows[b, j]]`` (fused gather and batched
+    product; the table gets a row-sparse gradient). See :class:`.indexing.GatherScores`."""
+    return GatherScores.apply(hidden, table, rows)
+
+
 def where(condition, a, b):
     return Where.apply(a, b, condition=condition)
 
@@ -149,8 +161,9 @@ def softmax(a, axis=-1):
 
 __all__ = [
     "ACTIVATIONS", "LOSSES", "ActivationSpec", "absolute", "add",
-    "binary_cross_entropy_with_logits", "clip", "concatenate", "div", "elu", "exp",
-    "gather_rows", "get_activation", "get_loss",
+    "binary_cross_entropy_with_logits", "clip", "concatenate", "div", "elu",
+    "embedding_bag", "exp",
+    "gather_rows", "gather_scores", "get_activation", "get_loss",
     "identity", "l1_penalty", "l2_penalty", "leaky_relu", "log", "logistic", "logsumexp",
     "matmul", "max", "maxout", "mean", "mul", "multiclass_hinge", "neg",
     "poisson_with_log_link", "power",

@@ -1,11 +1,12 @@
-"""Row gathers (embedding lookups) with row-sparse gradients."""
+"""Row gathers (embedding lookups) with row-sparse gradients, alone or fused with the
+scoring of hidden vectors against the gathered rows."""
 
 import numpy as np
 
 from ..function import Function
 from ..sparse import RowSparseGrad
 
-__all__ = ["GatherRows"]
+__all__ = ["EmbeddingBag", "GatherRows", "GatherScores"]
 
 
 class GatherRows(Function):
@@ -31,3 +32,89 @@ class GatherRows(Function):
     def backward(ctx, grad):
         idx = ctx.indices.reshape(-1) % ctx.shape[0]
         return RowSparseGrad(idx, grad.reshape((idx.shape[0], *ctx.shape[1:])), ctx.shape)
+
+
+class GatherScores(Function):
+    """Scores of hidden vectors against gathered table rows: a fused row gather and
+    batched product, ``scores[b, r, j] = hidden[b, r] · table[rows[b, j]]``.
+
+    This is the core of every sampled output layer (word2vec's negative sampling and
+    hierarchical softmax, sampled softmax): each group ``b`` of ``R`` hidden vectors is
+    scored against its own ``J`` rows of a large table, without materialising the
+    ``(B, J, d)`` rows twice or transposing them. ``hidden`` has shape ``(B, R, d)`` (or
+    ``(B, d)``, giving scores ``(B, J)``); ``rows`` is an integer array ``(B, J)``. The
+    table's gradient is row-sparse: ``Σ_r grad[b, r, j] · hidden[b, r]`` on row
+    ``rows[b, j]``.
+    """
+
+    @staticmethod
+    def forward(ctx, hidden, table, rows):
+        rows = np.asarray(rows)
+        if rows.dtype.kind not in "iu":
+            raise TypeError(f"row indices must be integers, got dtype {rows.dtype}")
+        if rows.ndim != 2 or hidden.ndim not in (2, 3) or hidden.shape[0] != rows.shape[0]:
+            raise ValueError(f"hidden {hidden.shape} and rows {rows.shape} must be (B, R, d) "
+                             "or (B, d) and (B, J)")
+        n = table.shape[0]
+        if rows.size and (rows.min() < 0 or rows.max() >= n):
+            raise IndexError(f"row index out of range for a table of {n} rows")
+        squeeze = hidden.ndim == 2
+        h = hidden[:, None, :] if squeeze else hidden
+        gathered = np.take(table, rows, axis=0)                  # (B, J, d)
+        ctx.h, ctx.gathered, ctx.rows, ctx.shape, ctx.squeeze = (
+            h, gathered, rows, table.shape, squeeze)
+        scores = np.matmul(h, gathered.transpose(0, 2, 1))       # (B, R, J)
+        return scores[:, 0, :] if squeeze else scores
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_hidden, need_table = ctx.needs_input_grad[:2]
+        g = grad[:, None, :] if ctx.squeeze else grad
+        g_hidden = g_table = None
+        if need_hidden:
+            g_hidden = np.matmul(g, ctx.gathered)                # (B, R, d)
+            if ctx.squeeze:
+                g_hidden = g_hidden[:, 0, :]
+        if need_table:
+            if g.shape[1] == 1:   # one hidden vector per group: an outer product
+                values = g[:, 0, :, None] * ctx.h                # (B, J, d)
+            else:
+                values = np.matmul(g.transpose(0, 2, 1), ctx.h)  # (B, J, d)
+            g_table = RowSparseGrad(ctx.rows.reshape(-1),
+                                    values.reshape(-1, ctx.shape[1]), ctx.shape)
+        return g_hidden, g_table, None
+
+
+class EmbeddingBag(Function):
+    """Weighted sums of gathered rows: ``out[b] = Σ_c weights[b, c] · table[rows[b, c]]``.
+
+    The bag-of-words hidden layer (word2vec's CBOW, fastText, torch's ``EmbeddingBag``) as
+    one primitive: ``rows`` is an integer array ``(B, C)`` and ``weights`` a constant
+    ``(B, C)`` (1 for a sum, ``1/n_b`` for a mean, 0 for padding). The output has shape
+    ``(B, d)``; the table's gradient is row-sparse, ``weights[b, c] · grad[b]`` on row
+    ``rows[b, c]`` (in the row-major order of ``rows``, padding included).
+    """
+
+    @staticmethod
+    def forward(ctx, table, rows, weights):
+        rows = np.asarray(rows)
+        if rows.dtype.kind not in "iu":
+            raise TypeError(f"row indices must be integers, got dtype {rows.dtype}")
+        weights = np.asarray(weights, dtype=table.dtype)
+        if rows.ndim != 2 or weights.shape != rows.shape:
+            raise ValueError(f"rows {rows.shape} and weights {weights.shape} must both be "
+                             "(B, C)")
+        n = table.shape[0]
+        if rows.size and (rows.min() < 0 or rows.max() >= n):
+            raise IndexError(f"row index out of range for a table of {n} rows")
+        ctx.rows, ctx.weights, ctx.shape = rows, weights, table.shape
+        gathered = np.take(table, rows, axis=0)                          # (B, C, d)
+        return np.matmul(weights[:, None, :], gathered)[:, 0, :]         # (B, d)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if not ctx.needs_input_grad[0]:
+            return None, None, None
+        values = ctx.weights[:, :, None] * grad[:, None, :]             # (B, C, d)
+        return (RowSparseGrad(ctx.rows.reshape(-1), values.reshape(-1, ctx.shape[1]),
+                              ctx.shape), None, None)

@@ -1,0 +1,417 @@
+"""Text plumbing for word2vec: corpora, vocabulary, subsampling, windows, Huffman tree and
+the negative-sampling distribution.
+
+Nothing here computes a gradient. The estimator streams a :class:`Corpus` once to build a
+:class:`Vocabulary`, then once per epoch through :func:`encoded_chunks` (token ids, with
+out-of-vocabulary and subsampled tokens removed) and :func:`centre_batches` (fixed-size
+runs of centre positions, with enough neighbouring tokens on both sides that windows are
+never cut by a batch boundary), and builds each minibatch's index arrays with
+:func:`context_matrix`.
+"""
+
+import heapq
+import os
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+
+__all__ = [
+    "Corpus", "HuffmanTree", "Vocabulary", "centre_batches", "context_matrix",
+    "encoded_chunks", "keep_probabilities", "negative_cumulative", "sample_negatives",
+]
+
+
+class Corpus:
+    """A re-iterable view of texts as lists of string tokens.
+
+    Parameters
+    ----------
+    texts : str, os.PathLike or iterable
+        A path to a text file (one text per line, read lazily and streamed on every
+        pass), or a re-iterable collection (list, tuple, array, pandas Series, or any
+        object whose ``__iter__`` starts afresh) of texts. A text is a raw string
+        (tokenised with ``tokenizer`` / ``token_pattern``) or a sequence of string
+        tokens (used as they are).
+    tokenizer : callable or None
+        ``tokenizer(text) -> list of str``; overrides ``token_pattern``.
+    token_pattern : str or None
+        Regular expression whose matches are the tokens of a raw string; None splits on
+        whitespace (like gensim's ``LineSentence``).
+    lowercase : bool
+        Lower-case raw strings before tokenising (as ``CountVectorizer`` does). Token
+        sequences are never changed.
+    encoding : str
+        Encoding of a text file.
+
+    Raises
+    ------
+    TypeError
+        For a one-shot iterator or generator (word2vec reads the corpus once for the
+        vocabulary and once per epoch; a generator would be empty after the first pass),
+        and for anything not iterable. Iterating raises it for a text that is neither a
+        string nor a sequence of tokens.
+    FileNotFoundError
+        When ``texts`` is a string or path but no such file exists (a single string is
+        always read as a path).
+    """
+
+    def __init__(self, texts, *, tokenizer=None, token_pattern=None, lowercase=True,
+                 encoding="utf-8"):
+        self.path = None
+        if isinstance(texts, (str, bytes, os.PathLike)):
+            path = os.fspath(texts)
+            if isinstance(path, bytes):
+                path = os.fsdecode(path)
+            if not os.path.isfile(path):
+                raise FileNotFoundError(
+                    f"The corpus path {path!r} is not a file. Pass a path to a text file "
+                    "(one text per line), or a list of texts (strings or token lists); a "
+                    "single string is read as a path.")
+            self.path = path
+        elif isinstance(texts, Iterator):
+            raise TypeError(
+                f"The corpus is a one-shot iterator ({type(texts).__name__}): word2vec reads "
+                "it once to build the vocabulary and once more per epoch, and a generator "
+                "would be empty after the first pass. Pass a list, a re-iterable object "
+                "(whose __iter__ starts afresh), or a path to a text file.")
+        elif not isinstance(texts, Iterable):
+            raise TypeError(
+                "The corpus must be a path to a text file or an iterable of texts (strings "
+                f"or token lists), got {type(texts).__name__}.")
+        self.texts = texts
+        self.tokenizer = tokenizer
+        self.token_pattern = token_pattern
+        self.lowercase = lowercase
+        self.encoding = encoding
+        self._regex = re.compile(token_pattern) if token_pattern is not None else None
+
+    def _tokenize(self, text):
+        if self.lowercase:
+            text = text.lower()
+        if self.tokenizer is not None:
+            return list(self.tokenizer(text))
+        if self._regex is not None:
+            return self._regex.findall(text)
+        return text.split()
+
+    def _raw_texts(self):
+        if self.path is not None:
+            with open(self.path, encoding=self.encoding) as handle:
+                yield from handle
+        else:
+            yield from self.texts
+
+    def __iter__(self):
+        """Yield each text as a list of string tokens (validated)."""
+        for i, text in enumerate(self._raw_texts()):
+            if isinstance(text, str):
+                yield self._tokenize(text)
+            elif isinstance(text, bytes):
+                raise TypeError(f"Text {i} is bytes; decode it to str first.")
+            elif isinstance(text, Iterable):
+                tokens = text if isinstance(text, list) else list(text)
+                yield tokens
+            else:
+                raise TypeError(
+                    f"Text {i} is a {type(text).__name__}; each text must be a string or a "
+                    "sequence of string tokens.")
+
+
+def _check_tokens(tokens, i):
+    for token in tokens:
+        if not isinstance(token, str):
+            raise TypeError(
+                f"Text {i} holds a token of type {type(token).__name__} ({token!r}); tokens "
+                "must be strings.")
+
+
+class Vocabulary:
+    """Words kept for training, sorted by descending count, with their counts.
+
+    Attributes
+    ----------
+    index_to_key : list of str
+    key_to_index : dict of str to int
+    counts : ndarray of shape (n_words,), int64
+    doc_freq : ndarray of shape (n_words,), int64
+        Number of texts containing each word (for tf-idf weighting).
+    n_texts : int
+        Texts read.
+    total_words : int
+        Tokens read (including those of words not kept).
+    """
+
+    def __init__(self, index_to_key, counts, doc_freq, n_texts, total_words):
+        self.index_to_key = list(index_to_key)
+        self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.doc_freq = np.asarray(doc_freq, dtype=np.int64)
+        self.n_texts = int(n_texts)
+        self.total_words = int(total_words)
+
+    def __len__(self):
+        return len(self.index_to_key)
+
+
+def scan_vocabulary(corpus, max_vocab_size=None):
+    """Count words and document frequencies in one pass over ``corpus``.
+
+    With ``max_vocab_size``, whenever more distinct words than that are held, words with a
+    count below a threshold (1 at first, growing by one each time) are dropped, as
+    gensim's ``scan_vocab`` does, bounding memory.
+
+    Returns
+    -------
+    counts : Counter
+    doc_freq : Counter
+    n_texts, total_words : int
+    """
+    counts, doc_freq = Counter(), Counter()
+    n_texts = total_words = 0
+    min_reduce = 1
+    for i, tokens in enumerate(corpus):
+        _check_tokens(tokens, i)
+        counts.update(tokens)
+        doc_freq.update(set(tokens))
+        total_words += len(tokens)
+        n_texts += 1
+        if max_vocab_size is not None and len(counts) > max_vocab_size:
+            for word in [w for w, c in counts.items() if c < min_reduce]:
+                del counts[word]
+                doc_freq.pop(word, None)
+            min_reduce += 1
+    return counts, doc_freq, n_texts, total_words
+
+
+def select_vocabulary(counts, min_count, max_final_vocab=None):
+    """The words kept, most frequent first (ties in first-seen order).
+
+    ``max_final_vocab`` raises the effective ``min_count`` just enough to keep at most
+    that many words (gensim's rule: one more than the count of the first word beyond the
+    cap).
+    """
+    ordered = sorted(counts.items(), key=lambda kv: -kv[1])  # stable: ties keep first-seen
+    effective = min_count
+    if max_final_vocab is not None and max_final_vocab < len(ordered):
+        effective = max(min_count, ordered[max_final_vocab][1] + 1)
+    return [(w, c) for w, c in ordered if c >= effective], effective
+
+
+def keep_probabilities(counts, sample):
+    """word2vec.c's subsampling: probability of keeping each occurrence of a word.
+
+    With ``T = sample · Σ counts`` (for ``0 < sample < 1``) the keep probability of a word
+    of count ``c`` is ``min(1, (sqrt(c / T) + 1) · T / c)``; ``sample = 0`` keeps
+    everything. (gensim reads ``sample >= 1`` as an absolute threshold count, kept here.)
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_words,)
+    sample : float
+
+    Returns
+    -------
+    ndarray of shape (n_words,), float64
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    if not sample or counts.size == 0:
+        return np.ones(counts.shape)
+    total = counts.sum()
+    threshold = sample * total if sample < 1.0 else float(int(sample * (3 + np.sqrt(5)) / 2))
+    return np.minimum(1.0, (np.sqrt(counts / threshold) + 1.0) * threshold / counts)
+
+
+def negative_cumulative(counts, ns_exponent):
+    """Cumulative distribution of ``counts ** ns_exponent``, normalised to end at 1."""
+    weights = np.asarray(counts, dtype=np.float64) ** ns_exponent
+    cum = np.cumsum(weights)
+    return cum / cum[-1]
+
+
+def sample_negatives(cum, size, rng):
+    """Draw word ids from the distribution whose cumulative table is ``cum``."""
+    uniform = rng.random_sample(size).reshape(-1)
+    order = np.argsort(uniform)       # sorted needles: a cache-friendly binary search
+    draws = np.empty(uniform.shape[0], dtype=np.int32)
+    draws[order] = np.minimum(np.searchsorted(cum, uniform[order], side="right"),
+                              cum.shape[0] - 1)
+    return draws.reshape(size)
+
+
+class HuffmanTree:
+    """Huffman coding of a vocabulary for hierarchical softmax.
+
+    Leaves are the words; the ``n_words − 1`` inner nodes are numbered in creation order,
+    so the root is ``n_words − 2``. A word's path goes from the root down to its leaf:
+    ``points[w, :lengths[w]]`` are the inner nodes on it and ``codes[w, :lengths[w]]`` the
+    branch taken at each (0 or 1). Frequent words get short codes; the expected code
+    length ``Σ p_w · len_w`` is minimal.
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_words,)
+
+    Attributes
+    ----------
+    points : ndarray of shape (n_words, max_length), int32 (0-padded)
+    codes : ndarray of shape (n_words, max_length), int8 (0-padded)
+    lengths : ndarray of shape (n_words,), int32
+    """
+
+    def __init__(self, counts):
+        counts = np.asarray(counts, dtype=np.int64)
+        n = counts.shape[0]
+        parent = np.full(max(2 * n - 1, 1), -1, dtype=np.int64)
+        branch = np.zeros(max(2 * n - 1, 1), dtype=np.int8)
+        heap = [(int(c), i) for i, c in enumerate(counts)]
+        heapq.heapify(heap)
+        next_id = n
+        while len(heap) > 1:
+            c1, a = heapq.heappop(heap)
+            c2, b = heapq.heappop(heap)
+            parent[a], branch[a] = next_id, 0
+            parent[b], branch[b] = next_id, 1
+            heapq.heappush(heap, (c1 + c2, next_id))
+            next_id += 1
+        paths = []
+        for w in range(n):
+            nodes, bits, node = [], [], w
+            while parent[node] >= 0:
+                nodes.append(parent[node] - n)
+                bits.append(branch[node])
+                node = parent[node]
+            paths.append((nodes[::-1], bits[::-1]))
+        max_len = max((len(p) for p, _ in paths), default=0)
+        self.points = np.zeros((n, max(max_len, 1)), dtype=np.int32)
+        self.codes = np.zeros((n, max(max_len, 1)), dtype=np.int8)
+        self.lengths = np.zeros(n, dtype=np.int32)
+        for w, (nodes, bits) in enumerate(paths):
+            self.points[w, :len(nodes)] = nodes
+            self.codes[w, :len(bits)] = bits
+            self.lengths[w] = len(nodes)
+
+    @property
+    def n_inner(self):
+        return max(self.points.shape[0] - 1, 0)
+
+
+def encoded_chunks(corpus, key_to_index, keep_prob, rng, chunk_words=16384):
+    """Stream the corpus as token ids, out-of-vocabulary and subsampled tokens removed.
+
+    Yields
+    ------
+    tokens : ndarray of int32
+        Ids of the kept tokens of consecutive texts.
+    text_ids : ndarray of int64
+        The (running) number of the text each token belongs to.
+    raw_positions : ndarray of int64
+        For each kept token, the number of tokens read up to and including it in this
+        pass, dropped ones included (the progress of training at that token).
+    """
+    get = key_to_index.get
+    pending, pending_ids, n_pending = [], [], 0
+    raw_before = 0
+    text_id = 0
+
+    def flush():
+        ids = np.fromiter((t for text in pending for t in text), dtype=np.int32,
+                          count=n_pending)
+        lens = np.fromiter((len(text) for text in pending), dtype=np.int64,
+                           count=len(pending))
+        tid = np.repeat(np.asarray(pending_ids, dtype=np.int64), lens)
+        keep = ids >= 0
+        if keep_prob is not None:
+            draws = rng.random_sample(ids.shape[0])
+            keep &= draws < keep_prob[np.maximum(ids, 0)]
+        raw = np.arange(raw_before + 1, raw_before + n_pending + 1, dtype=np.int64)
+        return ids[keep], tid[keep], raw[keep]
+
+    for tokens in corpus:
+        encoded = [get(token, -1) for token in tokens]
+        pending.append(encoded)
+        pending_ids.append(text_id)
+        n_pending += len(encoded)
+        text_id += 1
+        if n_pending >= chunk_words:
+            chunk = flush()
+            raw_before += n_pending
+            pending, pending_ids, n_pending = [], [], 0
+            yield chunk
+    if pending:
+        yield flush()
+
+
+def centre_batches(chunks, batch_words, window):
+    """Cut a stream of encoded chunks into batches of ``batch_words`` centre positions.
+
+    Each batch carries the tokens around its centres (up to ``window`` on each side, from
+    the neighbouring batches), so windows of a long text are never cut.
+
+    Yields
+    ------
+    tokens, text_ids : ndarray
+        The batch's tokens with their context margins.
+    start, stop : int
+        Centres are positions ``start:stop`` of ``tokens``.
+    raw_words : int
+        Progress: tokens read up to the batch's last centre, dropped ones included.
+    """
+    buf_tok = np.zeros(0, dtype=np.int32)
+    buf_tid = np.zeros(0, dtype=np.int64)
+    buf_raw = np.zeros(0, dtype=np.int64)
+    lookbehind = 0
+    exhausted = False
+    chunks = iter(chunks)
+    while True:
+        while not exhausted and buf_tok.shape[0] - lookbehind < batch_words + window:
+            try:
+                ids, tid, raw = next(chunks)
+            except StopIteration:
+                exhausted = True
+                break
+            buf_tok = np.concatenate([buf_tok, ids])
+            buf_tid = np.concatenate([buf_tid, tid])
+            buf_raw = np.concatenate([buf_raw, raw])
+        available = buf_tok.shape[0] - lookbehind
+        if available <= 0:
+            return
+        n_centres = min(batch_words, available)
+        stop = lookbehind + n_centres
+        end = min(stop + window, buf_tok.shape[0])
+        yield buf_tok[:end], buf_tid[:end], lookbehind, stop, int(buf_raw[stop - 1])
+        cut = max(stop - window, 0)
+        buf_tok, buf_tid, buf_raw = buf_tok[cut:], buf_tid[cut:], buf_raw[cut:]
+        lookbehind = stop - cut
+
+
+def context_matrix(text_ids, start, stop, window, radius):
+    """Context positions of the centres ``start:stop`` as a padded matrix.
+
+    Parameters
+    ----------
+    text_ids : ndarray of shape (n,)
+        Text number of every position (windows never cross texts).
+    start, stop : int
+        The centre positions.
+    window : int
+        Largest radius.
+    radius : ndarray of shape (stop - start,)
+        Effective radius of each centre, in ``1..window``.
+
+    Returns
+    -------
+    positions : ndarray of shape (n_centres, 2 * window), int64
+        Context positions (clipped to valid indices where masked out).
+    mask : ndarray of shape (n_centres, 2 * window), bool
+        Which entries are real context words.
+    """
+    offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
+    centres = np.arange(start, stop)
+    positions = centres[:, None] + offsets[None, :]
+    mask = np.abs(offsets)[None, :] <= np.asarray(radius)[:, None]
+    mask &= (positions >= 0) & (positions < text_ids.shape[0])
+    np.clip(positions, 0, text_ids.shape[0] - 1, out=positions)
+    mask &= text_ids[positions] == text_ids[centres][:, None]
+    return positions, mask

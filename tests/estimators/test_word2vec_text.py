@@ -1,0 +1,191 @@
+"""Vocabulary, subsampling, windows, batches, Huffman tree and negative sampling, each
+against a formula or an independent construction (and gensim where installed)."""
+
+import heapq
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from sklearn_deep.estimators._text import (
+    Corpus,
+    HuffmanTree,
+    centre_batches,
+    context_matrix,
+    encoded_chunks,
+    keep_probabilities,
+    negative_cumulative,
+    sample_negatives,
+    scan_vocabulary,
+    select_vocabulary,
+)
+
+
+def test_keep_probability_is_word2vec_c_formula():
+    counts = np.array([5000, 1000, 100, 10, 1])
+    sample = 1e-3
+    got = keep_probabilities(counts, sample)
+    threshold = sample * counts.sum()
+    for c, p in zip(counts, got):
+        expected = min(1.0, (np.sqrt(c / threshold) + 1) * threshold / c)
+        assert p == pytest.approx(expected, rel=1e-12)
+    assert got[0] < 0.2 and got[-1] == 1.0  # frequent words are dropped, rare ones kept
+    np.testing.assert_array_equal(keep_probabilities(counts, 0.0), np.ones(5))
+
+
+def test_huffman_codes_are_optimal_prefix_codes():
+    rng = np.random.default_rng(0)
+    counts = np.sort(rng.integers(1, 1000, 60))[::-1]
+    tree = HuffmanTree(counts)
+    n = counts.shape[0]
+    lengths = tree.lengths
+    # Kraft equality: a full binary tree
+    assert np.sum(2.0 ** -lengths) == pytest.approx(1.0)
+    # optimal: Σ count·length equals the cost of an independent Huffman merge
+    heap = list(counts.astype(int))
+    heapq.heapify(heap)
+    cost = 0
+    while len(heap) > 1:
+        a, b = heapq.heappop(heap), heapq.heappop(heap)
+        cost += a + b
+        heapq.heappush(heap, a + b)
+    assert int(np.dot(counts, lengths)) == cost
+    # prefix-free codes; every path starts at the root, inner nodes in range
+    codes = {tuple(tree.codes[w, :lengths[w]]) for w in range(n)}
+    assert len(codes) == n
+    for w in range(n):
+        code = tuple(tree.codes[w, :lengths[w]])
+        assert not any(code[:k] in codes for k in range(1, len(code)))
+        assert tree.points[w, 0] == n - 2
+        assert 0 <= tree.points[w, :lengths[w]].min() and tree.points[w].max() <= n - 2
+    # frequent words get codes no longer than rare ones
+    assert lengths[0] <= lengths[-1]
+
+
+def test_huffman_lengths_match_gensim():
+    gensim_word2vec = pytest.importorskip("gensim.models.word2vec")
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(40)]
+    texts = [list(rng.choice(words, 30, p=np.arange(40, 0, -1) / 820)) for _ in range(200)]
+    model = gensim_word2vec.Word2Vec(vector_size=5, min_count=1, hs=1, negative=0)
+    model.build_vocab(texts)
+    counts = np.array([model.wv.get_vecattr(w, "count") for w in model.wv.index_to_key])
+    theirs = np.array([len(model.wv.get_vecattr(w, "code")) for w in model.wv.index_to_key])
+    ours = HuffmanTree(counts).lengths
+    # ties may be broken differently, the expected code length cannot differ
+    assert np.dot(counts, ours) == np.dot(counts, theirs)
+
+
+def test_vocabulary_and_sampling_match_gensim():
+    gensim_word2vec = pytest.importorskip("gensim.models.word2vec")
+    rng = np.random.default_rng(2)
+    words = [f"w{i}" for i in range(300)]
+    p = 1.0 / np.arange(1, 301)
+    texts = [list(rng.choice(words, 40, p=p / p.sum())) for _ in range(300)]
+    model = gensim_word2vec.Word2Vec(vector_size=5, min_count=5, sample=1e-3,
+                                     max_final_vocab=120)
+    model.build_vocab(texts)
+    counts, _, _, _ = scan_vocabulary(Corpus(texts))
+    kept, effective = select_vocabulary(counts, 5, 120)
+    assert {w for w, _ in kept} == set(model.wv.index_to_key)
+    assert effective == model.effective_min_count
+    ours = keep_probabilities(np.array([c for _, c in kept]), 1e-3)
+    theirs = np.array([model.wv.get_vecattr(w, "sample_int") for w, _ in kept]) / 2**32
+    np.testing.assert_allclose(ours, np.minimum(theirs, 1.0), atol=1e-8)
+
+
+def test_max_vocab_size_prunes_like_gensim():
+    # gensim prunes after a text once over the cap: words below a threshold that starts
+    # at 1 (so the first prune drops nothing) and grows by one per prune
+    texts = [["a"] * 5 + ["b", "c", "d", "e"], ["f"], ["a", "g", "g"]]
+    counts, _, _, _ = scan_vocabulary(Corpus(texts), max_vocab_size=3)
+    assert counts == Counter({"a": 6, "g": 2})
+    gensim_word2vec = pytest.importorskip("gensim.models.word2vec")
+    model = gensim_word2vec.Word2Vec(vector_size=5, min_count=1, max_vocab_size=3)
+    model.build_vocab(texts)
+    assert set(model.wv.index_to_key) == set(counts)
+
+
+def test_negative_draws_follow_unigram_power():
+    counts = np.array([1000, 300, 100, 30, 10, 1])
+    cum = negative_cumulative(counts, 0.75)
+    draws = sample_negatives(cum, (200_000,), np.random.RandomState(0))
+    freq = np.bincount(draws, minlength=6) / draws.shape[0]
+    expected = counts**0.75 / np.sum(counts**0.75)
+    np.testing.assert_allclose(freq, expected, atol=3e-3)
+    uniform = sample_negatives(negative_cumulative(counts, 0.0), (60_000,),
+                               np.random.RandomState(0))
+    np.testing.assert_allclose(np.bincount(uniform) / 60_000, np.full(6, 1 / 6), atol=0.01)
+
+
+def _brute_force_pairs(text_ids, start, stop, radius):
+    pairs = set()
+    for k, i in enumerate(range(start, stop)):
+        for j in range(i - radius[k], i + radius[k] + 1):
+            if j != i and 0 <= j < len(text_ids) and text_ids[j] == text_ids[i]:
+                pairs.add((i, j))
+    return pairs
+
+
+def test_context_matrix_matches_brute_force_and_never_crosses_texts():
+    rng = np.random.default_rng(3)
+    text_ids = np.repeat(np.arange(6), rng.integers(1, 9, 6))
+    n = text_ids.shape[0]
+    radius = rng.integers(1, 4, n)
+    positions, mask = context_matrix(text_ids, 0, n, 3, radius)
+    got = {(i, int(p)) for i in range(n) for p, m in zip(positions[i], mask[i]) if m}
+    assert got == _brute_force_pairs(text_ids, 0, n, radius)
+
+
+def test_batches_cover_every_centre_once_with_windows_across_batch_borders():
+    rng = np.random.RandomState(0)
+    texts = [["a", "b", "c", "d", "e", "f", "g"] * 5, ["a", "b"], ["c"] * 9]
+    index = {w: i for i, w in enumerate("abcdefg")}
+    window = 2
+    pairs = {}
+    for batch_words in (3, 1000):
+        chunks = encoded_chunks(Corpus(texts), index, None, rng, chunk_words=4)
+        seen = []
+        for tokens, tids, start, stop, _ in centre_batches(chunks, batch_words, window):
+            positions, mask = context_matrix(tids, start, stop, window,
+                                             np.full(stop - start, window))
+            for k, c in enumerate(range(start, stop)):
+                ctx = tuple(tokens[positions[k][mask[k]]])
+                seen.append((tokens[c], ctx))
+        pairs[batch_words] = seen
+    assert len(pairs[3]) == sum(len(t) for t in texts)
+    assert pairs[3] == pairs[1000]  # small batches see the same windows as one big batch
+    # progress grows with the centres trained, not with what was read ahead
+    chunks = encoded_chunks(Corpus(texts), index, None, rng, chunk_words=1000)
+    progress = [raw for *_, raw in centre_batches(chunks, 5, window)]
+    assert progress == [*range(5, 46, 5), 46]
+
+
+def test_encoded_chunks_drop_unknown_words_and_subsample():
+    texts = [["a", "x", "b"], ["x"], ["a", "a"]]
+    rng = np.random.RandomState(0)
+    ids, tids, raw = next(encoded_chunks(Corpus(texts), {"a": 0, "b": 1}, None, rng))
+    np.testing.assert_array_equal(ids, [0, 1, 0, 0])
+    np.testing.assert_array_equal(tids, [0, 0, 2, 2])
+    np.testing.assert_array_equal(raw, [1, 3, 5, 6])  # progress counts dropped tokens
+    keep = np.array([0.0, 1.0])
+    ids, _, _ = next(encoded_chunks(Corpus(texts), {"a": 0, "b": 1}, keep, rng))
+    np.testing.assert_array_equal(ids, [1])
+
+
+def test_corpus_tokenises_like_countvectorizer_and_refuses_generators(tmp_path):
+    corpus = Corpus(["Hello, World! it's"], token_pattern=r"(?u)\b\w+\b")
+    assert list(corpus) == [["hello", "world", "it", "s"]]
+    assert list(Corpus(["A b"], token_pattern=None, lowercase=False)) == [["A", "b"]]
+    assert list(Corpus([["Keep", "Case"]])) == [["Keep", "Case"]]
+    with pytest.raises(TypeError, match="one-shot"):
+        Corpus(t for t in ["a b"])
+    with pytest.raises(FileNotFoundError, match="not a file"):
+        Corpus(str(tmp_path / "missing.txt"))
+    path = tmp_path / "c.txt"
+    path.write_text("one two\nthree\n")
+    assert list(Corpus(path, token_pattern=None)) == [["one", "two"], ["three"]]
+    assert list(Corpus(path, token_pattern=None)) == [["one", "two"], ["three"]]  # re-read
+    counts, doc_freq, n_texts, total = scan_vocabulary(Corpus([["a", "a", "b"], ["a"]]))
+    assert counts == Counter({"a": 3, "b": 1}) and doc_freq["a"] == 2
+    assert (n_texts, total) == (2, 4)
