@@ -8,6 +8,9 @@ table printed at the end; progress lines show while it works.
 - ``autoencoder`` — the linear AutoencoderTransformer vs PCA on digits (largest principal
   angle between their subspaces, reconstruction error), and a denoising autoencoder vs a
   vanilla one and PCA at reconstructing noisy test digits.
+- ``word2vec`` — Word2VecTransformer (skip-gram, negative sampling) on the embedded synthetic
+  language, beside gensim when it is installed: nearest-neighbour category precision, the
+  planted country → capital analogies, fit time; and a few neighbours and a solved analogy.
 
 Usage::
 
@@ -159,7 +162,54 @@ def part_autoencoder(log, figures_dir=None, quick=False):
     return rows
 
 
-PARTS = {"mlp": part_mlp, "autoencoder": part_autoencoder}
+def part_word2vec(log, figures_dir=None, quick=False):
+    """Word2VecTransformer (and gensim, if installed) on the synthetic language."""
+    import tempfile
+
+    from . import Word2VecTransformer
+    from .datasets import category_precision, make_synthetic_language, write_analogies
+
+    n_sentences = 5000 if quick else 20000
+    language = make_synthetic_language(n_sentences, random_state=0)
+    tokens = [s.split() for s in language.sentences]
+    settings = dict(vector_size=50, window=5, negative=5, min_count=3, sample=1e-3,
+                    epochs=5, sg=1)
+    log(f"word2vec: synthetic language, {n_sentences} sentences "
+        f"({sum(map(len, tokens))} words), skip-gram, negative sampling, 5 epochs")
+    ours, t_ours = _timed(lambda: Word2VecTransformer(random_state=0, **settings).fit(tokens))
+    log(f"  Word2VecTransformer trained in {t_ours:.2f} s")
+    wv = ours.wv
+    for word in ("paris", "dog", "tuesday"):
+        log(f"  nearest to {word!r}: {', '.join(w for w, _ in wv.most_similar(word, topn=4))}")
+    answer = wv.most_similar(positive=["berlin", "france"], negative=["germany"], topn=1)[0]
+    log(f"  berlin - germany + france = {answer[0]!r} (cosine {answer[1]:.2f})")
+    try:
+        from gensim.models import Word2Vec
+    except ImportError:
+        Word2Vec = None
+        log("  (gensim is not installed: no peer column; pip install gensim)")
+    peer = None
+    if Word2Vec is not None:
+        peer, t_peer = _timed(lambda: Word2Vec(tokens, seed=1, workers=1, **settings))
+        log(f"  gensim Word2Vec (workers=1) trained in {t_peer:.2f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        questions = f"{tmp}/questions.txt"
+        write_analogies(questions)
+
+        def scores(vectors):
+            return (category_precision(vectors),
+                    vectors.evaluate_word_analogies(questions)[0])
+
+        ours_scores = scores(wv)
+        peer_scores = scores(peer.wv) if peer is not None else (float("nan"),) * 2
+    names = ("neighbour precision@5", "analogy accuracy")
+    return [Row("word2vec", "Word2VecTransformer(sg)", name, mine, theirs,
+                "gensim Word2Vec" if peer is not None else "",
+                t_ours, t_peer if peer is not None else float("nan"))
+            for name, mine, theirs in zip(names, ours_scores, peer_scores)]
+
+
+PARTS = {"mlp": part_mlp, "autoencoder": part_autoencoder, "word2vec": part_word2vec}
 
 
 def format_table(rows):

@@ -30,6 +30,23 @@ def test_autoencoder_part_finds_pcas_subspace_and_denoises():
     assert denoising.ours < vanilla.ours and denoising.ours < denoising.peer
 
 
+def test_whole_tour_is_quick_and_word2vec_learns_the_language_like_gensim():
+    import time
+
+    out = io.StringIO()
+    start = time.perf_counter()
+    rows = run(list(PARTS), out=out)
+    assert time.perf_counter() - start < 60  # the README promises under a minute
+    assert {r.part for r in rows} == set(PARTS)
+    w2v = {r.metric: r for r in rows if r.part == "word2vec"}
+    precision, analogy = w2v["neighbour precision@5"], w2v["analogy accuracy"]
+    # chance: ≈1/9 of neighbours share the category, 1 in ~170 analogy answers is right
+    assert precision.ours > 0.7 and analogy.ours > 0.8
+    if precision.peer == precision.peer:  # gensim installed: within its reach
+        assert precision.ours > precision.peer - 0.1 and analogy.ours > analogy.peer - 0.15
+    assert "berlin - germany + france = 'paris'" in out.getvalue()
+
+
 def test_table_marks_missing_peers():
     table = format_table([Row("p", "m", "metric", 0.5)])
     assert "0.500" in table and "—" in table
@@ -51,4 +68,4 @@ def test_module_entry_point_runs_one_part():
 def test_unknown_parts_are_refused():
     with pytest.raises(SystemExit):
         main(["nope"])
-    assert set(PARTS) >= {"mlp", "autoencoder"}
+    assert set(PARTS) == {"mlp", "autoencoder", "word2vec"}

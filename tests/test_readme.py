@@ -54,6 +54,17 @@ def test_readme_autoencoder_quickstart_runs_and_its_claims_hold():
     assert ns["pipe"].score(ns["X"][1200:], ns["y"][1200:]) > 0.8
 
 
+def test_readme_word2vec_quickstart_runs_and_its_claims_hold(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # it writes vectors.bin
+    ns = _run_section("Word2VecTransformer in 20 lines")
+    wv = ns["w2v"].wv
+    assert {w for w, _ in wv.most_similar("dog", topn=3)} <= set(ns["CATEGORIES"]["animal"])
+    assert wv.most_similar(positive=["berlin", "france"], negative=["germany"],
+                           topn=1)[0][0] == "paris"
+    assert (tmp_path / "vectors.bin").stat().st_size > 0
+    assert ns["cross_val_score"](ns["pipe"], ns["texts"][:3000], ns["y"], cv=3).mean() > 0.7
+
+
 def test_readme_mlp_quickstart_runs_and_its_claims_hold():
     ns = _run_section("MLPClassifierScratch in 20 lines")
     ours = ns["clf"].score(ns["X_test"], ns["y_test"])

@@ -4,9 +4,10 @@ from .synthetic_language import (
     CAPITALS,
     CATEGORIES,
     LANGUAGES,
+    category_precision,
     make_synthetic_language,
     write_analogies,
 )
 
-__all__ = ["CAPITALS", "CATEGORIES", "LANGUAGES", "make_synthetic_language",
-           "write_analogies"]
+__all__ = ["CAPITALS", "CATEGORIES", "LANGUAGES", "category_precision",
+           "make_synthetic_language", "write_analogies"]

@@ -20,7 +20,8 @@ import os
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-__all__ = ["CAPITALS", "CATEGORIES", "LANGUAGES", "make_synthetic_language", "write_analogies"]
+__all__ = ["CAPITALS", "CATEGORIES", "LANGUAGES", "category_precision",
+           "make_synthetic_language", "write_analogies"]
 
 CAPITALS = {
     "france": "paris", "germany": "berlin", "italy": "rome", "spain": "madrid",
@@ -193,3 +194,34 @@ def make_synthetic_language(n_sentences=20000, *, random_state=None, path=None,
         relation=dict(CAPITALS),
         analogies=_analogies(CAPITALS),
     )
+
+
+def category_precision(wv, categories=None, topn=5):
+    """Nearest-neighbour precision of word vectors on the language's categories.
+
+    For every word of a category that ``wv`` knows, the fraction of its ``topn`` nearest
+    neighbours (``wv.most_similar``) in the same category, pooled over all such words.
+    Chance is about one in the number of categories.
+
+    Parameters
+    ----------
+    wv : KeyedVectors-like
+        Supports ``word in wv`` and ``wv.most_similar(word, topn=...)``.
+    categories : dict of str to list of str, default=CATEGORIES
+    topn : int, default=5
+
+    Returns
+    -------
+    precision : float
+    """
+    categories = CATEGORIES if categories is None else categories
+    hits = total = 0
+    for words in categories.values():
+        members = set(words)
+        for word in words:
+            if word in wv:
+                hits += sum(n in members for n, _ in wv.most_similar(word, topn=topn))
+                total += topn
+    if not total:
+        raise ValueError("none of the categories' words is in the vocabulary")
+    return hits / total

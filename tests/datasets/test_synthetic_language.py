@@ -7,6 +7,7 @@ from sklearn_deep.datasets import (
     CAPITALS,
     CATEGORIES,
     LANGUAGES,
+    category_precision,
     make_synthetic_language,
     write_analogies,
 )
@@ -58,3 +59,22 @@ def test_bad_size():
     with pytest.raises(ValueError, match="n_sentences"):
         make_synthetic_language(-1)
     assert np.isscalar(len(make_synthetic_language(0).sentences))
+
+
+def test_category_precision_counts_same_category_neighbours():
+    class Neighbours:
+        """Each word's neighbours: two of its category, then three from another."""
+
+        def __contains__(self, word):
+            return word != "blue"  # one unknown word is skipped
+
+        def most_similar(self, word, topn):
+            same = "a b c".split() if word in "a b c".split() else "x y z".split()
+            other = "x y z".split() if same[0] == "a" else "a b c".split()
+            return [(w, 1.0) for w in ([s for s in same if s != word] + other)][:topn]
+
+    categories = {"first": ["a", "b", "c"], "second": ["x", "y", "z", "blue"]}
+    assert category_precision(Neighbours(), categories, topn=5) == pytest.approx(2 / 5)
+    assert category_precision(Neighbours(), categories, topn=2) == 1.0
+    with pytest.raises(ValueError, match="none of the categories"):
+        category_precision(Neighbours(), {"c": ["blue"]})

@@ -15,7 +15,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_deep.datasets import CATEGORIES, make_synthetic_language
+from sklearn_deep.datasets import CATEGORIES, category_precision, make_synthetic_language
 from sklearn_deep.engine import Tensor, check_grad
 from sklearn_deep.estimators import Word2VecTransformer
 from sklearn_deep.estimators._keyedvectors import KeyedVectors
@@ -165,13 +165,7 @@ def test_one_sgd_step_is_word2vec_update():
 
 # ----------------------------------------------------------- learning the language
 def _neighbour_precision(wv, k=5):
-    hits = total = 0
-    for words in CATEGORIES.values():
-        for w in words:
-            if w in wv:
-                hits += sum(n in words for n, _ in wv.most_similar(w, topn=k))
-                total += k
-    return hits / total
+    return category_precision(wv, topn=k)
 
 
 def _analogy_accuracy(wv, language, tmp_path):
