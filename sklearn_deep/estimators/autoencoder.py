@@ -289,6 +289,9 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
     random_state : int, RandomState instance or None, default=None
         Initialisation, shuffling, validation split and every corruption draw.
     tol : float, default=1e-4
+        As in the MLP estimators, except with L-BFGS, where it is relative to the largest
+        initial gradient entry, so that the fit stops at the same point whatever the
+        scale of the data.
     verbose : bool, default=False
     warm_start : bool, default=False
     momentum : float, default=0.9
@@ -677,8 +680,10 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
         with self._thread_policy(batch, [n_features, *config["hidden"], self.n_components]):
             if config["solver"] == "lbfgs":
                 problem = _AutoencoderProblem(self, centred, target, n_samples, False)
+                # relative: the PCA drop-in must stop as close to PCA's subspace on pixels
+                # in [0, 1] as on pixels in [0, 16]
                 fit_lbfgs(problem, self._state, max_iter=self.max_iter, max_fun=self.max_fun,
-                          tol=self.tol, verbose=self.verbose)
+                          tol=self.tol, verbose=self.verbose, relative_tol=True)
             else:
                 self._fit_stochastic(centred, target, incremental, config["solver"])
         self.solver_ = config["solver"]

@@ -93,7 +93,7 @@ _SOFTMAX_BUDGET = 1 << 22
 # ---------------------------------------------------------------------------- the loss
 def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=True,
                         syn1neg=None, negatives=None, syn1=None, points=None, codes=None,
-                        path_lengths=None, softmax_out=None):
+                        path_lengths=None, softmax_out=None, cbow_full_error=False):
     """Summed word2vec loss of one minibatch, as an engine graph.
 
     Parameters
@@ -120,6 +120,11 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
         ``(n_words, L)`` and ``path_lengths`` ``(n_words,)``.
     softmax_out : Tensor of shape (n_words, d), optional
         Output vectors of a full softmax.
+    cbow_full_error : bool, default=False
+        word2vec.c's and gensim's CBOW update: with ``cbow_mean``, give every context
+        vector the full error of the mean rather than its gradient (the error divided by
+        the number of context words). The loss is unchanged; only the gradient reaching
+        ``syn0`` is scaled, by routing it through the sum while the value is the mean.
 
     Returns
     -------
@@ -136,11 +141,16 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
         example = weights                                      # (B, C)
     else:
         count = weights.sum(axis=1)
-        mix = weights / np.maximum(count, 1)[:, None] if cbow_mean else weights
-        hidden = embedding_bag(syn0, contexts, mix).reshape(len(centres), 1, -1)  # (B, 1, d)
+        if cbow_mean and cbow_full_error:
+            total = embedding_bag(syn0, contexts, weights)                  # the sum ...
+            mean = total.data / np.maximum(count, 1)[:, None]
+            hidden = total + (mean - total.data)  # ... valued as the mean: constant shift
+        else:
+            mix = weights / np.maximum(count, 1)[:, None] if cbow_mean else weights
+            hidden = embedding_bag(syn0, contexts, mix)
+        hidden = hidden.reshape(len(centres), 1, -1)                        # (B, 1, d)
         example = (count > 0).astype(syn0.dtype)[:, None]      # (B, 1)
     n_examples = int(example.sum())
-    total = None
 
     def binary_head(table, rows, target, element):
         scores = gather_scores(hidden, table, rows)            # (B, R, J)
@@ -171,6 +181,7 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
         target = np.broadcast_to(centres[:, None], example.shape).reshape(-1)
         heads.append(softmax_cross_entropy(scores, target, example.reshape(-1))
                      * float(n_examples))
+    total = None
     for head in heads:
         if head is not None:
             total = head if total is None else total + head
@@ -267,7 +278,8 @@ class _Word2VecProblem:
             extra["softmax_out"] = Tensor(m.syn1softmax_, requires_grad=requires_grad)
             tensors.append(extra["softmax_out"])
         loss, n = word2vec_batch_loss(syn0, batch.contexts, batch.mask, batch.centres,
-                                      sg=bool(m.sg), cbow_mean=bool(m.cbow_mean), **extra)
+                                      sg=bool(m.sg), cbow_mean=bool(m.cbow_mean),
+                                      cbow_full_error=True, **extra)
         return loss, n, tensors
 
     def loss_and_grads(self, batch):
@@ -275,35 +287,33 @@ class _Word2VecProblem:
         if n == 0:
             return 0.0, 0, [None] * len(tensors)
         loss.backward()
-        grads = [t.grad for t in tensors]
         m = self.model
-        syn0_grad = grads[0]  # rows in the order of batch.contexts.ravel()
-        keep = batch.mask.reshape(-1)
-        values = syn0_grad.values[keep]          # padding rows are zero: leave them out
-        if not m.sg and m.cbow_mean:
-            # word2vec.c / gensim: every context word receives the full error of the mean.
-            count = batch.mask.sum(axis=1)
-            values *= np.repeat(count, batch.mask.shape[1])[keep].astype(values.dtype)[:, None]
-        grads[0] = RowSparseGrad(syn0_grad.indices[keep], values, syn0_grad.shape)
-        grads = [self._damp(g) for g in grads]
+        # rows used by each table's examples (padding contexts excluded), for the damping
+        used = [batch.contexts[batch.mask]]
+        if m.negative:
+            used.append(np.concatenate([batch.centres[:, None], batch.negatives], axis=1))
+        if m.hs:
+            used.append(m._tree.points[batch.centres])
+        grads = [self._damp(t.grad, rows) for t, rows in zip(tensors, used)]
+        grads += [t.grad for t in tensors[len(used):]]
         return float(loss.item()) / n, n, grads
 
-    def _damp(self, grad):
+    def _damp(self, grad, used):
         """Bound the summed step of a row used many times in one batch (see
-        ``__init__``): its contributions are scaled by ``min(1, row_cap / n_r)``."""
-        if not isinstance(grad, RowSparseGrad) or self.row_cap is None:
+        ``__init__``): a row used by ``n_r`` examples has its gradient scaled by
+        ``min(1, row_cap / n_r)``.
+
+        ``grad`` is the table's row-sparse gradient, ``used`` the rows its examples used
+        (one entry per use)."""
+        rows, counts = np.unique(used, return_counts=True)
+        if self.row_cap is None or counts.max(initial=0) <= self.row_cap:
             return grad
-        indices = grad.indices
-        if grad.shape[0] <= 64 * indices.shape[0]:
-            per_row = np.bincount(indices, minlength=grad.shape[0])[indices]
-        else:  # a huge vocabulary: count without a table of its size
-            _, inverse, counts = np.unique(indices, return_inverse=True, return_counts=True)
-            per_row = counts[inverse]
-        if per_row.max(initial=0) <= self.row_cap:
-            return grad
-        scale = np.minimum(1.0, self.row_cap / per_row)
-        return RowSparseGrad(grad.indices, grad.values * scale[:, None].astype(
-            grad.values.dtype), grad.shape)
+        grad = grad.coalesce()
+        heavy = counts > self.row_cap
+        position = np.searchsorted(grad.indices, rows[heavy])
+        values = grad.values.copy()
+        values[position] *= (self.row_cap / counts[heavy])[:, None].astype(values.dtype)
+        return RowSparseGrad(grad.indices, values, grad.shape, coalesced=True)
 
     def mean_loss(self, rng):
         total, weight = 0.0, 0

@@ -185,12 +185,18 @@ def _update_no_improvement(problem, state, tol, early_stopping, verbose):
             state.best_loss = state.loss_curve[-1]
 
 
-def fit_lbfgs(problem, state, *, max_iter, max_fun=15000, tol=1e-4, verbose=False):
+def fit_lbfgs(problem, state, *, max_iter, max_fun=15000, tol=1e-4, verbose=False,
+              relative_tol=False):
     """Minimise the full-batch loss with scipy's L-BFGS-B on the flat parameter vector.
 
     ``problem.loss_and_grads(None)`` must return the loss and gradients on all the data.
     Records one ``loss_curve`` entry per L-BFGS iteration and warns with
     ``ConvergenceWarning`` when L-BFGS stops without converging.
+
+    L-BFGS stops when the largest gradient entry falls below ``tol`` (scikit-learn's MLP
+    semantics), or with ``relative_tol`` below ``tol`` times its value at the start — the
+    same stopping point whatever the scale of the data (scaling X by c scales a squared
+    loss's gradients by c²).
     """
     params = problem.params
     shapes = [p.shape for p in params]
@@ -218,10 +224,13 @@ def fit_lbfgs(problem, state, *, max_iter, max_fun=15000, tol=1e-4, verbose=Fals
             print(f"Iteration {len(state.loss_curve)}, loss = {intermediate_result.fun:.8f}")
 
     x0 = np.concatenate([p.astype(np.float64).ravel() for p in params])
+    gtol = tol
+    if relative_tol:
+        gtol = tol * max(float(np.abs(objective(x0)[1]).max()), np.finfo(np.float64).tiny)
     try:
         result = scipy.optimize.minimize(
             objective, x0, method="L-BFGS-B", jac=True, callback=record,
-            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": tol},
+            options={"maxfun": max_fun, "maxiter": max_iter, "gtol": gtol},
         )
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)

@@ -88,6 +88,25 @@ def test_a_loss_non_finite_from_the_start_blames_the_data():
     np.testing.assert_array_equal(p.w, [0.0, 0.0])
 
 
+def test_lbfgs_relative_tolerance_is_scale_free():
+    from sklearn_deep.training import fit_lbfgs
+
+    class Scaled(Quadratic):
+        def loss_and_grads(self, batch):
+            d = (self.w - self.target) * np.array([1.0, 30.0, 0.1])  # ill-conditioned
+            return 0.5 * float(d @ d) * self.scale, 1.0, [d * np.array([1.0, 30.0, 0.1])
+                                                          * self.scale]
+
+    iterations = []
+    for scale in (1e-4, 1.0, 1e4):
+        p = Scaled(np.array([1.0, -2.0, 3.0]), scale=scale)
+        state = TrainingState()
+        fit_lbfgs(p, state, max_iter=200, tol=1e-6, relative_tol=True)
+        iterations.append(state.n_iter)
+        np.testing.assert_allclose(p.w, [1.0, -2.0, 3.0], rtol=1e-3)
+    assert len(set(iterations)) == 1  # the same run whatever the scale
+
+
 def test_progress_reaches_the_linear_decay():
     p = Quadratic(np.array([1.0]), n_batches=4)
     p.batch_fraction = lambda batch: (batch + 1) / 4

@@ -4,7 +4,7 @@ scoring of hidden vectors against the gathered rows."""
 import numpy as np
 
 from ..function import Function
-from ..sparse import RowSparseGrad
+from ..sparse import RowSparseGrad, scatter_rows
 
 __all__ = ["EmbeddingBag", "GatherRows", "GatherScores"]
 
@@ -75,7 +75,7 @@ class GatherScores(Function):
             g_hidden = np.matmul(g, ctx.gathered)                # (B, R, d)
             if ctx.squeeze:
                 g_hidden = g_hidden[:, 0, :]
-        if need_table:
+        if need_table:  # row rows[b, j] gains Σ_r g[b, r, j] · h[b, r]
             if g.shape[1] == 1:   # one hidden vector per group: an outer product
                 values = g[:, 0, :, None] * ctx.h                # (B, J, d)
             else:
@@ -92,7 +92,7 @@ class EmbeddingBag(Function):
     one primitive: ``rows`` is an integer array ``(B, C)`` and ``weights`` a constant
     ``(B, C)`` (1 for a sum, ``1/n_b`` for a mean, 0 for padding). The output has shape
     ``(B, d)``; the table's gradient is row-sparse, ``weights[b, c] · grad[b]`` on row
-    ``rows[b, c]`` (in the row-major order of ``rows``, padding included).
+    ``rows[b, c]``, returned coalesced (one row per distinct row).
     """
 
     @staticmethod
@@ -115,6 +115,7 @@ class EmbeddingBag(Function):
     def backward(ctx, grad):
         if not ctx.needs_input_grad[0]:
             return None, None, None
-        values = ctx.weights[:, :, None] * grad[:, None, :]             # (B, C, d)
-        return (RowSparseGrad(ctx.rows.reshape(-1), values.reshape(-1, ctx.shape[1]),
-                              ctx.shape), None, None)
+        B, C = ctx.rows.shape  # row rows[b, c] gains weights[b, c] · grad[b]
+        source = np.broadcast_to(np.arange(B)[:, None], (B, C))
+        return (scatter_rows(ctx.rows.reshape(-1), source.reshape(-1),
+                             ctx.weights.reshape(-1), grad, ctx.shape), None, None)
