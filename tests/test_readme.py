@@ -72,3 +72,13 @@ def test_readme_mlp_quickstart_runs_and_its_claims_hold():
         ns["X_train"], ns["y_train"]).score(ns["X_test"], ns["y_test"])
     assert ours == theirs and f"{ours:.3f}" in (ROOT / "README.md").read_text()
     assert ns["grid"].best_score_ > 0.95
+
+
+def test_readme_pictures_exist_and_examples_named_exist():
+    text = (ROOT / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(images) >= 3
+    for image in images:
+        assert (ROOT / image).read_bytes().startswith(b"\x89PNG")
+    for script in re.findall(r"`python ((?:examples|benchmarks)/[a-z_0-9/]+\.py)", text):
+        assert (ROOT / script).exists(), script

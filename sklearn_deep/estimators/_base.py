@@ -11,10 +11,10 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from .._compat import Interval, Options, StrOptions
+from .._random import make_rng
 from ..engine import ACTIVATIONS
 from ..optim import SGD, Adam, Adaptive, Constant, InvScaling, RMSProp
 
@@ -75,8 +75,7 @@ class TrainedByLoopMixin:
         one, so fitting never touches the global random state.
         """
         if first_pass or not hasattr(self, "_random_state"):
-            self._random_state = (np.random.RandomState() if self.random_state is None
-                                  else check_random_state(self.random_state))
+            self._random_state = make_rng(self.random_state)
         return self._random_state
 
     def _resolve_batch_size(self, n_samples):

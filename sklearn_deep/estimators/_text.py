@@ -99,7 +99,15 @@ class Corpus:
     def _raw_texts(self):
         if self.path is not None:
             with open(self.path, encoding=self.encoding) as handle:
-                yield from handle
+                line = 0
+                try:
+                    for line, text in enumerate(handle, start=1):  # noqa: B007
+                        yield text
+                except UnicodeDecodeError as err:
+                    raise ValueError(
+                        f"The corpus file {self.path!s} is not valid {self.encoding} near line "
+                        f"{line + 1} ({err.reason}); re-encode it, or pass the texts decoded "
+                        "yourself.") from err
         else:
             yield from self.texts
 

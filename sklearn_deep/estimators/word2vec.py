@@ -53,11 +53,11 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from sklearn_deep._compat import Interval, StrOptions, _fit_context
+from sklearn_deep._random import make_rng
 from sklearn_deep.engine import (
     RowSparseGrad,
     Tensor,
@@ -683,7 +683,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             rng = self._rng
             n_texts, total = self._grow(corpus, rng)
         else:
-            rng = check_random_state(self.random_state)
+            rng = make_rng(self.random_state)
             self._rng = rng
             n_texts, total = self._build(corpus, rng)
         self._train(corpus, n_texts, total, self.epochs, rng, incremental=False)
@@ -713,7 +713,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             rng = self._rng
             n_texts, total = self._grow(corpus, rng)
         else:
-            rng = check_random_state(self.random_state)
+            rng = make_rng(self.random_state)
             self._rng = rng
             n_texts, total = self._build(corpus, rng)
         self._train(corpus, n_texts, total, 1, rng, incremental=True)
