@@ -51,6 +51,7 @@ _DERIVATIVES = {
     "softplus": lambda a, h: E.logistic(a),
 }
 _KL_EPS = 1e-6
+_CHUNK = 4096  # rows per chunk when a statistic of all the data is computed
 
 
 def contractive_penalty(pre, code, W, activation):
@@ -145,12 +146,15 @@ def l1_activity_penalty(code):
 
 # ------------------------------------------------------------------ training problem
 class _AutoencoderProblem:
-    """The learning problem handed to the training loop (see training/loop.py)."""
+    """The learning problem handed to the training loop (see training/loop.py).
 
-    def __init__(self, est, X, target, batch_size, shuffle, validation=None):
-        self.est, self.X, self.target = est, X, target
+    It keeps the raw data and centres each batch as it goes, so that training needs no
+    centred copy of the whole data set (memory bounded by the batch)."""
+
+    def __init__(self, est, X, batch_size, shuffle, validation=None):
+        self.est, self.X = est, X
         self.batch_size, self.shuffle = batch_size, shuffle
-        self.validation_data = validation  # (X_val, target_val) for early stopping
+        self.validation_data = validation  # raw X_val for early stopping
         self.params = est._params
         self.n_samples = X.shape[0]
         self.rng = None
@@ -164,12 +168,11 @@ class _AutoencoderProblem:
             yield idx[start:start + self.batch_size]
 
     def loss_and_grads(self, batch):
-        X, T = (self.X, self.target) if batch is None else (self.X[batch], self.target[batch])
-        return self.est._batch_loss(X, T, self.rng)
+        X = self.X if batch is None else self.X[batch]
+        return self.est._batch_loss(*self.est._inputs_and_targets(X), self.rng)
 
     def validation(self):
-        X_val, T_val = self.validation_data
-        loss = self.est._data_loss(X_val, T_val)
+        loss = self.est._data_loss(*self.est._inputs_and_targets(self.validation_data))
         return -loss, loss
 
 
@@ -673,40 +676,42 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
             self.__dict__.pop("_optimizer", None)
         if not incremental:
             self._state.n_iter = 0
-        centred = X - self.mean_
-        target = X if self.out_activation == "logistic" else centred
         batch = n_samples if config["solver"] == "lbfgs" else min(
             n_samples, 200 if self.batch_size == "auto" else self.batch_size)
         with self._thread_policy(batch, [n_features, *config["hidden"], self.n_components]):
             if config["solver"] == "lbfgs":
-                problem = _AutoencoderProblem(self, centred, target, n_samples, False)
+                problem = _AutoencoderProblem(self, X, n_samples, False)
                 # relative: the PCA drop-in must stop as close to PCA's subspace on pixels
                 # in [0, 1] as on pixels in [0, 16]
                 fit_lbfgs(problem, self._state, max_iter=self.max_iter, max_fun=self.max_fun,
                           tol=self.tol, verbose=self.verbose, relative_tol=True)
             else:
-                self._fit_stochastic(centred, target, incremental, config["solver"])
+                self._fit_stochastic(X, incremental, config["solver"])
         self.solver_ = config["solver"]
         self.tied_weights_ = config["tied"]
         self.n_components_ = self.n_components
-        self._finish(centred if not incremental else None)
+        self._finish(None if incremental else X)
         self._publish_state(config["solver"] == "lbfgs")
         return self
 
-    def _fit_stochastic(self, centred, target, incremental, solver):
+    def _inputs_and_targets(self, X):
+        """A batch's centred inputs and its reconstruction targets (the centred data, or the
+        raw data in [0, 1] for the logistic output)."""
+        centred = X - self.mean_
+        return centred, (X if self.out_activation == "logistic" else centred)
+
+    def _fit_stochastic(self, X, incremental, solver):
         optimizer = self._optimizer_for(self._params, incremental, solver)
         rng = self._random_state
         validation = None
         if self.early_stopping:
-            centred, c_val, target, t_val = train_test_split(
-                centred, target, random_state=rng, test_size=self.validation_fraction)
-            if c_val.shape[0] < 2:
+            X, validation = train_test_split(X, random_state=rng,
+                                             test_size=self.validation_fraction)
+            if validation.shape[0] < 2:
                 raise ValueError("The validation set is too small. Increase "
                                  "'validation_fraction' or the size of your dataset.")
-            validation = (c_val, t_val)
-        batch_size = self._resolve_batch_size(centred.shape[0])
-        problem = _AutoencoderProblem(self, centred, target, batch_size, self.shuffle,
-                                      validation)
+        batch_size = self._resolve_batch_size(X.shape[0])
+        problem = _AutoencoderProblem(self, X, batch_size, self.shuffle, validation)
         train_epochs(problem, optimizer, self._state, max_iter=self.max_iter, rng=rng,
                      tol=self.tol, n_iter_no_change=self.n_iter_no_change,
                      early_stopping=self.early_stopping, incremental=incremental,
@@ -717,9 +722,13 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
         models in partial_fit), merged across batches (Chan et al.'s pairwise update)."""
         n_b = X.shape[0]
         mean_b = X.mean(axis=0)
-        dev = X - mean_b
-        m2_b = np.einsum("ij,ij->j", dev, dev)
-        S_b = dev.T @ dev if scatter else None
+        m2_b = np.zeros_like(mean_b)
+        S_b = np.zeros((X.shape[1],) * 2, dtype=X.dtype) if scatter else None
+        for start in range(0, n_b, _CHUNK):  # deviations by chunks: no copy of all of X
+            dev = X[start:start + _CHUNK] - mean_b
+            m2_b += np.einsum("ij,ij->j", dev, dev)
+            if scatter:
+                S_b += dev.T @ dev
         if reset or not hasattr(self, "mean_"):
             self.n_samples_, self.mean_, self._m2 = n_b, mean_b, m2_b
             self._scatter = S_b
@@ -750,11 +759,13 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
                                          pca["noise_variance_"], whiten=False)
         return (max(n_samples - 1, 0) * cov).astype(self.mean_.dtype)
 
-    def _finish(self, centred):
-        """Linear models: the Rayleigh–Ritz step and the affine maps transform uses."""
+    def _finish(self, X):
+        """Linear models: the Rayleigh–Ritz step (on ``X``, or the running scatter matrix
+        when None) and the affine maps transform uses."""
         if not self._config["linear"]:
             self._pca = None
             return
+        centred = None if X is None else X - self.mean_
         enc_W, enc_b, dec_W, dec_b = self._unpack(self._params)
         A_enc, a_enc = _compose(enc_W, enc_b)
         A_dec, a_dec = _compose(dec_W, dec_b)
