@@ -151,19 +151,35 @@ def test_parallel_grid_search_equals_serial(backend):
 
 
 @pytest.mark.slow
-def test_grid_search_on_a_dask_cluster_equals_serial():
+def test_grid_searches_on_a_dask_cluster_equal_serial():
     distributed = pytest.importorskip("distributed")
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    from sklearn_deep import Word2VecTransformer
+
+    from .test_text_hardening import LABELS, TEXTS
+
     X, y = _data("classifier", n=90)
-    grid = {"hidden_layer_sizes": [(4,), (8,)]}
-    serial = GridSearchCV(MLPClassifierScratch(max_iter=10, random_state=0), grid, cv=3)
-    serial.fit(X, y)
+    searches = [  # (estimator, grid, X, y): one per estimator
+        (MLPClassifierScratch(max_iter=10, random_state=0),
+         {"hidden_layer_sizes": [(4,), (8,)]}, X, y),
+        (AutoencoderTransformer(n_components=2, hidden_layer_sizes=(4,), activation="tanh",
+                                max_iter=10, random_state=0),
+         {"variant": ["vanilla", "denoising"]}, X, None),
+        (make_pipeline(Word2VecTransformer(vector_size=8, min_count=1, epochs=2,
+                                           random_state=0), LinearSVC()),
+         {"word2vectransformer__sg": [0, 1]}, TEXTS, LABELS),
+    ]
+    serial = [GridSearchCV(est, grid, cv=3).fit(Xs, ys) for est, grid, Xs, ys in searches]
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
                                   dashboard_address=None) as cluster, \
             distributed.Client(cluster), joblib.parallel_config(backend="dask"):
-        on_dask = GridSearchCV(MLPClassifierScratch(max_iter=10, random_state=0), grid, cv=3,
-                               n_jobs=-1).fit(X, y)
-    np.testing.assert_array_equal(serial.cv_results_["mean_test_score"],
-                                  on_dask.cv_results_["mean_test_score"])
+        on_dask = [GridSearchCV(est, grid, cv=3, n_jobs=-1).fit(Xs, ys)
+                   for est, grid, Xs, ys in searches]
+    for a, b in zip(serial, on_dask):
+        np.testing.assert_array_equal(a.cv_results_["mean_test_score"],
+                                      b.cv_results_["mean_test_score"])
 
 
 @pytest.mark.parametrize("kind", ESTIMATORS)
