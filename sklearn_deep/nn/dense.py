@@ -5,7 +5,7 @@ Parameters use scikit-learn's MLP layout: ``coefs[i]`` of shape ``(fan_in, fan_o
 activation with ``width_factor`` k (maxout's pieces) has ``k × units`` outputs.
 """
 
-from ..engine import get_activation, matmul
+from ..engine import affine, get_activation
 from ..engine.init import sklearn_mlp_init
 
 __all__ = ["dense_forward", "init_dense", "layer_activations"]
@@ -70,7 +70,7 @@ def dense_forward(X, coefs, intercepts, activations, dropout=0.0, rng=None):
     h = X
     last = len(coefs) - 1
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
-        h = matmul(h, W) + b
+        h = affine(h, W, b)
         if i < last:
             h = get_activation(activations[i]).function(h)
             if dropout and rng is not None:

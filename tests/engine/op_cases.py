@@ -73,6 +73,7 @@ CASES = [
     OpCase("matmul_batched_both", lambda a, b: a @ b, ((2, 1, 3, 4), (3, 4, 2))),
     OpCase("matmul_vector", lambda a, b: a @ b, ((4,), (4, 2))),
     OpCase("matmul_vectors", lambda a, b: a @ b, ((4,), (4,))),
+    OpCase("affine", E.affine, ((3, 4), (4, 2), (2,)), covers=("Affine",)),
     # reductions
     OpCase("sum_all", lambda a: a.sum(), ((2, 3),), covers=("Sum",)),
     OpCase("sum_axis", lambda a: a.sum(axis=1, keepdims=True), ((2, 3, 2),)),

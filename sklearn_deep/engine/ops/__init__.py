@@ -44,7 +44,7 @@ from .basic import (
     Where,
 )
 from .indexing import EmbeddingBag, GatherRows, GatherScores
-from .linalg import Matmul
+from .linalg import Affine, Matmul
 from .losses import (
     LOSSES,
     binary_cross_entropy_with_logits,
@@ -84,6 +84,11 @@ def power(a, b):
 
 def matmul(a, b):
     return Matmul.apply(a, b)
+
+
+def affine(x, W, b):
+    """``x @ W + b`` as one node (a dense layer); ``x`` may be a scipy sparse matrix."""
+    return Affine.apply(x, W, b)
 
 
 def exp(a):
@@ -160,7 +165,7 @@ def softmax(a, axis=-1):
 
 
 __all__ = [
-    "ACTIVATIONS", "LOSSES", "ActivationSpec", "absolute", "add",
+    "ACTIVATIONS", "LOSSES", "ActivationSpec", "absolute", "add", "affine",
     "binary_cross_entropy_with_logits", "clip", "concatenate", "div", "elu",
     "embedding_bag", "exp",
     "gather_rows", "gather_scores", "get_activation", "get_loss",
