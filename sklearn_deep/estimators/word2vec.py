@@ -676,18 +676,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         -------
         self : Word2VecTransformer
         """
-        self._check_params_combination()
-        corpus = self._corpus(X)
-        if self.warm_start and hasattr(self, "wv_"):
-            self._check_model_compatible()
-            rng = self._rng
-            n_texts, total = self._grow(corpus, rng)
-        else:
-            rng = make_rng(self.random_state)
-            self._rng = rng
-            n_texts, total = self._build(corpus, rng)
-        self._train(corpus, n_texts, total, self.epochs, rng, incremental=False)
-        return self
+        return self._fit(X, continue_training=self.warm_start, incremental=False)
 
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
@@ -706,17 +695,22 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         -------
         self : Word2VecTransformer
         """
+        return self._fit(X, continue_training=True, incremental=True)
+
+    def _fit(self, X, continue_training, incremental):
+        """Build the model (or, continuing, grow its vocabulary) and train it: ``epochs``
+        epochs, or one for ``partial_fit``."""
         self._check_params_combination()
         corpus = self._corpus(X)
-        if hasattr(self, "wv_"):
+        if continue_training and hasattr(self, "wv_"):
             self._check_model_compatible()
             rng = self._rng
             n_texts, total = self._grow(corpus, rng)
         else:
-            rng = make_rng(self.random_state)
-            self._rng = rng
+            rng = self._rng = make_rng(self.random_state)
             n_texts, total = self._build(corpus, rng)
-        self._train(corpus, n_texts, total, 1, rng, incremental=True)
+        self._train(corpus, n_texts, total, 1 if incremental else self.epochs, rng,
+                    incremental=incremental)
         return self
 
     # --------------------------------------------------------------- transform
