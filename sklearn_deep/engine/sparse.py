@@ -51,7 +51,7 @@ class RowSparseGrad:
         if self.coalesced:
             return self
         n = self.indices.shape[0]
-        flat = self.values.reshape(n, -1)
+        flat = self.values.reshape(n, int(np.prod(self.shape[1:])))
         return scatter_rows(self.indices, np.arange(n), np.ones(n, dtype=flat.dtype), flat,
                             self.shape)
 
@@ -122,7 +122,7 @@ def scatter_rows(rows, sources, weights, vectors, shape):
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     starts = np.flatnonzero(first)
     uniq = ordered[starts]
-    flat = vectors.reshape(vectors.shape[0], -1)
+    flat = vectors.reshape(vectors.shape[0], int(np.prod(shape[1:])))
     weights = np.asarray(weights, dtype=flat.dtype).reshape(-1)[order]
     sources = np.asarray(sources).reshape(-1)[order]
     if uniq.shape[0] == n and np.all(weights == 1):  # nothing to add up: a permutation

@@ -7,8 +7,10 @@ The whole backward algorithm is :meth:`Tensor.backward`:
 2. walk it from the output back to the inputs, calling each primitive's ``backward`` once
    with the *sum* of the gradients that reached its output (a reused value receives the
    sum of its uses, so ``d(x·x)/dx = 2x``);
-3. free each intermediate gradient, and what the primitive saved for backward, as soon as
-   it has been used; leaves that require a gradient accumulate it in ``.grad``.
+3. free each intermediate gradient as soon as it has been used, and release what each
+   primitive saved for backward (masks, probabilities, copies no other node holds; an
+   output that the next node still holds lives as long as the graph does); leaves that
+   require a gradient accumulate it in ``.grad``.
 """
 
 import threading
@@ -319,9 +321,10 @@ def _accumulate_leaf(leaf, g, assigned):
     if isinstance(g, RowSparseGrad) and not leaf.sparse_grad:
         g = g.to_dense()
     elif isinstance(g, np.ndarray):
-        # The same array can reach two leaves (add passes its gradient through), and
-        # broadcast views are read-only: give each leaf a writable array of its own.
-        if id(g) in assigned or not g.flags.writeable:
+        # The same array, or views of one (add passes its gradient through; reshape and
+        # transpose return views), can reach two leaves, and broadcast views are
+        # read-only: give each leaf a writable array of its own.
+        if id(g) in assigned or g.base is not None or not g.flags.writeable:
             g = np.array(g, copy=True)
         if g.dtype != leaf.data.dtype:
             g = g.astype(leaf.data.dtype)

@@ -36,8 +36,9 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, learning_rate=0.1, momentum=0.0, nesterov=False):
+        # [0, 1] as in scikit-learn's MLP (momentum 1 never forgets, but is allowed there)
         check_scalar(momentum, "momentum", Real, min_val=0.0, max_val=1.0,
-                     include_boundaries="left")
+                     include_boundaries="both")
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self._state_names = ("velocity",) if self.momentum else ()

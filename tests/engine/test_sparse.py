@@ -31,3 +31,16 @@ def test_coalesce_sums_duplicates_and_is_idempotent():
     np.testing.assert_array_equal(c.to_dense(), g.to_dense())
     unique = RowSparseGrad([2, 0], np.ones((2, 2)), (3, 2)).coalesce()
     np.testing.assert_array_equal(unique.indices, [0, 2])
+
+
+def test_empty_row_sparse_gradient_steps_nothing():
+    from sklearn_deep.engine import Tensor
+    from sklearn_deep.optim import SGD
+
+    W = Tensor(np.ones((4, 2)), requires_grad=True, sparse_grad=True)
+    b = Tensor(np.ones(2), requires_grad=True)
+    (W[np.array([], dtype=np.intp)].sum() + b.sum()).backward()
+    assert W.grad.indices.shape == (0,)
+    SGD([W.data, b.data], learning_rate=0.1).step([W.grad, b.grad])
+    np.testing.assert_array_equal(W.data, np.ones((4, 2)))
+    np.testing.assert_allclose(b.data, [0.9, 0.9])

@@ -54,6 +54,16 @@ def test_shared_upstream_gradient_gives_independent_leaf_arrays():
     assert c.grad.flags.writeable and c.grad.sum() == 10.0
 
 
+def test_leaf_gradients_never_share_memory_through_views():
+    a = Tensor(np.zeros((2, 3)), requires_grad=True)
+    b = Tensor(np.zeros(6), requires_grad=True)
+    c = Tensor(np.zeros((3, 2)), requires_grad=True)
+    (a.reshape(6) + b + c.T.reshape(6)).backward(np.ones(6))
+    assert not np.shares_memory(a.grad, b.grad) and not np.shares_memory(b.grad, c.grad)
+    a.grad += 1
+    np.testing.assert_array_equal(b.grad, np.ones(6))
+
+
 def test_no_graph_without_requires_grad_or_under_no_grad():
     a = Tensor(np.ones(3))
     assert (a * 2.0 + 1.0)._ctx is None

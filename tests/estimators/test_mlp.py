@@ -389,6 +389,14 @@ def test_every_activation_and_solver_learns(digits):
         MLPClassifierScratch((3, 3), activation=["relu"]).fit(X_train, y_train)
 
 
+def test_momentum_one_is_accepted_as_in_sklearn():
+    X, y = load_iris(return_X_y=True)
+    kw = dict(hidden_layer_sizes=(5,), solver="sgd", momentum=1.0, max_iter=3, random_state=0)
+    ours = MLPClassifierScratch(**kw).fit(X, y)
+    theirs = MLPClassifier(**kw).fit(X, y)
+    np.testing.assert_allclose(ours.coefs_[0], theirs.coefs_[0], rtol=1e-9)
+
+
 def test_schedules_apply_to_adam():
     X, y = load_iris(return_X_y=True)
     kw = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0)

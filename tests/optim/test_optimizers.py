@@ -379,7 +379,7 @@ def test_params_must_be_list_of_float_arrays(params):
 @pytest.mark.parametrize("factory, match", [
     (lambda p: SGD(p, learning_rate=0.0), r"learning_rate == 0\.0"),
     (lambda p: SGD(p, learning_rate=-1.0), r"learning_rate == -1\.0"),
-    (lambda p: SGD(p, momentum=1.0), r"momentum == 1\.0"),
+    (lambda p: SGD(p, momentum=1.1), r"momentum == 1\.1"),
     (lambda p: SGD(p, momentum=-0.1), r"momentum == -0\.1"),
     (lambda p: Adam(p, beta_1=1.0), r"beta_1 == 1\.0"),
     (lambda p: Adam(p, beta_2=-0.5), r"beta_2 == -0\.5"),

@@ -102,6 +102,10 @@ class MulticlassHinge(Function):
         target = np.asarray(target)
         if target.ndim != 1 or target.dtype.kind not in "iu":
             raise ValueError("multiclass hinge needs integer class labels of shape (n,)")
+        n_classes = scores.shape[-1]
+        if target.size and (target.min() < 0 or target.max() >= n_classes):
+            raise ValueError(f"class labels must lie in [0, {n_classes}), got "
+                             f"[{target.min()}, {target.max()}]")
         n = scores.shape[0]
         rows = np.arange(n)
         margins = scores - scores[rows, target][:, None] + margin
