@@ -60,6 +60,11 @@ def _target_like(target, pred):
     return t
 
 
+def _per_row(w, ndim):
+    """Per-sample factors shaped to broadcast over an ``ndim``-dimensional gradient."""
+    return w.reshape((-1,) + (1,) * (ndim - 1))
+
+
 def _per_sample(values):
     """Sum a per-element loss over everything but the sample axis."""
     return values.reshape(values.shape[0], -1).sum(axis=1) if values.ndim > 1 else values
@@ -139,8 +144,7 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        w = ctx.w.reshape((-1,) + (1,) * (ctx.logits.ndim - 1))
-        return (expit(ctx.logits) - ctx.t) * (w * grad)
+        return (expit(ctx.logits) - ctx.t) * (_per_row(ctx.w, ctx.logits.ndim) * grad)
 
 
 class SquaredError(Function):
@@ -158,8 +162,7 @@ class SquaredError(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        w = ctx.w.reshape((-1,) + (1,) * (ctx.diff.ndim - 1))
-        return ctx.diff * (w * (grad / ctx.n_outputs))
+        return ctx.diff * (_per_row(ctx.w, ctx.diff.ndim) * (grad / ctx.n_outputs))
 
 
 class PoissonWithLogLink(Function):
@@ -181,8 +184,7 @@ class PoissonWithLogLink(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        w = ctx.w.reshape((-1,) + (1,) * (ctx.mu.ndim - 1))
-        return (ctx.mu - ctx.y) * (w * grad)
+        return (ctx.mu - ctx.y) * (_per_row(ctx.w, ctx.mu.ndim) * grad)
 
 
 class L2Penalty(Function):
