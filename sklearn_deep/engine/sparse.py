@@ -6,12 +6,24 @@ it as a dense ``(V, d)`` array would cost ``O(V·d)`` memory and time per step, 
 makes a naive word2vec slow. :class:`RowSparseGrad` keeps the pair ``(indices, values)``
 instead (the idea of HIPS/autograd's ``untake``), and optimizers that understand it update
 only the touched rows.
+
+When a step touches a good part of a small table (large word2vec minibatches: tens of
+thousands of contributions to a vocabulary of thousands) the bookkeeping of sparsity costs
+more than it saves. :func:`scatter_rows` then adds the contributions straight into a dense
+array and the gradient keeps it (:meth:`RowSparseGrad.from_dense`): an optimizer without
+per-row state can apply it as one dense step, which moves the untouched (zero) rows by
+nothing.
 """
 
 import numpy as np
 import scipy.sparse
 
 __all__ = ["RowSparseGrad", "scatter_rows"]
+
+# scatter_rows accumulates into a dense (V, ...) array when it has at least _DENSE_FACTOR · V
+# contributions: below that, sorting them is cheaper than clearing the table (measured on
+# word2vec's minibatches).
+_DENSE_FACTOR = 2
 
 
 class RowSparseGrad:
@@ -28,23 +40,104 @@ class RowSparseGrad:
         The row contributions.
     shape : tuple of int
         Shape of the dense gradient this represents.
+    coalesced : bool, default=False
+        Whether ``indices`` are known to be unique and sorted.
+
+    Attributes
+    ----------
+    dense : ndarray of shape ``shape`` or None
+        The whole gradient, zero outside ``indices``, when it was built from one
+        (:meth:`from_dense`); then ``values`` are its rows ``indices``, read on first use.
     """
 
-    __slots__ = ("coalesced", "indices", "shape", "values")
+    __slots__ = ("_indices", "_parts", "_values", "coalesced", "dense", "shape")
 
     def __init__(self, indices, values, shape, coalesced=False):
-        self.indices = np.asarray(indices, dtype=np.intp).reshape(-1)
-        self.values = np.asarray(values).reshape((self.indices.shape[0], *shape[1:]))
+        self._indices = np.asarray(indices, dtype=np.intp).reshape(-1)
+        self._values = np.asarray(values).reshape((self._indices.shape[0], *shape[1:]))
+        self._parts = None
         self.shape = tuple(shape)
         self.coalesced = coalesced  # indices known to be unique and sorted
+        self.dense = None
+
+    @classmethod
+    def from_dense(cls, dense, indices):
+        """A coalesced gradient backed by the dense array ``dense``, zero outside the
+        sorted, unique rows ``indices``."""
+        grad = cls.__new__(cls)
+        grad._indices = np.asarray(indices, dtype=np.intp).reshape(-1)
+        grad._values = grad._parts = None
+        grad.shape = tuple(dense.shape)
+        grad.coalesced = True
+        grad.dense = dense
+        return grad
+
+    @classmethod
+    def _sum_of(cls, parts, shape):
+        """The sum of the (uncoalesced) gradients ``parts``, concatenated when first read:
+        adding many row-sparse gradients one by one then costs one copy, not one each."""
+        grad = cls.__new__(cls)
+        grad._indices = grad._values = None
+        grad._parts = parts
+        grad.shape = shape
+        grad.coalesced = False
+        grad.dense = None
+        return grad
+
+    def _join(self):
+        self._indices = np.concatenate([p._indices for p in self._parts])
+        self._values = np.concatenate([p.values for p in self._parts])
+        self._parts = None
+
+    @property
+    def indices(self):
+        """ndarray of shape (n,) : The row numbers."""
+        if self._parts is not None:
+            self._join()
+        return self._indices
+
+    @property
+    def values(self):
+        """ndarray of shape (n, *shape[1:]) : The row contributions."""
+        if self._parts is not None:
+            self._join()
+        if self._values is None:
+            self._values = self.dense[self._indices]
+        return self._values
 
     @property
     def dtype(self):
-        return self.values.dtype
+        if self._parts is not None:
+            return np.result_type(*(p.dtype for p in self._parts))
+        return self.values.dtype if self.dense is None else self.dense.dtype
 
     @property
     def ndim(self):
         return len(self.shape)
+
+    def astype(self, dtype):
+        """The same gradient with values of ``dtype`` (itself when they already are)."""
+        if self.dtype == dtype:
+            return self
+        if self.dense is not None:
+            return RowSparseGrad.from_dense(self.dense.astype(dtype), self.indices)
+        return RowSparseGrad(self.indices, self.values.astype(dtype), self.shape,
+                             self.coalesced)
+
+    def scale_rows(self, positions, factors, inplace=False):
+        """The gradient, coalesced, with its rows ``indices[positions]`` multiplied by
+        ``factors``: a copy, or with ``inplace`` this gradient's own arrays changed
+        (when it is already coalesced)."""
+        grad = self.coalesce()
+        inplace = inplace or grad is not self  # coalescing made a new gradient
+        factors = np.asarray(factors, dtype=grad.dtype)[:, None]
+        if grad.dense is not None:
+            dense = grad.dense if inplace else grad.dense.copy()
+            dense[grad.indices[positions]] *= factors
+            return RowSparseGrad.from_dense(dense, grad.indices)
+        values = grad.values if inplace else grad.values.copy()
+        values[positions] *= factors
+        return RowSparseGrad(grad.indices, values, grad.shape, coalesced=True)
 
     def coalesce(self):
         """Return an equivalent gradient with unique, sorted indices (duplicates summed)."""
@@ -57,6 +150,8 @@ class RowSparseGrad:
 
     def to_dense(self):
         """The dense ``ndarray`` of shape ``self.shape`` this gradient stands for."""
+        if self.dense is not None:
+            return self.dense.copy()
         dense = np.zeros(self.shape, dtype=self.values.dtype)
         np.add.at(dense, self.indices, self.values)
         return dense
@@ -66,35 +161,41 @@ class RowSparseGrad:
             if other.shape != self.shape:
                 raise ValueError(f"cannot add row-sparse gradients of shapes {self.shape} "
                                  f"and {other.shape}")
-            return RowSparseGrad(
-                np.concatenate([self.indices, other.indices]),
-                np.concatenate([self.values, other.values]),
-                self.shape,
-            )
-        dense = np.array(other, dtype=np.result_type(self.values, other), copy=True)
+            parts = [g for grad in (self, other)
+                     for g in (grad._parts if grad._parts is not None else [grad])]
+            return RowSparseGrad._sum_of(parts, self.shape)
+        dense = np.array(other, dtype=np.result_type(self.dtype, other), copy=True)
         if dense.shape != self.shape:
             raise ValueError(f"cannot add a row-sparse gradient of shape {self.shape} "
                              f"to an array of shape {dense.shape}")
-        np.add.at(dense, self.indices, self.values)
+        if self.dense is not None:
+            dense += self.dense
+        else:
+            np.add.at(dense, self.indices, self.values)
         return dense
 
     __radd__ = __add__
 
     def __repr__(self):
         return (f"RowSparseGrad(shape={self.shape}, rows={self.indices.shape[0]}, "
-                f"dtype={self.values.dtype})")
+                f"dtype={self.dtype})")
 
 
 def scatter_rows(rows, sources, weights, vectors, shape):
     """The coalesced gradient ``G[rows[k]] += weights[k] · vectors[sources[k]]`` for all k.
 
-    Summing duplicate rows (:meth:`RowSparseGrad.coalesce`) and the backward of a fused
-    gather (:class:`~.ops.indexing.EmbeddingBag`) both have this form: each contribution
-    is a weighted copy of one of a few vectors. Rather than materialising every weighted
-    copy and then adding duplicates, the weights become one sparse ``(distinct rows ×
-    n_vectors)`` matrix, built from a sort of ``rows``, whose product with ``vectors``
-    is the answer — one row per distinct row, summed and sorted (~10× faster than
-    ``np.add.at`` at word2vec's sizes).
+    Summing duplicate rows (:meth:`RowSparseGrad.coalesce`) and the backwards of the fused
+    gathers (:mod:`.ops.indexing`) all have this form: each contribution is a weighted
+    copy of one of a few vectors. Rather than materialising every weighted copy and then
+    adding duplicates, the weights become one sparse matrix whose product with
+    ``vectors`` is the answer:
+
+    - few contributions for the table: a ``(distinct rows × n_vectors)`` CSR matrix built
+      from a sort of ``rows``, giving one row per distinct row (~10× faster than
+      ``np.add.at`` at word2vec's sizes);
+    - at least ``2 · shape[0]`` of them: the ``(shape[0] × n_vectors)`` CSC matrix, which
+      needs no sort when ``sources`` are grouped (as every caller's are), adds into a
+      dense array that the result keeps (:meth:`RowSparseGrad.from_dense`).
 
     Parameters
     ----------
@@ -115,6 +216,13 @@ def scatter_rows(rows, sources, weights, vectors, shape):
     """
     rows = np.asarray(rows).reshape(-1)
     n = rows.shape[0]
+    flat = vectors.reshape(vectors.shape[0], int(np.prod(shape[1:])))
+    weights = np.asarray(weights, dtype=flat.dtype).reshape(-1)
+    sources = np.asarray(sources).reshape(-1)
+    if n and (rows.min() < 0 or rows.max() >= shape[0]):
+        raise ValueError(f"row indices outside [0, {shape[0]})")
+    if flat.dtype.kind == "f" and n and n >= _DENSE_FACTOR * shape[0]:
+        return _scatter_dense(rows, sources, weights, flat, shape)
     order = np.argsort(rows)
     ordered = rows[order]
     first = np.empty(n, dtype=bool)
@@ -122,9 +230,8 @@ def scatter_rows(rows, sources, weights, vectors, shape):
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     starts = np.flatnonzero(first)
     uniq = ordered[starts]
-    flat = vectors.reshape(vectors.shape[0], int(np.prod(shape[1:])))
-    weights = np.asarray(weights, dtype=flat.dtype).reshape(-1)[order]
-    sources = np.asarray(sources).reshape(-1)[order]
+    weights = weights[order]
+    sources = sources[order]
     if uniq.shape[0] == n and np.all(weights == 1):  # nothing to add up: a permutation
         values = flat[sources]
     elif flat.dtype.kind == "f":
@@ -136,3 +243,18 @@ def scatter_rows(rows, sources, weights, vectors, shape):
         np.add.at(values, np.cumsum(first) - 1, weights[:, None] * flat[sources])
     return RowSparseGrad(uniq, values.reshape((uniq.shape[0], *shape[1:])), shape,
                          coalesced=True)
+
+
+def _scatter_dense(rows, sources, weights, flat, shape):
+    """:func:`scatter_rows` into a dense array: column ``j`` of a CSC matrix holds the
+    contributions copying ``flat[j]``."""
+    if np.any(sources[1:] < sources[:-1]):  # group the contributions by source
+        order = np.argsort(sources, kind="stable")
+        rows, sources, weights = rows[order], sources[order], weights[order]
+    indptr = np.zeros(flat.shape[0] + 1, dtype=np.int64)
+    np.cumsum(np.bincount(sources, minlength=flat.shape[0]), out=indptr[1:])
+    matrix = scipy.sparse.csc_matrix((weights, rows, indptr), shape=(shape[0], flat.shape[0]))
+    dense = np.asarray(matrix @ flat, dtype=flat.dtype).reshape(shape)
+    touched = np.zeros(shape[0], dtype=bool)
+    touched[rows] = True
+    return RowSparseGrad.from_dense(dense, np.flatnonzero(touched))

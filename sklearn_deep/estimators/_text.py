@@ -13,7 +13,7 @@ import heapq
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
@@ -86,6 +86,13 @@ class Corpus:
         self.lowercase = lowercase
         self.encoding = encoding
         self._regex = re.compile(token_pattern) if token_pattern is not None else None
+
+    @property
+    def in_memory(self):
+        """Whether the texts are a collection held in memory (a list, tuple, array or
+        pandas Series), not a file or a stream that an object re-creates."""
+        return self.path is None and (isinstance(self.texts, (Sequence, np.ndarray))
+                                      or hasattr(self.texts, "iloc"))
 
     def _tokenize(self, text):
         if self.lowercase:
@@ -305,8 +312,22 @@ class HuffmanTree:
         return max(self.points.shape[0] - 1, 0)
 
 
-def encoded_chunks(corpus, key_to_index, keep_prob, rng, chunk_words=16384):
+def encoded_chunks(corpus, key_to_index, keep_prob, rng, chunk_words=16384, cache=None):
     """Stream the corpus as token ids, out-of-vocabulary and subsampled tokens removed.
+
+    Parameters
+    ----------
+    corpus : Corpus
+    key_to_index : dict
+    keep_prob : ndarray of shape (n_words,) or None
+        Subsampling: the probability of keeping each word (None keeps all).
+    rng : numpy.random.RandomState
+    chunk_words : int, default=16384
+        Chunks end at the first text end after this many tokens.
+    cache : dict or None, default=None
+        For a corpus held in memory: a complete pass stores its encoded chunks (before
+        subsampling, about 4 bytes a token) in ``cache["chunks"]``, and later passes read
+        them instead of the corpus. The chunks and random draws are the same either way.
 
     Yields
     ------
@@ -318,37 +339,53 @@ def encoded_chunks(corpus, key_to_index, keep_prob, rng, chunk_words=16384):
         For each kept token, the number of tokens read up to and including it in this
         pass, dropped ones included (the progress of training at that token).
     """
+    if cache is not None and "chunks" in cache:
+        for chunk in cache["chunks"]:
+            yield _subsample(*chunk, keep_prob, rng)
+        return
+    done = []
+    for chunk in _encode(corpus, key_to_index, chunk_words):
+        if cache is not None:
+            done.append(chunk)
+        yield _subsample(*chunk, keep_prob, rng)
+    if cache is not None:  # only a whole pass is kept
+        cache["chunks"] = done
+
+
+def _encode(corpus, key_to_index, chunk_words):
+    """Chunks of the corpus as ``(ids (-1 out of vocabulary), text lengths, number of the
+    first text, tokens before the chunk)``."""
     get = key_to_index.get
-    pending, pending_ids, n_pending = [], [], 0
-    raw_before = 0
-    text_id = 0
+    pending, n_pending = [], 0
+    raw_before = text_id = 0
 
     def flush():
         ids = np.fromiter((t for text in pending for t in text), dtype=np.int32,
                           count=n_pending)
         lens = np.fromiter((len(text) for text in pending), dtype=np.int64,
                            count=len(pending))
-        tid = np.repeat(np.asarray(pending_ids, dtype=np.int64), lens)
-        keep = ids >= 0
-        if keep_prob is not None:
-            draws = rng.random_sample(ids.shape[0])
-            keep &= draws < keep_prob[np.maximum(ids, 0)]
-        raw = np.arange(raw_before + 1, raw_before + n_pending + 1, dtype=np.int64)
-        return ids[keep], tid[keep], raw[keep]
+        return ids, lens, text_id - len(pending), raw_before
 
     for tokens in corpus:
-        encoded = [get(token, -1) for token in tokens]
-        pending.append(encoded)
-        pending_ids.append(text_id)
-        n_pending += len(encoded)
+        pending.append([get(token, -1) for token in tokens])
+        n_pending += len(pending[-1])
         text_id += 1
         if n_pending >= chunk_words:
-            chunk = flush()
+            yield flush()
             raw_before += n_pending
-            pending, pending_ids, n_pending = [], [], 0
-            yield chunk
+            pending, n_pending = [], 0
     if pending:
         yield flush()
+
+
+def _subsample(ids, lens, first_text, raw_before, keep_prob, rng):
+    tid = np.repeat(np.arange(first_text, first_text + lens.shape[0], dtype=np.int64), lens)
+    keep = ids >= 0
+    if keep_prob is not None:
+        draws = rng.random_sample(ids.shape[0])
+        keep &= draws < keep_prob[np.maximum(ids, 0)]
+    raw = np.arange(raw_before + 1, raw_before + ids.shape[0] + 1, dtype=np.int64)
+    return ids[keep], tid[keep], raw[keep]
 
 
 def centre_batches(chunks, batch_words, window):

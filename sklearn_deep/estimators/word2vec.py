@@ -59,7 +59,6 @@ from threadpoolctl import threadpool_limits
 from sklearn_deep._compat import Interval, StrOptions, _fit_context
 from sklearn_deep._random import make_rng
 from sklearn_deep.engine import (
-    RowSparseGrad,
     Tensor,
     binary_cross_entropy_with_logits,
     embedding_bag,
@@ -135,59 +134,74 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
         Number of training examples.
     """
     mask = np.asarray(mask, dtype=bool)
-    weights = mask.astype(syn0.dtype)
+    centres = np.asarray(centres)
     if sg:
-        hidden = syn0[contexts]                                # (B, C, d)
-        example = weights                                      # (B, C)
+        hidden, example = syn0[contexts], mask.astype(syn0.dtype)      # (B, C, d), (B, C)
     else:
-        count = weights.sum(axis=1)
-        if cbow_mean and cbow_full_error:
-            total = embedding_bag(syn0, contexts, weights)                  # the sum ...
-            mean = total.data / np.maximum(count, 1)[:, None]
-            hidden = total + (mean - total.data)  # ... valued as the mean: constant shift
-        else:
-            mix = weights / np.maximum(count, 1)[:, None] if cbow_mean else weights
-            hidden = embedding_bag(syn0, contexts, mix)
-        hidden = hidden.reshape(len(centres), 1, -1)                        # (B, 1, d)
-        example = (count > 0).astype(syn0.dtype)[:, None]      # (B, 1)
-    n_examples = int(example.sum())
+        hidden, example = _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error)
+    total = None
+    for head in _output_heads(hidden, example, centres, syn1neg=syn1neg, negatives=negatives,
+                              syn1=syn1, points=points, codes=codes,
+                              path_lengths=path_lengths, softmax_out=softmax_out):
+        total = head if total is None else total + head
+    if total is None:
+        total = (hidden * 0.0).sum()  # no example: loss 0
+    return total, int(example.sum())
+
+
+def _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error):
+    """The CBOW hidden layer, the mean or sum of the context vectors ``(B, 1, d)``, and
+    the example weights ``(B, 1)`` (centres without context words are no example)."""
+    weights = mask.astype(syn0.dtype)
+    count = weights.sum(axis=1)
+    if cbow_mean and cbow_full_error:
+        total = embedding_bag(syn0, contexts, weights)                      # the sum ...
+        mean = total.data / np.maximum(count, 1)[:, None]
+        hidden = total + (mean - total.data)  # ... valued as the mean: constant shift
+    else:
+        mix = weights / np.maximum(count, 1)[:, None] if cbow_mean else weights
+        hidden = embedding_bag(syn0, contexts, mix)
+    example = (count > 0).astype(syn0.dtype)[:, None]
+    return hidden.reshape(len(count), 1, -1), example
+
+
+def _output_heads(hidden, example, centres, *, syn1neg, negatives, syn1, points, codes,
+                  path_lengths, softmax_out):
+    """The summed losses of each output layer for hidden vectors ``(B, R, d)`` predicting
+    ``centres`` (see :func:`word2vec_batch_loss`)."""
+    dtype = example.dtype
 
     def binary_head(table, rows, target, element):
-        scores = gather_scores(hidden, table, rows)            # (B, R, J)
         w = example[:, :, None] * element[:, None, :]
-        t = np.broadcast_to(target[:, None, :], scores.shape)
-        flat = scores.reshape(-1)
         w_sum = float(w.sum())
         if w_sum == 0:
             return None
-        return binary_cross_entropy_with_logits(flat, t.reshape(-1), w.reshape(-1)) * w_sum
+        scores = gather_scores(hidden, table, rows)            # (B, R, J)
+        t = np.broadcast_to(target[:, None, :], scores.shape)
+        return (binary_cross_entropy_with_logits(scores.reshape(-1), t.reshape(-1),
+                                                 w.reshape(-1)) * w_sum)
 
     heads = []
     if syn1neg is not None:
         rows = np.concatenate([centres[:, None], negatives], axis=1)
-        target = np.zeros(rows.shape, dtype=syn0.dtype)
+        target = np.zeros(rows.shape, dtype=dtype)
         target[:, 0] = 1
-        element = (rows != centres[:, None]).astype(syn0.dtype)
+        element = (rows != centres[:, None]).astype(dtype)
         element[:, 0] = 1
         heads.append(binary_head(syn1neg, rows, target, element))
     if syn1 is not None:
         rows = points[centres]
-        target = (1 - codes[centres]).astype(syn0.dtype)
+        target = (1 - codes[centres]).astype(dtype)
         element = (np.arange(rows.shape[1])[None, :] < path_lengths[centres][:, None])
-        heads.append(binary_head(syn1, rows, target, element.astype(syn0.dtype)))
+        heads.append(binary_head(syn1, rows, target, element.astype(dtype)))
+    n_examples = float(example.sum())
     if softmax_out is not None and n_examples:
         flat_hidden = hidden.reshape(-1, hidden.shape[-1])
         scores = flat_hidden @ softmax_out.T                    # (B·R, n_words)
         target = np.broadcast_to(centres[:, None], example.shape).reshape(-1)
         heads.append(softmax_cross_entropy(scores, target, example.reshape(-1))
-                     * float(n_examples))
-    total = None
-    for head in heads:
-        if head is not None:
-            total = head if total is None else total + head
-    if total is None:
-        total = (hidden * 0.0).sum()  # an empty batch: loss 0
-    return total, n_examples
+                     * n_examples)
+    return [head for head in heads if head is not None]
 
 
 # ------------------------------------------------------------------------- the problem
@@ -222,6 +236,8 @@ class _Word2VecProblem:
             per_centre = (2 * window if model.sg else 1) * len(model._counts)
             self.batch_words = max(1, min(self.batch_words, _SOFTMAX_BUDGET // per_centre))
         self._epoch = 0
+        # texts held in memory are encoded once, not once per epoch
+        self._encoded = {} if getattr(corpus, "in_memory", False) else None
         # A row used n times in one batch gets the sum of n gradients taken at the same
         # (stale) parameters, where sequential SGD would see each step's effect: for the
         # very frequent rows (the Huffman root is on every path; "the" without
@@ -232,7 +248,8 @@ class _Word2VecProblem:
 
     def batches(self, rng):
         m = self.model
-        chunks = encoded_chunks(self.corpus, m.wv_.key_to_index, self.keep, rng)
+        chunks = encoded_chunks(self.corpus, m.wv_.key_to_index, self.keep, rng,
+                                cache=self._encoded)
         started = last = time.perf_counter()
         self._epoch += 1
         for tokens, text_ids, start, stop, raw in centre_batches(chunks, self.batch_words,
@@ -293,7 +310,9 @@ class _Word2VecProblem:
         if m.negative:
             used.append(np.concatenate([batch.centres[:, None], batch.negatives], axis=1))
         if m.hs:
-            used.append(m._tree.points[batch.centres])
+            tree = m._tree
+            on_path = np.arange(tree.points.shape[1]) < tree.lengths[batch.centres][:, None]
+            used.append(tree.points[batch.centres][on_path])
         grads = [self._damp(t.grad, rows) for t, rows in zip(tensors, used)]
         grads += [t.grad for t in tensors[len(used):]]
         return float(loss.item()) / n, n, grads
@@ -305,15 +324,22 @@ class _Word2VecProblem:
 
         ``grad`` is the table's row-sparse gradient, ``used`` the rows its examples used
         (one entry per use)."""
-        rows, counts = np.unique(used, return_counts=True)
-        if self.row_cap is None or counts.max(initial=0) <= self.row_cap:
+        if self.row_cap is None:
             return grad
-        grad = grad.coalesce()
-        heavy = counts > self.row_cap
-        position = np.searchsorted(grad.indices, rows[heavy])
-        values = grad.values.copy()
-        values[position] *= (self.row_cap / counts[heavy])[:, None].astype(values.dtype)
-        return RowSparseGrad(grad.indices, values, grad.shape, coalesced=True)
+        used = used.reshape(-1)
+        if used.shape[0] * 8 >= grad.shape[0]:  # a good part of the table: count densely
+            counts = np.bincount(used, minlength=grad.shape[0])
+            rows = np.flatnonzero(counts > self.row_cap)
+            counts = counts[rows]
+        else:
+            rows, counts = np.unique(used, return_counts=True)
+            heavy = counts > self.row_cap
+            rows, counts = rows[heavy], counts[heavy]
+        if rows.shape[0] == 0:
+            return grad
+        grad = grad.coalesce()  # a gradient of this step only: scaled in place
+        return grad.scale_rows(np.searchsorted(grad.indices, rows), self.row_cap / counts,
+                               inplace=True)
 
     def mean_loss(self, rng):
         total, weight = 0.0, 0

@@ -36,6 +36,10 @@ class Optimizer:
     """
 
     _state_names = ()
+    # Whether a row-sparse gradient that holds its dense array (RowSparseGrad.dense) may be
+    # applied as a dense step: true where a zero gradient leaves a row and its state as
+    # they are (plain SGD), so the result equals the row-by-row update.
+    _dense_for_sparse = False
 
     def __init__(self, params, learning_rate):
         if not isinstance(params, (list, tuple)):
@@ -73,7 +77,11 @@ class Optimizer:
         for param, grad, state in zip(self.params, grads, self.state, strict=True):
             if grad is None:
                 continue
-            if isinstance(grad, RowSparseGrad):
+            if (isinstance(grad, RowSparseGrad) and grad.dense is not None
+                    and self._dense_for_sparse and 2 * grad.indices.shape[0] >= param.shape[0]):
+                # most rows touched: one dense step, which moves the zero rows by nothing
+                self._update(param, grad.dense, state, coef)
+            elif isinstance(grad, RowSparseGrad):
                 rows = grad.indices
                 param_rows = param[rows]
                 state_rows = {name: array[rows] for name, array in state.items()}
@@ -98,14 +106,12 @@ class Optimizer:
                         f"{param.shape}."
                     )
                 if isinstance(grad, RowSparseGrad):
-                    grad = grad.coalesce()
                     rows = grad.indices
-                    if rows.size and (rows[0] < 0 or rows[-1] >= param.shape[0]):
+                    if rows.size and (rows.min() < 0 or rows.max() >= param.shape[0]):
                         raise ValueError(
                             f"grads[{i}] has row indices outside [0, {param.shape[0]})."
                         )
-                    values = np.asarray(grad.values, dtype=param.dtype)
-                    grad = RowSparseGrad(rows, values, grad.shape)
+                    grad = grad.coalesce().astype(param.dtype)
                 else:
                     grad = np.asarray(grad, dtype=param.dtype)
             checked.append(grad)

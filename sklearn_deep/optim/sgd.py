@@ -42,6 +42,7 @@ class SGD(Optimizer):
         self.momentum = float(momentum)
         self.nesterov = bool(nesterov)
         self._state_names = ("velocity",) if self.momentum else ()
+        self._dense_for_sparse = not self.momentum  # param -= lr * 0 leaves a row alone
         super().__init__(params, learning_rate)
 
     def _update(self, param, grad, state, learning_rate):

@@ -44,3 +44,98 @@ def test_empty_row_sparse_gradient_steps_nothing():
     SGD([W.data, b.data], learning_rate=0.1).step([W.grad, b.grad])
     np.testing.assert_array_equal(W.data, np.ones((4, 2)))
     np.testing.assert_allclose(b.data, [0.9, 0.9])
+
+
+# --- the dense-accumulation path and dense-backed gradients --------------------------------
+
+
+def _add_at_oracle(rows, sources, weights, vectors, shape):
+    expected = np.zeros(shape, dtype=vectors.dtype)
+    np.add.at(expected, rows, weights[:, None] * vectors[sources])
+    return expected
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("grouped", [True, False])
+def test_scatter_rows_dense_path_equals_add_at(dtype, grouped):
+    # At least 2·V contributions: accumulated in a dense array (no sort of the rows).
+    rng = np.random.default_rng(1)
+    n_rows, n = 6, 50
+    rows = rng.integers(0, n_rows - 1, n)  # the last row is never touched
+    sources = rng.integers(0, 9, n)
+    if grouped:
+        sources = np.sort(sources)
+    weights = rng.standard_normal(n).astype(dtype)
+    vectors = rng.standard_normal((9, 4)).astype(dtype)
+    got = scatter_rows(rows, sources, weights, vectors, (n_rows, 4))
+    assert got.dense is not None and got.coalesced
+    np.testing.assert_array_equal(got.indices, np.unique(rows))
+    expected = _add_at_oracle(rows, sources, weights, vectors, (n_rows, 4))
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(got.to_dense(), expected, rtol=tol, atol=tol)
+    np.testing.assert_allclose(got.values, expected[np.unique(rows)], rtol=tol, atol=tol)
+    assert got.dtype == dtype and got.values.dtype == dtype
+    # the sorting path gives the same gradient
+    few = scatter_rows(rows[:5], sources[:5], weights[:5], vectors, (n_rows, 4))
+    assert few.dense is None
+    np.testing.assert_allclose(few.to_dense(),
+                               _add_at_oracle(rows[:5], sources[:5], weights[:5], vectors,
+                                              (n_rows, 4)), rtol=tol, atol=tol)
+
+
+def test_scatter_rows_rejects_rows_out_of_range():
+    with pytest.raises(ValueError, match=r"row indices outside \[0, 3\)"):
+        scatter_rows(np.array([0, 3]), np.array([0, 1]), np.ones(2), np.ones((2, 2)), (3, 2))
+    with pytest.raises(ValueError, match="outside"):
+        scatter_rows(np.full(10, -1), np.zeros(10, int), np.ones(10), np.ones((1, 2)), (3, 2))
+
+
+def test_dense_backed_gradient_behaves_like_its_rows():
+    dense = np.zeros((5, 2))
+    dense[1] = [1.0, 2.0]
+    dense[3] = [-1.0, 4.0]
+    g = RowSparseGrad.from_dense(dense, [1, 3])
+    assert g.coalesced and g.coalesce() is g
+    np.testing.assert_array_equal(g.values, [[1, 2], [-1, 4]])
+    np.testing.assert_array_equal(g.to_dense(), dense)
+    assert g.to_dense() is not dense  # a copy: the caller may change it
+    # added to a dense array and to a row-sparse gradient
+    np.testing.assert_array_equal(g + np.ones((5, 2)), dense + 1)
+    other = RowSparseGrad([0, 3], np.ones((2, 2)), (5, 2))
+    np.testing.assert_array_equal((g + other).to_dense(), dense + other.to_dense())
+    # dtype conversion keeps the dense array
+    g32 = g.astype(np.float32)
+    assert g32.dense.dtype == np.float32 and g32.values.dtype == np.float32
+    assert g.astype(np.float64) is g
+
+
+@pytest.mark.parametrize("backed", [False, True])
+def test_scale_rows_copy_and_in_place(backed):
+    dense = np.arange(10.0).reshape(5, 2)
+    rows = np.array([0, 2, 4])
+    g = (RowSparseGrad.from_dense(dense.copy(), rows) if backed
+         else RowSparseGrad(rows, dense[rows], (5, 2), coalesced=True))
+    expected = g.to_dense()
+    expected[2] *= 0.5
+    scaled = g.scale_rows(np.array([1]), np.array([0.5]))
+    np.testing.assert_array_equal(scaled.to_dense(), expected)
+    np.testing.assert_array_equal(g.values[1], [4.0, 5.0])  # the original is unchanged
+    same = g.scale_rows(np.array([1]), np.array([0.5]), inplace=True)
+    np.testing.assert_array_equal(g.to_dense(), expected)
+    np.testing.assert_array_equal(same.to_dense(), expected)
+
+
+def test_many_row_sparse_gradients_add_up_lazily_and_exactly():
+    rng = np.random.default_rng(2)
+    parts = [RowSparseGrad(rng.integers(0, 7, 4), rng.standard_normal((4, 3)), (7, 3))
+             for _ in range(6)]
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    assert not total.coalesced
+    np.testing.assert_array_equal(total.indices, np.concatenate([p.indices for p in parts]))
+    np.testing.assert_array_equal(total.values, np.concatenate([p.values for p in parts]))
+    np.testing.assert_allclose(total.coalesce().to_dense(),
+                               sum(p.to_dense() for p in parts), rtol=1e-12)
+    # the parts themselves are untouched
+    assert all(p.indices.shape == (4,) for p in parts)

@@ -189,3 +189,42 @@ def test_corpus_tokenises_like_countvectorizer_and_refuses_generators(tmp_path):
     counts, doc_freq, n_texts, total = scan_vocabulary(Corpus([["a", "a", "b"], ["a"]]))
     assert counts == Counter({"a": 3, "b": 1}) and doc_freq["a"] == 2
     assert (n_texts, total) == (2, 4)
+
+
+def test_cached_encoding_repeats_the_streamed_pass_exactly():
+    texts = [["a", "x", "b", "c"] * 3, ["x"], ["a", "a", "c"], ["b"] * 7]
+    index = {"a": 0, "b": 1, "c": 2}
+    keep = np.array([0.5, 0.9, 0.3])
+
+    def passes(cache):
+        rng = np.random.RandomState(3)
+        return [[tuple(map(np.ndarray.tolist, chunk))
+                 for chunk in encoded_chunks(Corpus(texts), index, keep, rng, chunk_words=5,
+                                             cache=cache)]
+                for _ in range(3)]
+
+    cache = {}
+    cached = passes(cache)
+    assert len(cache["chunks"]) > 1 and cache["chunks"][0][0].dtype == np.int32
+    assert cached == passes(None)  # same chunks and draws as reading the corpus each time
+    assert cached[0] != cached[1]  # subsampling redrawn every pass
+    # a pass stopped half-way keeps nothing (a later pass must not see half a corpus)
+    partial = {}
+    next(encoded_chunks(Corpus(texts), index, keep, np.random.RandomState(3), chunk_words=5,
+                        cache=partial))
+    assert partial == {}
+
+
+def test_only_collections_in_memory_are_cached(tmp_path):
+    import pandas as pd
+
+    class Stream:
+        def __iter__(self):
+            return iter([["a"]])
+
+    path = tmp_path / "c.txt"
+    path.write_text("a b\n", encoding="utf-8")
+    assert Corpus([["a"]]).in_memory and Corpus((["a"],)).in_memory
+    assert Corpus(np.array(["a b"], dtype=object)).in_memory
+    assert Corpus(pd.Series(["a b"])).in_memory
+    assert not Corpus(Stream()).in_memory and not Corpus(str(path)).in_memory

@@ -452,3 +452,21 @@ def test_registry_and_factory():
     assert make_optimizer("sgd", params, momentum=0.5).momentum == 0.5
     with pytest.raises(ValueError, match="'sgd', 'rmsprop', 'adam'"):
         make_optimizer("adagrad", params)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+@pytest.mark.parametrize("n_touched", [2, 5])  # under and over half of the rows
+def test_dense_backed_sparse_gradient_equals_row_update(name, n_touched):
+    # A gradient holding its dense array may be applied densely (plain SGD, most rows
+    # touched); every optimizer must give exactly the row-by-row result.
+    rng = np.random.default_rng(6)
+    init = rng.standard_normal((8, 3))
+    backed_param, plain_param = init.copy(), init.copy()
+    backed_opt, plain_opt = make(name, [backed_param]), make(name, [plain_param])
+    for _ in range(4):  # other rows each step: state of rows left alone must not act
+        rows = np.sort(rng.choice(8, n_touched, replace=False))
+        dense = np.zeros((8, 3))
+        dense[rows] = rng.standard_normal((n_touched, 3))
+        backed_opt.step([RowSparseGrad.from_dense(dense, rows)])
+        plain_opt.step([RowSparseGrad(rows, dense[rows], (8, 3))])
+        assert_array_equal(backed_param, plain_param)

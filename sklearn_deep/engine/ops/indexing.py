@@ -2,6 +2,7 @@
 scoring of hidden vectors against the gathered rows."""
 
 import numpy as np
+import scipy.sparse
 
 from ..function import Function
 from ..sparse import RowSparseGrad, scatter_rows
@@ -76,12 +77,15 @@ class GatherScores(Function):
             if ctx.squeeze:
                 g_hidden = g_hidden[:, 0, :]
         if need_table:  # row rows[b, j] gains Σ_r g[b, r, j] · h[b, r]
-            if g.shape[1] == 1:   # one hidden vector per group: an outer product
-                values = g[:, 0, :, None] * ctx.h                # (B, J, d)
+            B, J = ctx.rows.shape
+            if g.shape[1] == 1:   # one hidden vector per group: g[b, 0, j] · h[b, 0]
+                sources = np.repeat(np.arange(B), J)
+                g_table = scatter_rows(ctx.rows.reshape(-1), sources, g.reshape(-1),
+                                       ctx.h[:, 0, :], ctx.shape)
             else:
                 values = np.matmul(g.transpose(0, 2, 1), ctx.h)  # (B, J, d)
-            g_table = RowSparseGrad(ctx.rows.reshape(-1),
-                                    values.reshape(-1, ctx.shape[1]), ctx.shape)
+                g_table = RowSparseGrad(ctx.rows.reshape(-1),
+                                        values.reshape(-1, ctx.shape[1]), ctx.shape)
         return g_hidden, g_table, None
 
 
@@ -108,8 +112,14 @@ class EmbeddingBag(Function):
         if rows.size and (rows.min() < 0 or rows.max() >= n):
             raise IndexError(f"row index out of range for a table of {n} rows")
         ctx.rows, ctx.weights, ctx.shape = rows, weights, table.shape
-        gathered = np.take(table, rows, axis=0)                          # (B, C, d)
-        return np.matmul(weights[:, None, :], gathered)[:, 0, :]         # (B, d)
+        if table.dtype.kind != "f":  # integer tables: no sparse product for them
+            gathered = np.take(table, rows, axis=0)                      # (B, C, d)
+            return np.matmul(weights[:, None, :], gathered)[:, 0, :]
+        # the (B × V) matrix of the weights times the table: no (B, C, d) gather
+        B, C = rows.shape
+        bag = scipy.sparse.csr_matrix((weights.reshape(-1), rows.reshape(-1),
+                                       np.arange(0, B * C + 1, C)), shape=(B, table.shape[0]))
+        return np.asarray(bag @ table, dtype=table.dtype)                # (B, d)
 
     @staticmethod
     def backward(ctx, grad):
