@@ -18,8 +18,8 @@ from collections.abc import Iterable, Iterator, Sequence
 import numpy as np
 
 __all__ = [
-    "Corpus", "HuffmanTree", "Vocabulary", "centre_batches", "context_matrix",
-    "encoded_chunks", "keep_probabilities", "negative_cumulative", "sample_negatives",
+    "Corpus", "HuffmanTree", "NegativeSampler", "Vocabulary", "centre_batches",
+    "context_matrix", "encoded_chunks", "keep_probabilities", "negative_cumulative",
 ]
 
 
@@ -245,14 +245,47 @@ def negative_cumulative(counts, ns_exponent):
     return cum / cum[-1]
 
 
-def sample_negatives(cum, size, rng):
-    """Draw word ids from the distribution whose cumulative table is ``cum``."""
-    uniform = rng.random_sample(size).reshape(-1)
-    order = np.argsort(uniform)       # sorted needles: a cache-friendly binary search
-    draws = np.empty(uniform.shape[0], dtype=np.int32)
-    draws[order] = np.minimum(np.searchsorted(cum, uniform[order], side="right"),
-                              cum.shape[0] - 1)
-    return draws.reshape(size)
+class NegativeSampler:
+    """Draws word ids with probability proportional to ``count ** ns_exponent``
+    (word2vec's noise distribution for negative sampling).
+
+    Each draw is the first word whose cumulative probability exceeds a uniform number,
+    exactly what a binary search of the cumulative table finds, but located through a
+    guide table (Chen and Asau's indexed search): the uniform number's bucket among
+    ``4 · n_words`` equal buckets gives the first candidate, usually the answer or a step
+    before it. That costs a few vectorised passes instead of a search per draw.
+
+    Parameters
+    ----------
+    counts : ndarray of shape (n_words,)
+    ns_exponent : float
+    """
+
+    def __init__(self, counts, ns_exponent):
+        self.cum = negative_cumulative(counts, ns_exponent)
+        n_buckets = 4 * self.cum.shape[0]
+        self._edges = np.arange(n_buckets) / n_buckets
+        # first word whose cumulative probability exceeds each bucket's lower edge
+        self._guide = np.searchsorted(self.cum, self._edges, side="right")
+
+    def sample(self, size, rng):
+        """Draw an int32 array of word ids of shape ``size`` using ``rng``."""
+        uniform = rng.random_sample(size).reshape(-1)
+        n_buckets = self._edges.shape[0]
+        bucket = np.minimum((uniform * n_buckets).astype(np.intp), n_buckets - 1)
+        bucket -= self._edges[bucket] > uniform  # rounding may overshoot by one bucket
+        draws = self._guide[bucket]
+        behind = self.cum[draws] <= uniform
+        for _ in range(3):
+            if not behind.any():
+                break
+            draws += behind
+            behind = self.cum[draws] <= uniform
+        else:  # the few still short (many rare words in one bucket): a binary search
+            rest = np.flatnonzero(behind)
+            draws[rest] = np.searchsorted(self.cum, uniform[rest], side="right")
+        np.minimum(draws, self.cum.shape[0] - 1, out=draws)
+        return draws.astype(np.int32).reshape(size)
 
 
 class HuffmanTree:

@@ -73,12 +73,11 @@ from ._keyedvectors import KeyedVectors
 from ._text import (
     Corpus,
     HuffmanTree,
+    NegativeSampler,
     centre_batches,
     context_matrix,
     encoded_chunks,
     keep_probabilities,
-    negative_cumulative,
-    sample_negatives,
     scan_vocabulary,
     select_vocabulary,
 )
@@ -227,8 +226,8 @@ class _Word2VecProblem:
         self.verbose = verbose
         self.n_epochs = n_epochs
         self.keep = (keep_probabilities(model._counts, self.sample) if self.sample else None)
-        self.cum = (negative_cumulative(model._counts, model.ns_exponent)
-                    if model.negative else None)
+        self.noise = (NegativeSampler(model._counts, model.ns_exponent)
+                      if model.negative else None)
         self.params = [a for a in model._tables() if a is not None]
         window = model.window
         self.batch_words = model.batch_words
@@ -258,8 +257,7 @@ class _Word2VecProblem:
             radius = (rng.randint(1, m.window + 1, size=n) if self.shrink
                       else np.full(n, m.window))
             positions, mask = context_matrix(text_ids, start, stop, m.window, radius)
-            negatives = (sample_negatives(self.cum, (n, m.negative), rng)
-                         if m.negative else None)
+            negatives = self.noise.sample((n, m.negative), rng) if m.negative else None
             yield _Batch(tokens[start:stop], tokens[positions], mask, negatives, raw)
             if self.verbose:
                 now = time.perf_counter()

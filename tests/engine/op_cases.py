@@ -149,4 +149,10 @@ CASES = [
     OpCase("embedding_bag", lambda t: E.embedding_bag(
         t, np.array([[0, 3, 3], [1, 4, 0]]), np.array([[0.5, 0.25, 0.25], [1.0, 0.0, 2.0]])),
         ((5, 3),), covers=("EmbeddingBag",)),
+    # many contributions for a small table: the gradients are accumulated densely
+    OpCase("gather_scores_dense", lambda h, t: E.gather_scores(
+        h, t, np.arange(24).reshape(12, 2) % 5), ((12, 4), (5, 4))),
+    OpCase("embedding_bag_dense", lambda t: E.embedding_bag(
+        t, (np.arange(24).reshape(6, 4) * 7) % 5, np.linspace(-1, 1, 24).reshape(6, 4)),
+        ((5, 3),)),
 ]

@@ -139,3 +139,16 @@ def test_many_row_sparse_gradients_add_up_lazily_and_exactly():
                                sum(p.to_dense() for p in parts), rtol=1e-12)
     # the parts themselves are untouched
     assert all(p.indices.shape == (4,) for p in parts)
+
+
+def test_embedding_bag_leaves_padding_out_of_the_gradient():
+    from sklearn_deep.engine import Tensor, embedding_bag
+
+    table = Tensor(np.arange(12.0).reshape(6, 2), requires_grad=True, sparse_grad=True)
+    rows = np.array([[1, 5, 2], [3, 4, 4]])
+    weights = np.array([[0.5, 0.0, 0.5], [1.0, 0.0, 0.0]])  # rows 5 and 4: padding
+    out = embedding_bag(table, rows, weights)
+    np.testing.assert_allclose(out.data, [[3.0, 4.0], [6.0, 7.0]])
+    out.sum().backward()
+    np.testing.assert_array_equal(table.grad.indices, [1, 2, 3])
+    np.testing.assert_allclose(table.grad.values, [[0.5, 0.5], [0.5, 0.5], [1.0, 1.0]])

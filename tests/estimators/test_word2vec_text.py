@@ -10,12 +10,12 @@ import pytest
 from sklearn_deep.estimators._text import (
     Corpus,
     HuffmanTree,
+    NegativeSampler,
     centre_batches,
     context_matrix,
     encoded_chunks,
     keep_probabilities,
     negative_cumulative,
-    sample_negatives,
     scan_vocabulary,
     select_vocabulary,
 )
@@ -108,14 +108,31 @@ def test_max_vocab_size_prunes_like_gensim():
 
 def test_negative_draws_follow_unigram_power():
     counts = np.array([1000, 300, 100, 30, 10, 1])
-    cum = negative_cumulative(counts, 0.75)
-    draws = sample_negatives(cum, (200_000,), np.random.RandomState(0))
+    draws = NegativeSampler(counts, 0.75).sample((200_000,), np.random.RandomState(0))
+    assert draws.dtype == np.int32
     freq = np.bincount(draws, minlength=6) / draws.shape[0]
     expected = counts**0.75 / np.sum(counts**0.75)
     np.testing.assert_allclose(freq, expected, atol=3e-3)
-    uniform = sample_negatives(negative_cumulative(counts, 0.0), (60_000,),
-                               np.random.RandomState(0))
+    uniform = NegativeSampler(counts, 0.0).sample((60_000,), np.random.RandomState(0))
     np.testing.assert_allclose(np.bincount(uniform) / 60_000, np.full(6, 1 / 6), atol=0.01)
+
+
+@pytest.mark.parametrize("counts", [
+    np.array([1000, 300, 100, 30, 10, 1]),
+    np.array([5]),
+    np.r_[10**7, np.full(5000, 5)],          # one huge word, thousands of rare ones
+    np.r_[np.full(3000, 5), 10**6, np.full(3000, 5)],
+    np.random.default_rng(0).zipf(1.2, 20_000).astype(float),
+])
+@pytest.mark.parametrize("exponent", [0.75, 0.0, -0.5, 1.0])
+def test_negative_sampler_equals_a_binary_search_of_the_cumulative_table(counts, exponent):
+    sampler = NegativeSampler(counts, exponent)
+    draws = sampler.sample((50, 401), np.random.RandomState(1))
+    uniform = np.random.RandomState(1).random_sample((50, 401))
+    cum = negative_cumulative(counts, exponent)
+    expected = np.minimum(np.searchsorted(cum, uniform, side="right"), len(counts) - 1)
+    np.testing.assert_array_equal(draws, expected)
+    assert draws.shape == (50, 401)
 
 
 def _brute_force_pairs(text_ids, start, stop, radius):

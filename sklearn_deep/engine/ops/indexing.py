@@ -96,7 +96,8 @@ class EmbeddingBag(Function):
     one primitive: ``rows`` is an integer array ``(B, C)`` and ``weights`` a constant
     ``(B, C)`` (1 for a sum, ``1/n_b`` for a mean, 0 for padding). The output has shape
     ``(B, d)``; the table's gradient is row-sparse, ``weights[b, c] · grad[b]`` on row
-    ``rows[b, c]``, returned coalesced (one row per distinct row).
+    ``rows[b, c]``, returned coalesced (one row per distinct row). Entries of weight 0
+    (padding) are left out of both: their rows are not part of the gradient.
     """
 
     @staticmethod
@@ -111,21 +112,25 @@ class EmbeddingBag(Function):
         n = table.shape[0]
         if rows.size and (rows.min() < 0 or rows.max() >= n):
             raise IndexError(f"row index out of range for a table of {n} rows")
-        ctx.rows, ctx.weights, ctx.shape = rows, weights, table.shape
+        # entries of weight 0 (padding) take no part, in the value or the gradient
+        used = weights.reshape(-1) != 0
+        B, C = rows.shape
+        ctx.rows, ctx.weights = rows.reshape(-1)[used], weights.reshape(-1)[used]
+        ctx.sources, ctx.shape = np.repeat(np.arange(B), C)[used], table.shape
         if table.dtype.kind != "f":  # integer tables: no sparse product for them
             gathered = np.take(table, rows, axis=0)                      # (B, C, d)
             return np.matmul(weights[:, None, :], gathered)[:, 0, :]
         # the (B × V) matrix of the weights times the table: no (B, C, d) gather
-        B, C = rows.shape
-        bag = scipy.sparse.csr_matrix((weights.reshape(-1), rows.reshape(-1),
-                                       np.arange(0, B * C + 1, C)), shape=(B, table.shape[0]))
+        indptr = np.zeros(B + 1, dtype=np.int64)
+        np.cumsum(used.reshape(B, C).sum(axis=1), out=indptr[1:])
+        bag = scipy.sparse.csr_matrix((ctx.weights, ctx.rows, indptr),
+                                      shape=(B, table.shape[0]))
         return np.asarray(bag @ table, dtype=table.dtype)                # (B, d)
 
     @staticmethod
     def backward(ctx, grad):
         if not ctx.needs_input_grad[0]:
             return None, None, None
-        B, C = ctx.rows.shape  # row rows[b, c] gains weights[b, c] · grad[b]
-        source = np.broadcast_to(np.arange(B)[:, None], (B, C))
-        return (scatter_rows(ctx.rows.reshape(-1), source.reshape(-1),
-                             ctx.weights.reshape(-1), grad, ctx.shape), None, None)
+        # row rows[b, c] gains weights[b, c] · grad[b]
+        return (scatter_rows(ctx.rows, ctx.sources, ctx.weights, grad, ctx.shape),
+                None, None)
