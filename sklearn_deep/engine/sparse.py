@@ -22,8 +22,10 @@ __all__ = ["RowSparseGrad", "scatter_rows"]
 
 # scatter_rows accumulates into a dense (V, ...) array when it has at least _DENSE_FACTOR · V
 # contributions: below that, sorting them is cheaper than clearing the table (measured on
-# word2vec's minibatches).
+# word2vec's minibatches). From shape[0] / _COMPACT_FACTOR contributions on, the touched
+# rows are numbered through a table-sized lookup instead of sorted.
 _DENSE_FACTOR = 2
+_COMPACT_FACTOR = 16
 
 
 class RowSparseGrad:
@@ -190,12 +192,14 @@ def scatter_rows(rows, sources, weights, vectors, shape):
     adding duplicates, the weights become one sparse matrix whose product with
     ``vectors`` is the answer:
 
-    - few contributions for the table: a ``(distinct rows × n_vectors)`` CSR matrix built
-      from a sort of ``rows``, giving one row per distinct row (~10× faster than
-      ``np.add.at`` at word2vec's sizes);
-    - at least ``2 · shape[0]`` of them: the ``(shape[0] × n_vectors)`` CSC matrix, which
-      needs no sort when ``sources`` are grouped (as every caller's are), adds into a
-      dense array that the result keeps (:meth:`RowSparseGrad.from_dense`).
+    - very few contributions for the table (under ``shape[0] / 16``): a ``(distinct rows
+      × n_vectors)`` CSR matrix built from a sort of ``rows``, giving one row per distinct
+      row (~10× faster than ``np.add.at`` at word2vec's sizes);
+    - more: a CSC matrix, which needs no sort when ``sources`` are grouped (as every
+      caller's are), with one row per touched row, numbered through a table-sized
+      lookup;
+    - at least ``2 · shape[0]`` of them: a CSC matrix with the table's rows, which adds
+      into a dense array that the result keeps (:meth:`RowSparseGrad.from_dense`).
 
     Parameters
     ----------
@@ -221,8 +225,11 @@ def scatter_rows(rows, sources, weights, vectors, shape):
     sources = np.asarray(sources).reshape(-1)
     if n and (rows.min() < 0 or rows.max() >= shape[0]):
         raise ValueError(f"row indices outside [0, {shape[0]})")
-    if flat.dtype.kind == "f" and n and n >= _DENSE_FACTOR * shape[0]:
-        return _scatter_dense(rows, sources, weights, flat, shape)
+    if flat.dtype.kind == "f" and n:
+        if n >= _DENSE_FACTOR * shape[0]:
+            return _scatter_by_source(rows, sources, weights, flat, shape, compact=False)
+        if n * _COMPACT_FACTOR >= shape[0]:
+            return _scatter_by_source(rows, sources, weights, flat, shape, compact=True)
     order = np.argsort(rows)
     ordered = rows[order]
     first = np.empty(n, dtype=bool)
@@ -245,16 +252,25 @@ def scatter_rows(rows, sources, weights, vectors, shape):
                          coalesced=True)
 
 
-def _scatter_dense(rows, sources, weights, flat, shape):
-    """:func:`scatter_rows` into a dense array: column ``j`` of a CSC matrix holds the
-    contributions copying ``flat[j]``."""
+def _scatter_by_source(rows, sources, weights, flat, shape, compact):
+    """:func:`scatter_rows` without sorting the rows: column ``j`` of a CSC matrix holds
+    the contributions copying ``flat[j]``. Its rows are the table's (``compact=False``:
+    the product is the dense gradient, kept by the result) or only the touched rows,
+    numbered through a table-sized lookup (``compact=True``)."""
     if np.any(sources[1:] < sources[:-1]):  # group the contributions by source
         order = np.argsort(sources, kind="stable")
         rows, sources, weights = rows[order], sources[order], weights[order]
     indptr = np.zeros(flat.shape[0] + 1, dtype=np.int64)
     np.cumsum(np.bincount(sources, minlength=flat.shape[0]), out=indptr[1:])
-    matrix = scipy.sparse.csc_matrix((weights, rows, indptr), shape=(shape[0], flat.shape[0]))
-    dense = np.asarray(matrix @ flat, dtype=flat.dtype).reshape(shape)
     touched = np.zeros(shape[0], dtype=bool)
     touched[rows] = True
-    return RowSparseGrad.from_dense(dense, np.flatnonzero(touched))
+    indices = np.flatnonzero(touched)
+    if compact:
+        number = np.cumsum(touched) - 1   # row r of the table is row number[r] here
+        rows = number[rows]
+    n_out = indices.shape[0] if compact else shape[0]
+    matrix = scipy.sparse.csc_matrix((weights, rows, indptr), shape=(n_out, flat.shape[0]))
+    out = np.asarray(matrix @ flat, dtype=flat.dtype).reshape((n_out, *shape[1:]))
+    if compact:
+        return RowSparseGrad(indices, out, shape, coalesced=True)
+    return RowSparseGrad.from_dense(out, indices)

@@ -57,10 +57,13 @@ def _add_at_oracle(rows, sources, weights, vectors, shape):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("grouped", [True, False])
-def test_scatter_rows_dense_path_equals_add_at(dtype, grouped):
-    # At least 2·V contributions: accumulated in a dense array (no sort of the rows).
+@pytest.mark.parametrize("n_rows, n, dense", [
+    (6, 50, True),      # at least 2·V contributions: a dense array, kept
+    (60, 10, False),    # V/16 or more: touched rows numbered through a lookup
+    (500, 10, False),   # fewer: a sort of the rows
+])
+def test_scatter_rows_paths_equal_add_at(dtype, grouped, n_rows, n, dense):
     rng = np.random.default_rng(1)
-    n_rows, n = 6, 50
     rows = rng.integers(0, n_rows - 1, n)  # the last row is never touched
     sources = rng.integers(0, 9, n)
     if grouped:
@@ -68,19 +71,13 @@ def test_scatter_rows_dense_path_equals_add_at(dtype, grouped):
     weights = rng.standard_normal(n).astype(dtype)
     vectors = rng.standard_normal((9, 4)).astype(dtype)
     got = scatter_rows(rows, sources, weights, vectors, (n_rows, 4))
-    assert got.dense is not None and got.coalesced
+    assert (got.dense is not None) == dense and got.coalesced
     np.testing.assert_array_equal(got.indices, np.unique(rows))
     expected = _add_at_oracle(rows, sources, weights, vectors, (n_rows, 4))
     tol = 1e-5 if dtype == np.float32 else 1e-12
     np.testing.assert_allclose(got.to_dense(), expected, rtol=tol, atol=tol)
     np.testing.assert_allclose(got.values, expected[np.unique(rows)], rtol=tol, atol=tol)
     assert got.dtype == dtype and got.values.dtype == dtype
-    # the sorting path gives the same gradient
-    few = scatter_rows(rows[:5], sources[:5], weights[:5], vectors, (n_rows, 4))
-    assert few.dense is None
-    np.testing.assert_allclose(few.to_dense(),
-                               _add_at_oracle(rows[:5], sources[:5], weights[:5], vectors,
-                                              (n_rows, 4)), rtol=tol, atol=tol)
 
 
 def test_scatter_rows_rejects_rows_out_of_range():
