@@ -10,8 +10,8 @@ dynamic window) and its context positions form a padded ``(B, 2·window)`` matri
 mask. The loss of the whole batch is then one small graph of engine operations:
 
 - ``H = syn0[contexts]`` — a row gather with a row-sparse gradient ``(B, 2w, d)``;
-  for CBOW ``H = M @ syn0[contexts]`` with ``M`` the (mean or sum) mask weights,
-  ``(B, 1, d)``;
+  for CBOW the bag ``H = M · syn0`` ``(B, 1, d)``, with ``M`` the sparse ``(B, V)``
+  matrix of the (mean or sum) context weights (``embedding_bag``);
 - per output layer, the output rows of each centre ``O = table[rows]`` ``(B, J, d)`` and
   the scores ``H @ Oᵀ`` ``(B, 2w or 1, J)``, one batched matrix product:
 
@@ -27,7 +27,9 @@ mask. The loss of the whole batch is then one small graph of engine operations:
 
 ``backward()`` gives row-sparse gradients of the tables; :class:`~sklearn_deep.optim.SGD`
 with word2vec's :class:`~sklearn_deep.optim.LinearDecay` (``alpha → min_alpha`` over the
-whole run) updates only those rows, driven by :func:`sklearn_deep.training.train_epochs`.
+whole run) updates only those rows, driven by :func:`sklearn_deep.training.train_epochs`
+(when a batch touches most rows of a table, its gradient was accumulated densely and
+the step is one dense update, with the same result).
 The summed (not averaged) loss makes each pair's step ``alpha · gradient``, as in
 word2vec.c. Two deliberate departures from the plain gradient step:
 
@@ -39,11 +41,12 @@ word2vec.c. Two deliberate departures from the plain gradient step:
   ``1 / alpha`` contributions: the gradients of a batch are all taken at the same
   parameters, and summing hundreds of them for one row overshoots where sequential SGD
   would not (it diverged with ``sample=0`` on a small vocabulary). With subsampling on,
-  as by default, this rarely triggers.
+  as by default, it touches only the most frequent words of a batch.
 
-Minibatches trade quality for speed: ``batch_words=256`` (the default) matched gensim's
-WordSim-353 correlation on its test corpus; 1024 is ~20 % faster but measurably worse on
-small corpora.
+Minibatches trade quality for speed. ``batch_words="auto"`` (1024 centres for skip-gram,
+4096 for CBOW, at most 1 % of the corpus) gave WordSim-353 and analogy scores inside
+gensim's seed-to-seed spread on gensim's test corpus (``benchmarks/word2vec.py``); 256 is
+about 40 % slower.
 """
 
 import math
@@ -86,6 +89,11 @@ __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 
 # Largest score matrix (elements) one full-softmax minibatch may build.
 _SOFTMAX_BUDGET = 1 << 22
+# batch_words="auto": the fastest batch sizes on gensim's head500 corpus (skip-gram words/s
+# peaks at 512-1024 centres, CBOW's at 4096; larger batches leave the cache), capped to
+# 1 % of the corpus (CBOW at 4096 centres lost 8 points of analogy accuracy on a 100k-token
+# corpus, at 1024 none).
+_AUTO_BATCH_SG, _AUTO_BATCH_CBOW, _AUTO_BATCH_MIN = 1024, 4096, 64
 
 
 # ---------------------------------------------------------------------------- the loss
@@ -230,7 +238,7 @@ class _Word2VecProblem:
                       if model.negative else None)
         self.params = [a for a in model._tables() if a is not None]
         window = model.window
-        self.batch_words = model.batch_words
+        self.batch_words = model._batch_size(total_words)
         if model.hs == 0 and model.negative == 0:
             per_centre = (2 * window if model.sg else 1) * len(model._counts)
             self.batch_words = max(1, min(self.batch_words, _SOFTMAX_BUDGET // per_centre))
@@ -401,10 +409,15 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     shrink_windows : bool, default=True
         Draw each centre's radius uniformly in ``1..window`` (word2vec's dynamic window);
         False always uses ``window``.
-    batch_words : int, default=256
+    batch_words : int or "auto", default="auto"
         Centre words per minibatch (after subsampling). The negatives of a centre are
         shared by its context words and every pair in a batch is updated from the same
-        parameters.
+        parameters. "auto" takes 1024 for skip-gram and 4096 for CBOW (the fastest
+        sizes on gensim's test corpus, with quality inside gensim's seed-to-seed
+        spread), but at most 1 % of the corpus's tokens (at least 64), so that a small
+        corpus still gets about 100 steps an epoch; large batches cost CBOW quality on
+        small corpora. Larger is faster, smaller follows word2vec's one-pair-at-a-time
+        updates more closely.
     tokenizer : callable, default=None
         Splits a raw-string text into tokens (after lower-casing); overrides
         ``token_pattern``.
@@ -478,7 +491,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         "ns_exponent": [Interval(Real, None, None, closed="neither")],
         "cbow_mean": _boolean_int(),
         "shrink_windows": ["boolean"],
-        "batch_words": [Interval(Integral, 1, None, closed="left")],
+        "batch_words": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "tokenizer": [callable, None],
         "token_pattern": [str, None],
         "lowercase": ["boolean"],
@@ -492,7 +505,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     def __init__(self, vector_size=100, *, window=5, min_count=5, max_vocab_size=None,
                  max_final_vocab=None, sample=1e-3, alpha=0.025, min_alpha=1e-4, epochs=5,
                  sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1, shrink_windows=True,
-                 batch_words=256, tokenizer=None, token_pattern=r"(?u)\b\w+\b",
+                 batch_words="auto", tokenizer=None, token_pattern=r"(?u)\b\w+\b",
                  lowercase=True, weighting="mean", sif_alpha=1e-3, random_state=None,
                  verbose=0, warm_start=False):
         self.vector_size = vector_size
@@ -553,6 +566,13 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         tags.non_deterministic = False
         tags.requires_fit = True
         return tags
+
+    def _batch_size(self, total_words):
+        """Centre words per minibatch for a corpus of ``total_words`` tokens."""
+        if self.batch_words != "auto":
+            return self.batch_words
+        preferred = _AUTO_BATCH_SG if self.sg else _AUTO_BATCH_CBOW
+        return int(max(_AUTO_BATCH_MIN, min(preferred, total_words // 100)))
 
     def _check_params_combination(self):
         if self.min_alpha > self.alpha:
