@@ -603,3 +603,15 @@ def test_hierarchical_softmax_damping_counts_only_real_path_nodes(texts, monkeyp
                         batch_words=64, random_state=0).fit(texts[:200])
     assert len(uses) > 3
     assert uses == expected  # one use per node on each centre's path, none for padding
+
+
+def test_auto_batch_size_follows_architecture_and_corpus_size():
+    sg, cbow = Word2VecTransformer(sg=1), Word2VecTransformer(sg=0)
+    assert sg.batch_words == "auto"
+    assert sg._batch_size(10**7) == 1024 and cbow._batch_size(10**7) == 4096
+    # at most 1 % of the corpus (about 100 steps an epoch), never under 64
+    assert cbow._batch_size(331_339) == 3313 and sg._batch_size(50_000) == 500
+    assert cbow._batch_size(1_000) == 64
+    assert Word2VecTransformer(batch_words=300)._batch_size(10**7) == 300
+    with pytest.raises(InvalidParameterError, match="batch_words"):
+        Word2VecTransformer(batch_words="big").fit([["a", "b"]])
