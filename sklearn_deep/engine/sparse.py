@@ -163,6 +163,8 @@ class RowSparseGrad:
             if other.shape != self.shape:
                 raise ValueError(f"cannot add row-sparse gradients of shapes {self.shape} "
                                  f"and {other.shape}")
+            if self.coalesced and other.coalesced:
+                return _merge(self, other)
             parts = [g for grad in (self, other)
                      for g in (grad._parts if grad._parts is not None else [grad])]
             return RowSparseGrad._sum_of(parts, self.shape)
@@ -274,3 +276,32 @@ def _scatter_by_source(rows, sources, weights, flat, shape, compact):
     if compact:
         return RowSparseGrad(indices, out, shape, coalesced=True)
     return RowSparseGrad.from_dense(out, indices)
+
+
+def _merge(a, b):
+    """The sum of two coalesced gradients, coalesced: each one's rows are placed by a
+    table-sized lookup (no sort; both index lists are unique)."""
+    dtype = np.result_type(a.dtype, b.dtype)
+    if a.dense is not None or b.dense is not None:
+        first, second = (a, b) if a.dense is not None else (b, a)
+        dense = first.dense.astype(dtype, copy=True)
+        dense[second.indices] += second.values
+        touched = np.zeros(a.shape[0], dtype=bool)
+        touched[first.indices] = True
+        touched[second.indices] = True
+        return RowSparseGrad.from_dense(dense, np.flatnonzero(touched))
+    if a.shape[0] > 16 * (a.indices.shape[0] + b.indices.shape[0]):  # a large table:
+        indices = np.union1d(a.indices, b.indices)                    # sort the few rows
+        position_a = np.searchsorted(indices, a.indices)
+        position_b = np.searchsorted(indices, b.indices)
+    else:
+        touched = np.zeros(a.shape[0], dtype=bool)
+        touched[a.indices] = True
+        touched[b.indices] = True
+        indices = np.flatnonzero(touched)
+        number = np.cumsum(touched) - 1
+        position_a, position_b = number[a.indices], number[b.indices]
+    values = np.zeros((indices.shape[0], *a.shape[1:]), dtype=dtype)
+    values[position_a] = a.values
+    values[position_b] += b.values
+    return RowSparseGrad(indices, values, a.shape, coalesced=True)

@@ -49,8 +49,10 @@ gensim's seed-to-seed spread on gensim's test corpus (``benchmarks/word2vec.py``
 about 40 % slower.
 """
 
+import itertools
 import math
 import time
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -62,6 +64,7 @@ from threadpoolctl import threadpool_limits
 from sklearn_deep._compat import Interval, StrOptions, _fit_context
 from sklearn_deep._random import make_rng
 from sklearn_deep.engine import (
+    RowSparseGrad,
     Tensor,
     binary_cross_entropy_with_logits,
     embedding_bag,
@@ -73,6 +76,7 @@ from sklearn_deep.optim import SGD, LinearDecay
 from sklearn_deep.training import TrainingState, train_epochs
 
 from ._keyedvectors import KeyedVectors
+from ._parallel import GradientWorkers, fork_available, shared_array
 from ._text import (
     Corpus,
     HuffmanTree,
@@ -169,7 +173,7 @@ def _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error):
         mix = weights / np.maximum(count, 1)[:, None] if cbow_mean else weights
         hidden = embedding_bag(syn0, contexts, mix)
     example = (count > 0).astype(syn0.dtype)[:, None]
-    return hidden.reshape(len(count), 1, -1), example
+    return hidden.reshape(len(count), 1, syn0.shape[1]), example
 
 
 def _output_heads(hidden, example, centres, *, syn1neg, negatives, syn1, points, codes,
@@ -215,9 +219,17 @@ def _output_heads(hidden, example, centres, *, syn1neg, negatives, syn1, points,
 class _Batch:
     __slots__ = ("centres", "contexts", "mask", "negatives", "raw_words")
 
-    def __init__(self, centres, contexts, mask, negatives, raw_words):
+    def __init__(self, centres, contexts, mask, negatives=None, raw_words=0):
         self.centres, self.contexts, self.mask = centres, contexts, mask
         self.negatives, self.raw_words = negatives, raw_words
+
+    def parts(self, n):
+        """The batch cut into ``n`` consecutive runs of centres, as dicts of arrays."""
+        bounds = np.linspace(0, self.centres.shape[0], n + 1).astype(int)
+        names = ("centres", "contexts", "mask") + (("negatives",) if self.negatives
+                                                   is not None else ())
+        return [{name: getattr(self, name)[a:b] for name in names}
+                for a, b in itertools.pairwise(bounds)]
 
 
 class _Word2VecProblem:
@@ -243,6 +255,7 @@ class _Word2VecProblem:
             per_centre = (2 * window if model.sg else 1) * len(model._counts)
             self.batch_words = max(1, min(self.batch_words, _SOFTMAX_BUDGET // per_centre))
         self._epoch = 0
+        self.workers = None  # GradientWorkers computing parts of each batch, if any
         # texts held in memory are encoded once, not once per epoch
         self._encoded = {} if getattr(corpus, "in_memory", False) else None
         # A row used n times in one batch gets the sum of n gradients taken at the same
@@ -305,11 +318,36 @@ class _Word2VecProblem:
                                       cbow_full_error=True, **extra)
         return loss, n, tensors
 
-    def loss_and_grads(self, batch):
-        loss, n, tensors = self.graph(batch)
+    def part_arrays(self, n_parts):
+        """Largest shapes and dtypes of the arrays of one of ``n_parts`` parts of a
+        batch (:meth:`_Batch.parts`)."""
+        rows, m = -(-self.batch_words // n_parts), self.model
+        spec = {"centres": ((rows,), np.int32), "contexts": ((rows, 2 * m.window), np.int32),
+                "mask": ((rows, 2 * m.window), bool)}
+        if m.negative:
+            spec["negatives"] = ((rows, m.negative), np.int32)
+        return spec
+
+    def part_gradients(self, part):
+        """Summed loss, example count and gradients of one part of a batch (a dict of
+        its arrays), before damping."""
+        if part["centres"].shape[0] == 0:
+            return 0.0, 0, [None] * len(self.params)
+        loss, n, tensors = self.graph(_Batch(**part))
         if n == 0:
             return 0.0, 0, [None] * len(tensors)
         loss.backward()
+        grads = [t.grad.coalesce() if isinstance(t.grad, RowSparseGrad) else t.grad
+                 for t in tensors]
+        return float(loss.item()), n, grads
+
+    def loss_and_grads(self, batch):
+        if self.workers is None:
+            loss, n, grads = self.part_gradients(batch.parts(1)[0])
+        else:
+            loss, n, grads = self.workers.gradients(batch.parts(self.workers.n_children + 1))
+        if n == 0:
+            return 0.0, 0, grads
         m = self.model
         # rows used by each table's examples (padding contexts excluded), for the damping
         used = [batch.contexts[batch.mask]]
@@ -319,9 +357,8 @@ class _Word2VecProblem:
             tree = m._tree
             on_path = np.arange(tree.points.shape[1]) < tree.lengths[batch.centres][:, None]
             used.append(tree.points[batch.centres][on_path])
-        grads = [self._damp(t.grad, rows) for t, rows in zip(tensors, used)]
-        grads += [t.grad for t in tensors[len(used):]]
-        return float(loss.item()) / n, n, grads
+        grads = [self._damp(g, rows) for g, rows in zip(grads, used)] + grads[len(used):]
+        return loss / n, n, grads
 
     def _damp(self, grad, used):
         """Bound the summed step of a row used many times in one batch (see
@@ -438,6 +475,15 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         bit-identical vectors on every run.
     verbose : int, default=0
         Print progress (words/s, time left) and the loss of every epoch.
+    workers : int, default=1
+        Processes computing each minibatch's gradient (gensim's name): with ``k > 1``
+        the batch is cut into ``k`` parts whose gradients, taken from the same
+        parameters, are computed in parallel (``k - 1`` forked processes; the tables are
+        in shared memory during training) and added in a fixed order. Results stay
+        bit-reproducible for a given ``workers`` (unlike gensim's with ``workers > 1``),
+        but differ slightly between values of ``workers`` (the sums' rounding). Needs
+        the ``fork`` start method (Linux, macOS); elsewhere one process is used, with a
+        warning.
     warm_start : bool, default=False
         ``fit`` continues from the previous vectors (adding new words) instead of
         starting afresh.
@@ -500,6 +546,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "workers": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(self, vector_size=100, *, window=5, min_count=5, max_vocab_size=None,
@@ -507,7 +554,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                  sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1, shrink_windows=True,
                  batch_words="auto", tokenizer=None, token_pattern=r"(?u)\b\w+\b",
                  lowercase=True, weighting="mean", sif_alpha=1e-3, random_state=None,
-                 verbose=0, warm_start=False):
+                 verbose=0, warm_start=False, workers=1):
         self.vector_size = vector_size
         self.window = window
         self.min_count = min_count
@@ -532,6 +579,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         self.random_state = random_state
         self.verbose = verbose
         self.warm_start = warm_start
+        self.workers = workers
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -672,17 +720,42 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                 "vector_size, hs and negative cannot change between calls that continue "
                 "training (partial_fit, warm_start); fit a new model instead.")
 
+    def _set_tables(self, tables):
+        self.wv_.vectors, self.syn1neg_, self.syn1_, self.syn1softmax_ = tables
+
+    def _n_workers(self):
+        if self.workers > 1 and not fork_available():
+            warnings.warn("workers > 1 needs the 'fork' start method, which this platform "
+                          "lacks; training in one process.", UserWarning, stacklevel=4)
+            return 1
+        return self.workers
+
     def _train(self, corpus, n_texts, total, n_epochs, rng, incremental):
+        n_workers = self._n_workers()
+        private = self._tables()
+        if n_workers > 1:  # the forked workers must see every update: shared memory
+            self._set_tables([None if t is None else shared_array(t.shape, t.dtype, fill=t)
+                              for t in private])
         problem = _Word2VecProblem(self, corpus, total, verbose=bool(self.verbose),
                                    n_epochs=n_epochs)
         optimizer = SGD(problem.params, learning_rate=LinearDecay(self.alpha, self.min_alpha))
         # Every product here is small: one BLAS thread is faster than several (thread
         # start-up and contention made some steps 10x slower with two).
-        with threadpool_limits(limits=1, user_api="blas"):
-            train_epochs(problem, optimizer, self._training_state, max_iter=n_epochs,
-                         rng=rng, tol=0.0, n_iter_no_change=math.inf,
-                         incremental=incremental, verbose=bool(self.verbose),
-                         warn_at_max_iter=False)
+        try:
+            with threadpool_limits(limits=1, user_api="blas"):
+                if n_workers > 1:
+                    problem.workers = GradientWorkers(
+                        problem.part_gradients, problem.params,
+                        problem.part_arrays(n_workers), n_workers)
+                train_epochs(problem, optimizer, self._training_state, max_iter=n_epochs,
+                             rng=rng, tol=0.0, n_iter_no_change=math.inf,
+                             incremental=incremental, verbose=bool(self.verbose),
+                             warn_at_max_iter=False)
+        finally:
+            if problem.workers is not None:
+                problem.workers.close()
+            if n_workers > 1:  # back to private arrays (the shared memory is released)
+                self._set_tables([None if t is None else np.array(t) for t in self._tables()])
         state = self._training_state
         self.loss_curve_ = [float(v) for v in state.loss_curve]
         self.n_iter_ = state.n_iter

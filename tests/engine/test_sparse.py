@@ -149,3 +149,24 @@ def test_embedding_bag_leaves_padding_out_of_the_gradient():
     out.sum().backward()
     np.testing.assert_array_equal(table.grad.indices, [1, 2, 3])
     np.testing.assert_allclose(table.grad.values, [[0.5, 0.5], [0.5, 0.5], [1.0, 1.0]])
+
+
+@pytest.mark.parametrize("n_rows", [12, 1000])  # rows numbered by lookup / by a sort
+@pytest.mark.parametrize("backed", ["neither", "first", "second"])
+def test_adding_coalesced_gradients_merges_their_rows(n_rows, backed):
+    rng = np.random.default_rng(3)
+    rows_a, rows_b = np.array([0, 3, 5, 9]), np.array([1, 3, 9, 11])
+    a = RowSparseGrad(rows_a, rng.standard_normal((4, 2)), (n_rows, 2), coalesced=True)
+    b = RowSparseGrad(rows_b, rng.standard_normal((4, 2)), (n_rows, 2), coalesced=True)
+    if backed == "first":
+        a = RowSparseGrad.from_dense(a.to_dense(), rows_a)
+    elif backed == "second":
+        b = RowSparseGrad.from_dense(b.to_dense(), rows_b)
+    expected = a.to_dense() + b.to_dense()
+    before = a.to_dense(), b.to_dense()
+    total = a + b
+    assert total.coalesced
+    np.testing.assert_array_equal(total.indices, [0, 1, 3, 5, 9, 11])
+    np.testing.assert_allclose(total.to_dense(), expected, rtol=1e-15)
+    np.testing.assert_array_equal(a.to_dense(), before[0])  # out of place
+    np.testing.assert_array_equal(b.to_dense(), before[1])

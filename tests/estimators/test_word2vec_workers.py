@@ -1,0 +1,95 @@
+"""Word2VecTransformer(workers=k): each minibatch's gradient computed in k processes.
+
+Oracle: the parallel gradient is the serial one summed in another order, so after
+training the vectors must equal those of ``workers=1`` up to float32 rounding; and for a
+given ``workers`` they must be bit-identical from run to run."""
+
+import multiprocessing
+import os
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sklearn_deep.datasets import make_synthetic_language
+from sklearn_deep.estimators import Word2VecTransformer
+from sklearn_deep.estimators import word2vec as w2v_module
+from sklearn_deep.estimators._parallel import fork_available
+
+pytestmark = pytest.mark.skipif(not fork_available(), reason="needs the fork start method")
+
+ARCHITECTURES = {
+    "sg-ns": dict(sg=1), "cbow-ns": dict(sg=0), "sg-hs": dict(sg=1, hs=1, negative=0),
+    "cbow-softmax": dict(sg=0, hs=0, negative=0), "sg-hs-ns": dict(sg=1, hs=1, negative=3),
+}
+
+
+def _our_processes():
+    return [p for p in multiprocessing.active_children()
+            if p.name.startswith("sklearn_deep-gradients")]
+
+
+@pytest.fixture(scope="module")
+def texts():
+    return make_synthetic_language(400, random_state=0).sentences
+
+
+def _fit(texts, workers, **params):
+    return Word2VecTransformer(vector_size=12, min_count=1, batch_words=9, epochs=3,
+                               random_state=0, workers=workers, **params).fit(texts)
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+@pytest.mark.parametrize("params", ARCHITECTURES.values(), ids=ARCHITECTURES.keys())
+def test_workers_give_the_serial_result_up_to_rounding_and_repeat_exactly(texts, workers,
+                                                                           params):
+    serial = _fit(texts, 1, **params)
+    parallel = _fit(texts, workers, **params)
+    again = _fit(texts, workers, **params)
+    np.testing.assert_array_equal(parallel.wv.vectors, again.wv.vectors)
+    np.testing.assert_allclose(parallel.wv.vectors, serial.wv.vectors, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(parallel.loss_curve_, serial.loss_curve_, rtol=1e-5)
+    # the workers are gone and the tables are ordinary arrays again
+    assert _our_processes() == []
+    for table in parallel._tables():
+        assert table is None or (table.base is None and table.flags.writeable)
+    assert np.array_equal(pickle.loads(pickle.dumps(parallel)).wv.vectors,
+                          parallel.wv.vectors)
+
+
+def test_partial_fit_with_workers(texts):
+    serial = _fit(texts[:200], 1).partial_fit(texts[200:])
+    parallel = _fit(texts[:200], 2).partial_fit(texts[200:])
+    assert parallel.wv.index_to_key == serial.wv.index_to_key
+    np.testing.assert_allclose(parallel.wv.vectors, serial.wv.vectors, rtol=0, atol=1e-5)
+
+
+def test_a_failing_worker_raises_and_leaves_no_process(texts, monkeypatch):
+    parent = os.getpid()
+    original = w2v_module._Word2VecProblem.part_gradients
+
+    def fail_in_child(self, part):
+        if os.getpid() != parent:
+            raise FloatingPointError("boom in the worker")
+        return original(self, part)
+
+    monkeypatch.setattr(w2v_module._Word2VecProblem, "part_gradients", fail_in_child)
+    model = Word2VecTransformer(vector_size=8, min_count=1, batch_words=16, workers=2,
+                                random_state=0)
+    with pytest.raises(RuntimeError, match=r"(?s)gradient worker failed.*boom in the worker"):
+        model.fit(texts)
+    assert _our_processes() == []
+    assert model.wv_.vectors.base is None  # back in private memory
+
+
+def test_without_fork_one_process_trains_with_a_warning(texts, monkeypatch):
+    monkeypatch.setattr(w2v_module, "fork_available", lambda: False)
+    with pytest.warns(UserWarning, match="fork"):
+        model = _fit(texts, 2)
+    np.testing.assert_array_equal(model.wv.vectors, _fit(texts, 1).wv.vectors)
+
+
+def test_workers_must_be_positive():
+    with pytest.raises(InvalidParameterError, match="workers"):
+        Word2VecTransformer(workers=0).fit([["a", "b"]])
