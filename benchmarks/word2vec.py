@@ -6,7 +6,9 @@ negative=5, min_count=5, sample=1e-3, epochs=5, skip-gram and CBOW. Reported per
 architecture, as medians over ``--repeats`` runs:
 
 - words/s = corpus tokens × epochs / wall time of the whole fit (vocabulary included) —
-  ours (one thread, BLAS pinned to 1), gensim workers=1 and workers=<cores>;
+  ours with workers=1 and workers=<cores> (BLAS pinned to 1 thread), gensim with
+  workers=1 and workers=<cores>; each ``ours/this`` ratio compares ours with the same
+  number of workers as that row;
 - WordSim-353 Spearman (gensim's ``wordsim353.tsv``) and analogy accuracy on
   ``questions-words.txt`` (restrict_vocab=30000), for ours and for gensim (workers=1) over
   the seeds, so our figures can be placed inside gensim's seed-to-seed spread;
@@ -64,18 +66,22 @@ def main():
           f"{cores} cores; medians of {args.repeats} runs")
     for arch in args.arch:
         sg = int(arch == "sg")
-        rows = {"ours": [], "gensim w=1": [], f"gensim w={cores}": []}
-        quality = {"ours": [], "gensim w=1": []}
+        worker_counts = (1, cores) if cores > 1 else (1,)
+        rows = {f"{who} w={w}": [] for w in worker_counts for who in ("ours", "gensim")}
+        quality = {f"ours w={w}": [] for w in worker_counts}
+        quality["gensim w=1"] = []
         for seed in range(args.repeats):
-            ours = Word2VecTransformer(sg=sg, random_state=seed, token_pattern=None,
-                                       lowercase=False, **settings, **ours_extra)
-            with threadpool_limits(1):
-                start = time.perf_counter()
-                ours.fit(texts)
-                rows["ours"].append(n_tokens * settings["epochs"] /
-                                    (time.perf_counter() - start))
-            quality["ours"].append(_quality(ours.wv, datapath))
-            for workers in (1, cores):
+            for workers in worker_counts:
+                ours = Word2VecTransformer(sg=sg, random_state=seed, token_pattern=None,
+                                           lowercase=False, workers=workers, **settings,
+                                           **ours_extra)
+                with threadpool_limits(1):
+                    start = time.perf_counter()
+                    ours.fit(texts)
+                    rows[f"ours w={workers}"].append(n_tokens * settings["epochs"] /
+                                                     (time.perf_counter() - start))
+                quality[f"ours w={workers}"].append(_quality(ours.wv, datapath))
+            for workers in worker_counts:
                 start = time.perf_counter()
                 model = Word2Vec(texts, sg=sg, seed=seed + 1, workers=workers, **settings)
                 speed = n_tokens * settings["epochs"] / (time.perf_counter() - start)
@@ -83,9 +89,9 @@ def main():
                 if workers == 1:
                     quality["gensim w=1"].append(_quality(model.wv, datapath))
         print(f"\n{arch}: words/s (median) and quality (median [min, max] over seeds)")
-        ours_speed = statistics.median(rows["ours"])
         for name, speeds in rows.items():
             med = statistics.median(speeds)
+            ours_speed = statistics.median(rows["ours w=" + name.split("w=")[1]])
             line = f"  {name:12s} {med:10,.0f} words/s  ours/this = {ours_speed / med:5.2f}"
             if name in quality:
                 sp = [q[0] for q in quality[name]]
