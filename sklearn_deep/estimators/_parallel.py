@@ -1,12 +1,16 @@
-"""Data-parallel minibatch gradients in forked worker processes, deterministic.
+"""Data-parallel word2vec steps in forked worker processes, deterministic.
 
-Each minibatch is cut into ``n_workers`` consecutive parts: this process computes the
-gradient of the first part and every forked worker one of the others, all from the same
-parameters, which live in shared memory for the duration of training. The parts'
-row-sparse gradients are added in a fixed order and one optimizer step follows, so the
-result depends on the data, the seed and ``n_workers`` only — never on timing, unlike
-gensim's lock-free worker threads. Processes, not threads: NumPy's small operations hold
-the GIL, and two threads stepping word2vec ran slower than one (measured).
+Each minibatch is cut into ``n_workers`` consecutive parts; every worker computes the
+gradient of one part from the same parameters, which live in shared memory for the
+duration of training, and then updates its own share of every table's rows with the
+contributions of all parts, added in a fixed order. So the result depends on the data,
+the seed and ``n_workers`` only, never on timing (unlike gensim's lock-free worker
+threads), and equals one process's up to float32 rounding. While the workers compute,
+the parent prepares the next batch. Processes, not threads: NumPy's small operations
+hold the GIL, and two threads stepping word2vec ran slower than one (measured).
+
+The step is plain SGD (word2vec's), applied by the workers: the training loop's
+optimizer receives no gradients for these tables and only supplies the learning rate.
 
 Workers are forked (POSIX), so they inherit the learning problem without pickling it;
 where ``fork`` is unavailable :func:`fork_available` says so and the caller trains in
@@ -21,7 +25,7 @@ import numpy as np
 
 from sklearn_deep.engine import RowSparseGrad
 
-__all__ = ["GradientWorkers", "fork_available", "shared_array"]
+__all__ = ["ParallelSGD", "fork_available", "shared_array"]
 
 
 def fork_available():
@@ -41,42 +45,47 @@ def shared_array(shape, dtype, fill=None):
     return array
 
 
-class GradientWorkers:
-    """Forked processes that compute the gradients of parts of minibatches.
+class ParallelSGD:
+    """Forked processes that compute parts of each minibatch's gradient, then apply the
+    SGD step, each to its own share of every table's rows.
+
+    A step: the parts go to the workers, which compute their gradients from the same
+    parameters (shared memory) into shared buffers; meanwhile this process prepares the
+    next batch. Then every worker updates its rows (``param[r] -= lr · factor[r] ·
+    g_w[r]`` for the workers' gradients ``g_w`` in a fixed order), so the sum, the
+    damping and the update are parallel too, and the result depends on nothing but the
+    data, the seed and the number of workers.
 
     Parameters
     ----------
     compute : callable
-        ``compute(part) -> (loss_sum, n_examples, grads)`` with ``grads`` a list (one per
-        table) of None or a :class:`RowSparseGrad`; run in the workers on the parts this
-        object sends them, and by :meth:`gradients` on the first part here.
-    tables : list of ndarray
-        The parameters (in shared memory), for the shapes of the gradient buffers.
+        ``compute(part) -> (loss_sum, n_examples, grads)``: a part is a dict of arrays;
+        ``grads`` has one entry per table, None or a coalesced :class:`RowSparseGrad` or
+        a dense array.
+    params : list of ndarray
+        The tables, in shared memory (:func:`shared_array`), updated in place.
     part_arrays : dict of str to (shape, dtype)
-        The arrays that describe a part, with their largest shape (first axis: rows of
-        the part); a part is passed as a dict of arrays.
+        The arrays of a part with their largest shapes.
     n_workers : int
-        Processes in all, this one included (so ``n_workers - 1`` are forked).
+        Worker processes.
     """
 
-    def __init__(self, compute, tables, part_arrays, n_workers):
+    def __init__(self, compute, params, part_arrays, n_workers):
         self.compute = compute
-        self.n_children = n_workers - 1
+        self.params = params
+        self.n_workers = n_workers
+        self._inputs = [{name: shared_array(shape, dtype) for name, (shape, dtype) in
+                         part_arrays.items()} for _ in range(n_workers)]
+        self._outputs = [[(shared_array(p.shape[:1], np.intp), shared_array(p.shape, p.dtype))
+                          for p in params] for _ in range(n_workers)]
+        self._factors = [shared_array(p.shape[:1], p.dtype, fill=1) for p in params]
         context = multiprocessing.get_context("fork")
-        self._slots = []
-        for _ in range(self.n_children):
-            inputs = {name: shared_array(shape, dtype) for name, (shape, dtype) in
-                      part_arrays.items()}
-            outputs = [None if t is None else
-                       (shared_array(t.shape[:1], np.intp), shared_array(t.shape, t.dtype))
-                       for t in tables]
-            self._slots.append((inputs, outputs))
         self._connections, self._processes = [], []
         try:
-            for k in range(self.n_children):
+            for k in range(n_workers):
                 here, there = context.Pipe()
                 process = context.Process(target=self._serve, args=(there, k), daemon=True,
-                                          name=f"sklearn_deep-gradients-{k + 1}")
+                                          name=f"sklearn_deep-sgd-{k + 1}")
                 process.start()
                 there.close()
                 self._connections.append(here)
@@ -87,7 +96,6 @@ class GradientWorkers:
 
     # ------------------------------------------------------------- in a worker
     def _serve(self, connection, k):
-        inputs, outputs = self._slots[k]
         while True:
             try:
                 message = connection.recv()
@@ -96,50 +104,87 @@ class GradientWorkers:
             if message is None:
                 return
             try:
-                part = {name: array[:message] for name, array in inputs.items()}
-                loss, n, grads = self.compute(part)
-                sizes = []
-                for grad, out in zip(grads, outputs, strict=True):
-                    if grad is None:
-                        sizes.append(-1)
-                        continue
-                    if isinstance(grad, RowSparseGrad):
-                        grad = grad.coalesce()
-                        indices, values = grad.indices, grad.values
-                    else:  # a dense gradient: every row
-                        indices, values = np.arange(grad.shape[0]), grad
-                    out[0][:indices.shape[0]] = indices
-                    out[1][:indices.shape[0]] = values
-                    sizes.append(indices.shape[0])
-                connection.send(("ok", float(loss), int(n), sizes))
+                if message[0] == "gradient":
+                    connection.send(("ok", *self._gradient(k, message[1])))
+                else:
+                    self._apply(k, *message[1:])
+                    connection.send(("ok",))
             except BaseException:  # reported to the parent, which raises
                 connection.send(("error", traceback.format_exc()))
 
-    # ------------------------------------------------------------ in the parent
-    def gradients(self, parts):
-        """Loss sum, example count and summed gradients of ``parts`` (a list of
-        ``n_workers`` dicts of arrays; the first is computed here)."""
-        for k, part in enumerate(parts[1:]):
-            inputs = self._slots[k][0]
-            rows = next(iter(part.values())).shape[0]
-            for name, array in part.items():
-                inputs[name][:rows] = array
-            self._connections[k].send(rows)
-        loss, n, grads = self.compute(parts[0])
-        for k, connection in enumerate(self._connections):
-            reply = connection.recv()
-            if reply[0] == "error":
-                raise RuntimeError(f"a gradient worker failed:\n{reply[1]}")
-            _, part_loss, part_n, sizes = reply
-            loss += part_loss
-            n += part_n
-            outputs = self._slots[k][1]
-            for i, rows in enumerate(sizes):
-                if rows < 0:
+    def _gradient(self, k, n_rows):
+        part = {name: array[:n_rows] for name, array in self._inputs[k].items()}
+        loss, n, grads = self.compute(part)
+        sizes = []
+        for grad, (out_rows, out_values) in zip(grads, self._outputs[k], strict=True):
+            if grad is None:
+                sizes.append(0)
+                continue
+            if isinstance(grad, RowSparseGrad):
+                rows, values = grad.indices, grad.values
+            else:  # a dense gradient: every row
+                rows, values = np.arange(grad.shape[0]), grad
+            out_rows[:rows.shape[0]] = rows
+            out_values[:rows.shape[0]] = values
+            sizes.append(rows.shape[0])
+        return float(loss), int(n), sizes
+
+    def _apply(self, k, learning_rate, sizes):
+        # worker k owns the rows r with r % n_workers == k: frequent words (low ids) are
+        # spread evenly, where contiguous ranges gave one worker most of the work
+        for i, param in enumerate(self.params):
+            scale = self._factors[i] * param.dtype.type(learning_rate)
+            for w in range(self.n_workers):  # always in this order
+                rows = self._outputs[w][i][0][:sizes[w][i]]
+                take = np.flatnonzero(rows % self.n_workers == k)
+                if take.shape[0] == 0:
                     continue
-                grads[i] = _add_rows(grads[i], outputs[i][0][:rows], outputs[i][1][:rows],
-                                     outputs[i][1].shape)
-        return loss, n, grads
+                mine = rows[take]
+                param[mine] -= self._outputs[w][i][1][take] * scale[mine][:, None]
+
+    # ------------------------------------------------------------ in the parent
+    def _ask(self, messages):
+        for connection, message in zip(self._connections, messages, strict=True):
+            connection.send(message)
+
+    def _answers(self):
+        replies = [connection.recv() for connection in self._connections]
+        for reply in replies:
+            if reply[0] == "error":
+                raise RuntimeError(f"a word2vec worker process failed:\n{reply[1]}")
+        return replies
+
+    def step(self, parts, learning_rate, damping, meanwhile=None):
+        """Train on one batch: its ``parts`` (one dict of arrays per worker).
+
+        ``learning_rate()`` gives the step size, ``damping()`` a list with, per table,
+        None or ``(rows, factors)`` scaling those rows' gradients; ``meanwhile()`` runs
+        here while the workers compute. Returns the loss sum and the number of examples.
+        """
+        messages = []
+        for inputs, part in zip(self._inputs, parts, strict=True):
+            n_rows = next(iter(part.values())).shape[0]
+            for name, array in part.items():
+                inputs[name][:n_rows] = array
+            messages.append(("gradient", n_rows))
+        self._ask(messages)
+        if meanwhile is not None:
+            meanwhile()
+        replies = self._answers()
+        loss = sum(reply[1] for reply in replies)
+        n = sum(reply[2] for reply in replies)
+        if n:
+            heavy = damping()
+            for factors, scaled in zip(self._factors, heavy, strict=True):
+                if scaled is not None:
+                    factors[scaled[0]] = scaled[1]
+            sizes = [reply[3] for reply in replies]
+            self._ask([("step", float(learning_rate()), sizes)] * self.n_workers)
+            self._answers()
+            for factors, scaled in zip(self._factors, heavy, strict=True):
+                if scaled is not None:
+                    factors[scaled[0]] = 1
+        return loss, n
 
     def close(self):
         """Stop and reap the workers."""
@@ -158,18 +203,3 @@ class GradientWorkers:
         self._connections, self._processes = [], []
 
 
-def _add_rows(grad, indices, values, shape):
-    """``grad`` (this step's, or None) plus the coalesced rows ``indices, values`` read
-    from a worker's buffers (copied: the worker reuses them)."""
-    if grad is None:
-        return RowSparseGrad(indices.copy(), values.copy(), shape, coalesced=True)
-    if isinstance(grad, np.ndarray):  # a dense gradient of this step, added in place
-        grad[indices] += values
-        return grad
-    if grad.dense is not None:  # add into this step's own array, in place
-        grad.dense[indices] += values
-        touched = np.zeros(shape[0], dtype=bool)
-        touched[grad.indices] = True
-        touched[indices] = True
-        return RowSparseGrad.from_dense(grad.dense, np.flatnonzero(touched))
-    return grad.coalesce() + RowSparseGrad(indices, values, shape, coalesced=True)

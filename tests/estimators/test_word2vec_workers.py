@@ -1,4 +1,4 @@
-"""Word2VecTransformer(workers=k): each minibatch's gradient computed in k processes.
+"""Word2VecTransformer(workers=k): each minibatch trained by k processes.
 
 Oracle: the parallel gradient is the serial one summed in another order, so after
 training the vectors must equal those of ``workers=1`` up to float32 rounding; and for a
@@ -27,7 +27,7 @@ ARCHITECTURES = {
 
 def _our_processes():
     return [p for p in multiprocessing.active_children()
-            if p.name.startswith("sklearn_deep-gradients")]
+            if p.name.startswith("sklearn_deep-sgd")]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,7 @@ def test_a_failing_worker_raises_and_leaves_no_process(texts, monkeypatch):
     monkeypatch.setattr(w2v_module._Word2VecProblem, "part_gradients", fail_in_child)
     model = Word2VecTransformer(vector_size=8, min_count=1, batch_words=16, workers=2,
                                 random_state=0)
-    with pytest.raises(RuntimeError, match=r"(?s)gradient worker failed.*boom in the worker"):
+    with pytest.raises(RuntimeError, match=r"(?s)worker process failed.*boom in the worker"):
         model.fit(texts)
     assert _our_processes() == []
     assert model.wv_.vectors.base is None  # back in private memory
