@@ -132,10 +132,11 @@ class RowSparseGrad:
         (when it is already coalesced)."""
         grad = self.coalesce()
         inplace = inplace or grad is not self  # coalescing made a new gradient
-        factors = np.asarray(factors, dtype=grad.dtype)[:, None]
+        factors = np.asarray(factors, dtype=grad.dtype).reshape(-1, *[1] * (grad.ndim - 1))
         if grad.dense is not None:
             dense = grad.dense if inplace else grad.dense.copy()
             dense[grad.indices[positions]] *= factors
+            grad._values = None  # rows read before are stale now
             return RowSparseGrad.from_dense(dense, grad.indices)
         values = grad.values if inplace else grad.values.copy()
         values[positions] *= factors
@@ -225,8 +226,14 @@ def scatter_rows(rows, sources, weights, vectors, shape):
     flat = vectors.reshape(vectors.shape[0], int(np.prod(shape[1:])))
     weights = np.asarray(weights, dtype=flat.dtype).reshape(-1)
     sources = np.asarray(sources).reshape(-1)
+    if sources.shape[0] != n or weights.shape[0] != n:
+        raise ValueError(f"rows, sources and weights must have one entry per contribution, "
+                         f"got {n}, {sources.shape[0]} and {weights.shape[0]}")
+    # scipy's sparse products do not check indices: out of range would corrupt memory
     if n and (rows.min() < 0 or rows.max() >= shape[0]):
         raise ValueError(f"row indices outside [0, {shape[0]})")
+    if n and (sources.min() < 0 or sources.max() >= flat.shape[0]):
+        raise ValueError(f"source indices outside [0, {flat.shape[0]})")
     if flat.dtype.kind == "f" and n:
         if n >= _DENSE_FACTOR * shape[0]:
             return _scatter_by_source(rows, sources, weights, flat, shape, compact=False)

@@ -12,14 +12,18 @@ hold the GIL, and two threads stepping word2vec ran slower than one (measured).
 The step is plain SGD (word2vec's), applied by the workers: the training loop's
 optimizer receives no gradients for these tables and only supplies the learning rate.
 
-Workers are forked (POSIX), so they inherit the learning problem without pickling it;
-where ``fork`` is unavailable :func:`fork_available` says so and the caller trains in
-one process.
+Workers are forked (Linux and other POSIX systems but macOS), so they inherit the
+learning problem without pickling it; elsewhere :func:`fork_available` says so and the
+caller trains in one process. A worker exits when its parent does, however the parent
+ends.
 """
 
 import mmap
 import multiprocessing
+import os
+import sys
 import traceback
+import warnings
 
 import numpy as np
 
@@ -29,8 +33,9 @@ __all__ = ["ParallelSGD", "fork_available", "shared_array"]
 
 
 def fork_available():
-    """Whether worker processes can be forked here."""
-    return "fork" in multiprocessing.get_all_start_methods()
+    """Whether worker processes can be forked here: POSIX systems but macOS, whose system
+    libraries (Accelerate, for NumPy's BLAS) are not safe to use after a fork."""
+    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
 def shared_array(shape, dtype, fill=None):
@@ -81,25 +86,41 @@ class ParallelSGD:
         self._factors = [shared_array(p.shape[:1], p.dtype, fill=1) for p in params]
         context = multiprocessing.get_context("fork")
         self._connections, self._processes = [], []
+        parent = os.getpid()
         try:
             for k in range(n_workers):
                 here, there = context.Pipe()
-                process = context.Process(target=self._serve, args=(there, k), daemon=True,
-                                          name=f"sklearn_deep-sgd-{k + 1}")
-                process.start()
+                process = context.Process(target=self._serve, args=(there, here, k, parent),
+                                          daemon=True, name=f"sklearn_deep-sgd-{k + 1}")
+                self._processes.append(process)
+                with warnings.catch_warnings():
+                    # Python 3.12+ warns that forking a process with threads (OpenBLAS's
+                    # idle pool) may deadlock a child that takes their locks; the workers
+                    # only run NumPy with BLAS pinned to one thread (threadpoolctl).
+                    warnings.filterwarnings("ignore", message=".*fork.*",
+                                            category=DeprecationWarning)
+                    process.start()
                 there.close()
                 self._connections.append(here)
-                self._processes.append(process)
         except BaseException:
             self.close()
             raise
 
     # ------------------------------------------------------------- in a worker
-    def _serve(self, connection, k):
+    def _serve(self, connection, parent_end, k, parent):
+        # Close the parent's ends of the pipes inherited by the fork, so that the parent's
+        # death ends recv() with EOFError; also check for it while idle (a parent killed
+        # without running its cleanup must not leave workers behind).
+        parent_end.close()
+        for other in self._connections:
+            other.close()
         while True:
             try:
+                while not connection.poll(1.0):
+                    if os.getppid() != parent:
+                        return
                 message = connection.recv()
-            except (EOFError, KeyboardInterrupt):
+            except (EOFError, OSError, KeyboardInterrupt):
                 return
             if message is None:
                 return
@@ -194,6 +215,8 @@ class ParallelSGD:
             except (OSError, ValueError):
                 pass
         for process in self._processes:
+            if process.pid is None:  # never started
+                continue
             process.join(timeout=5)
             if process.is_alive():
                 process.terminate()

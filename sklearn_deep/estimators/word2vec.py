@@ -777,15 +777,17 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     def _train(self, corpus, n_texts, total, n_epochs, rng, incremental):
         n_workers = self._n_workers()
         private = self._tables()
-        if n_workers > 1:  # the forked workers must see every update: shared memory
-            self._set_tables([None if t is None else shared_array(t.shape, t.dtype, fill=t)
-                              for t in private])
-        problem = _Word2VecProblem(self, corpus, total, verbose=bool(self.verbose),
-                                   n_epochs=n_epochs)
-        optimizer = SGD(problem.params, learning_rate=LinearDecay(self.alpha, self.min_alpha))
-        # Every product here is small: one BLAS thread is faster than several (thread
-        # start-up and contention made some steps 10x slower with two).
+        problem = None
         try:
+            if n_workers > 1:  # the forked workers must see every update: shared memory
+                self._set_tables([None if t is None else
+                                  shared_array(t.shape, t.dtype, fill=t) for t in private])
+            problem = _Word2VecProblem(self, corpus, total, verbose=bool(self.verbose),
+                                       n_epochs=n_epochs)
+            optimizer = SGD(problem.params,
+                            learning_rate=LinearDecay(self.alpha, self.min_alpha))
+            # Every product here is small: one BLAS thread is faster than several (thread
+            # start-up and contention made some steps 10x slower with two).
             with threadpool_limits(limits=1, user_api="blas"):
                 if n_workers > 1:
                     problem.optimizer = optimizer
@@ -796,10 +798,13 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                              incremental=incremental, verbose=bool(self.verbose),
                              warn_at_max_iter=False)
         finally:
-            if problem.workers is not None:
+            if problem is not None and problem.workers is not None:
                 problem.workers.close()
-            if n_workers > 1:  # back to private arrays (the shared memory is released)
-                self._set_tables([None if t is None else np.array(t) for t in self._tables()])
+            if n_workers > 1:  # back into the model's own arrays (references stay valid)
+                for mine, shared in zip(private, self._tables(), strict=True):
+                    if mine is not None and shared is not mine:
+                        mine[...] = shared
+                self._set_tables(private)
         state = self._training_state
         self.loss_curve_ = [float(v) for v in state.loss_curve]
         self.n_iter_ = state.n_iter

@@ -16,7 +16,10 @@ class Optimizer:
     as zeros shaped like each parameter) and implements :meth:`_update`, the in-place
     update of one parameter. :meth:`step` does the rest: checks the gradients, reads the
     learning rate from the schedule, and for a :class:`RowSparseGrad` runs the same
-    ``_update`` on the touched rows only (of the parameter and of its state).
+    ``_update`` on the touched rows only (of the parameter and of its state) — or, for
+    an optimizer whose update leaves a row with zero gradient unchanged (plain SGD) and
+    a gradient that holds its dense array with most rows touched, once on the whole
+    parameter, which gives the same result.
 
     Parameters
     ----------
@@ -127,7 +130,8 @@ class Optimizer:
         Parameters
         ----------
         param : ndarray
-            The parameter, or a copy of its touched rows for a row-sparse gradient.
+            The parameter, or a copy of its touched rows for a row-sparse gradient
+            (the whole parameter for a dense-backed one, see the class docstring).
         grad : ndarray
             The gradient, same shape and dtype as ``param``.
         state : dict of ndarray

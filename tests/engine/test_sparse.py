@@ -170,3 +170,25 @@ def test_adding_coalesced_gradients_merges_their_rows(n_rows, backed):
     np.testing.assert_allclose(total.to_dense(), expected, rtol=1e-15)
     np.testing.assert_array_equal(a.to_dense(), before[0])  # out of place
     np.testing.assert_array_equal(b.to_dense(), before[1])
+
+
+def test_scatter_rows_checks_sources_and_lengths():
+    vectors = np.ones((2, 3), dtype=np.float32)
+    with pytest.raises(ValueError, match=r"source indices outside \[0, 2\)"):
+        scatter_rows([0, 0], [0, 10**9], [1, 1], vectors, (100, 3))
+    with pytest.raises(ValueError, match="one entry per contribution"):
+        scatter_rows([0, 1], [0], [1, 1], vectors, (100, 3))
+
+
+@pytest.mark.parametrize("backed", [False, True])
+def test_scale_rows_of_gradients_of_any_rank(backed):
+    dense = np.arange(16.0).reshape(4, 2, 2)
+    rows = np.array([1, 3])
+    g = (RowSparseGrad.from_dense(dense.copy() * np.isin(np.arange(4), rows)[:, None, None],
+                                  rows) if backed
+         else RowSparseGrad(rows, dense[rows], (4, 2, 2), coalesced=True))
+    before = g.values.copy()
+    scaled = g.scale_rows(np.array([1]), np.array([0.5]), inplace=True)
+    np.testing.assert_array_equal(scaled.values[0], before[0])
+    np.testing.assert_array_equal(scaled.values[1], 0.5 * before[1])
+    np.testing.assert_array_equal(g.values, scaled.values)  # no stale cached rows

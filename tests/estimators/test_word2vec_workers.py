@@ -93,3 +93,47 @@ def test_without_fork_one_process_trains_with_a_warning(texts, monkeypatch):
 def test_workers_must_be_positive():
     with pytest.raises(InvalidParameterError, match="workers"):
         Word2VecTransformer(workers=0).fit([["a", "b"]])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_training_with_workers_keeps_the_model_arrays(texts, workers):
+    model = _fit(texts, workers)
+    vectors = model.wv.vectors
+    before = vectors.copy()
+    model.partial_fit(texts)  # no new word: the same array, updated in place
+    assert model.wv.vectors is vectors and vectors.base is None
+    assert not np.array_equal(vectors, before)
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return not any(line.startswith("State:") and "Z" in line for line in status)
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_workers_exit_when_their_parent_is_killed(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "killed.py"
+    script.write_text(
+        "import os, signal\n"
+        "import numpy as np\n"
+        "from sklearn_deep.estimators._parallel import ParallelSGD, shared_array\n"
+        "table = shared_array((4, 2), np.float32)\n"
+        "workers = ParallelSGD(lambda part: (0.0, 0, [None]), [table],\n"
+        "                      {'x': ((2,), np.int32)}, 2)\n"
+        "print(*[p.pid for p in workers._processes], flush=True)\n"
+        "os.kill(os.getpid(), signal.SIGKILL)\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60)
+    pids = [int(pid) for pid in done.stdout.split()]
+    assert len(pids) == 2, done.stderr
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(_alive(pid) for pid in pids)
