@@ -527,7 +527,9 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         (unlike gensim's with ``workers > 1``) and equal those of ``workers=1`` up to
         float32 rounding. Needs the ``fork`` start method (Linux, macOS); elsewhere one
         process is used, with a warning. On 2 cores, 2 workers trained skip-gram and
-        CBOW about 1.2x faster than one.
+        CBOW about 1.2x faster than one. The next batch is drawn while the workers
+        compute, so after an interrupted fit (Ctrl-C) the random state is one batch
+        further on than with one process.
     warm_start : bool, default=False
         ``fit`` continues from the previous vectors (adding new words) instead of
         starting afresh.
