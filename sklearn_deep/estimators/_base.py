@@ -1,37 +1,54 @@
-"""What every estimator trained by the shared loop has in common.
+"""What the estimators trained on arrays have in common: one fit skeleton.
 
 :class:`TrainedByLoopMixin` holds the parameters that mean the same thing in the MLP
 estimators and the autoencoder (their constraints, the optimizer they build, batch size,
-random state, BLAS thread policy, and the fitted training attributes), so each of those is
-written once.
+random state, BLAS thread policy, and the fitted training attributes), and the one solver
+path both hand off to, as scikit-learn's MLP and PCA hand off from ``fit`` to a solver:
+
+1. :meth:`~TrainedByLoopMixin._begin_fit` — first pass or continuation (``warm_start``,
+   ``partial_fit``), the generator and the loop's state;
+2. :meth:`~TrainedByLoopMixin._train` — L-BFGS on all the data, or minibatch epochs
+   (validation split for early stopping, batch size, the kept optimizer for
+   ``partial_fit``), under the thread policy; then the fitted attributes.
+
+The estimator supplies the network and the problem built from it (:mod:`sklearn_deep.nn`,
+:mod:`sklearn_deep.training`).
 """
 
+import inspect
 import itertools
 import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
 from .._compat import Interval, Options, StrOptions
 from .._random import make_rng
 from ..engine import ACTIVATIONS
-from ..optim import SGD, Adam, Adaptive, Constant, InvScaling, RMSProp
+from ..optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
+from ..training import TrainingState, fit_lbfgs, train_epochs
 
-__all__ = ["STOCHASTIC_SOLVERS", "TrainedByLoopMixin"]
+__all__ = ["LEARNING_RATES", "STOCHASTIC_SOLVERS", "TrainedByLoopMixin"]
 
-STOCHASTIC_SOLVERS = ("sgd", "adam", "rmsprop", "momentum")
+#: The minibatch solvers: every optimizer of the registry, by its registered name.
+STOCHASTIC_SOLVERS = tuple(OPTIMIZERS)
+#: The schedules offered as ``learning_rate`` (the linear decay needs the run's length).
+LEARNING_RATES = ("constant", "invscaling", "adaptive")
+# Optimizer and schedule keywords whose estimator parameter has another (scikit-learn's) name.
+_PARAMETER_NAMES = {"nesterov": "nesterovs_momentum"}
 
 # Thread policy: when the largest matrix product of one training step (batch × fan_in ×
 # fan_out multiply-adds) is below this, BLAS threads cost about as much as they save, and on
-# some machines far more (REFERENCE.md §2 measured 1.1–10× slowdowns for digits-sized
-# problems on 2 threads); such fits run on one BLAS thread. Larger ones keep the process's
+# some machines far more (1.1–10× slower on 2 threads for digits-sized problems, measured
+# with benchmarks/mlp.py); such fits run on one BLAS thread. Larger ones keep the process's
 # BLAS setting.
 SMALL_WORK = 2**22
 
 
 class TrainedByLoopMixin:
-    """Shared parameters and helpers of the estimators trained by ``training.loop``."""
+    """Shared parameters and the fit skeleton of the estimators trained by the loop."""
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -39,7 +56,7 @@ class TrainedByLoopMixin:
         "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions(set(LEARNING_RATES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -61,6 +78,7 @@ class TrainedByLoopMixin:
         "rho": [Interval(Real, 0, 1, closed="left")],
     }
 
+    # ------------------------------------------------------------------ options
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
@@ -68,42 +86,45 @@ class TrainedByLoopMixin:
             raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
         return sizes
 
-    def _ensure_random_state(self, first_pass):
-        """The estimator's generator: new on a fresh fit, kept across partial_fit calls.
-
-        ``random_state=None`` draws a fresh, OS-seeded generator rather than NumPy's global
-        one, so fitting never touches the global random state.
-        """
-        if first_pass or not hasattr(self, "_random_state"):
-            self._random_state = make_rng(self.random_state)
-        return self._random_state
-
-    def _resolve_batch_size(self, n_samples):
+    def _resolve_batch_size(self, n_samples, warn=True):
+        """``batch_size`` for ``n_samples`` training samples ('auto': ``min(200, n)``),
+        clipped to ``n_samples`` with scikit-learn's warning."""
         if self.batch_size == "auto":
             return min(200, n_samples)
-        if self.batch_size > n_samples:
+        if warn and self.batch_size > n_samples:
             warnings.warn("Got `batch_size` less than 1 or larger than sample size. It is "
-                          "going to be clipped", stacklevel=4)
+                          "going to be clipped", stacklevel=5)
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _make_optimizer(self, params, solver=None):
-        """The optimizer for ``solver`` (default ``self.solver``) on ``params``, with the
-        learning-rate schedule applied whatever the solver."""
-        solver = self.solver if solver is None else solver
-        schedule = {"constant": Constant(self.learning_rate_init),
-                    "invscaling": InvScaling(self.learning_rate_init, self.power_t),
-                    "adaptive": Adaptive(self.learning_rate_init)}[self.learning_rate]
-        if solver == "sgd":
-            return SGD(params, schedule, momentum=self.momentum,
-                       nesterov=self.nesterovs_momentum)
-        if solver == "momentum":
-            return SGD(params, schedule, momentum=self.momentum, nesterov=False)
-        if solver == "rmsprop":
-            return RMSProp(params, schedule, rho=self.rho, epsilon=self.epsilon)
-        return Adam(params, schedule, beta_1=self.beta_1, beta_2=self.beta_2,
-                    epsilon=self.epsilon)
+    def _check_solver(self):
+        """``partial_fit`` exists for the minibatch solvers only (``available_if``)."""
+        if self.solver == "lbfgs":
+            raise AttributeError("partial_fit is only available for stochastic optimizers. "
+                                 "lbfgs is not stochastic.")
+        return True
 
-    def _optimizer_for(self, params, incremental, solver=None):
+    def _check_incremental(self, incremental):
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+
+    def _keywords_for(self, factory, skip):
+        """The estimator's values for the keyword parameters of ``factory`` it has."""
+        names = [name for name in inspect.signature(factory).parameters if name not in skip]
+        values = {name: getattr(self, _PARAMETER_NAMES.get(name, name), None)
+                  for name in names}
+        return {name: value for name, value in values.items() if value is not None}
+
+    def _make_optimizer(self, params, solver):
+        """The registered optimizer ``solver`` on ``params``, with the ``learning_rate``
+        schedule (whatever the solver) and the hyper-parameters its constructor names."""
+        schedule = make_schedule(self.learning_rate, self.learning_rate_init,
+                                 **self._keywords_for(SCHEDULES[self.learning_rate],
+                                                      {"learning_rate_init"}))
+        return make_optimizer(solver, params, learning_rate=schedule,
+                              **self._keywords_for(OPTIMIZERS[solver],
+                                                   {"params", "learning_rate"}))
+
+    def _optimizer_for(self, params, incremental, solver):
         """The kept optimizer when continuing (partial_fit) on the same arrays, else a
         new one."""
         optimizer = getattr(self, "_optimizer", None)
@@ -118,10 +139,99 @@ class TrainedByLoopMixin:
         work = batch * max(a * b for a, b in itertools.pairwise(layer_units))
         return threadpool_limits(limits=1 if work < SMALL_WORK else None)
 
+    # ------------------------------------------------------------------ fit skeleton
+    def _is_first_pass(self, incremental):
+        """Whether this fit builds a new network (not warm_start or partial_fit on one)."""
+        return (getattr(self, "_training_state", None) is None
+                or not (self.warm_start or incremental))
+
+    def _begin_fit(self, first_pass, incremental):
+        """The generator and the loop's state: new on a first pass, kept otherwise.
+
+        ``random_state=None`` draws a fresh, OS-seeded generator rather than NumPy's global
+        one, so fitting never touches the global random state. A ``warm_start`` refit keeps
+        the history but counts its own epochs in ``n_iter_``.
+        """
+        self._check_incremental(incremental)
+        if first_pass or not hasattr(self, "_rng"):
+            self._rng = make_rng(self.random_state)
+        if first_pass:
+            self._training_state = TrainingState()
+            self.__dict__.pop("_optimizer", None)
+        if not incremental:
+            self._training_state.n_iter = 0
+        return self._rng
+
+    def _validation_split(self, data, stratify):
+        """Hold out ``validation_fraction`` of the rows of every array of ``data`` (None
+        entries stay None): ``(train, validation)`` tuples."""
+        present = [a for a in data if a is not None]
+        split = train_test_split(*present, random_state=self._rng,
+                                 test_size=self.validation_fraction, stratify=stratify)
+        kept, held = iter(split[0::2]), iter(split[1::2])
+        train = tuple(None if a is None else next(kept) for a in data)
+        validation = tuple(None if a is None else next(held) for a in data)
+        if validation[0].shape[0] < 2:
+            raise ValueError("The validation set is too small. Increase "
+                             "'validation_fraction' or the size of your dataset.")
+        return train, validation
+
+    def _train(self, make_problem, data, *, solver, incremental, units, stratify=None,
+               relative_tol=False):
+        """The one solver path: L-BFGS on all of ``data``, or minibatch epochs.
+
+        Parameters
+        ----------
+        make_problem : callable
+            ``make_problem(data, validation, batch_size, shuffle)`` builds the problem
+            (see :class:`sklearn_deep.training.Problem`); ``validation`` is the held-out
+            part of ``data`` with early stopping, else None.
+        data : tuple of array-like
+            The training arrays, one row per sample (None entries allowed).
+        solver : str
+            'lbfgs' or a registered optimizer name.
+        incremental : bool
+            One epoch, continuing with the kept optimizer (``partial_fit``).
+        units : list of int
+            Widths of the network's layers, for the thread policy.
+        stratify : array-like, optional
+            Labels to stratify the validation split by.
+        relative_tol : bool
+            L-BFGS's ``tol`` relative to the initial gradient (see ``fit_lbfgs``).
+
+        Returns
+        -------
+        problem : object
+            The problem trained (what it learned about row order, say, can be kept).
+        """
+        n_samples = data[0].shape[0]
+        lbfgs = solver == "lbfgs"
+        state = self._training_state
+        batch = n_samples if lbfgs else self._resolve_batch_size(n_samples, warn=False)
+        with self._thread_policy(batch, units):
+            if lbfgs:
+                problem = make_problem(data, None, n_samples, False)
+                fit_lbfgs(problem, state, max_iter=self.max_iter, max_fun=self.max_fun,
+                          tol=self.tol, verbose=self.verbose, relative_tol=relative_tol)
+            else:
+                validation = None
+                if self.early_stopping:
+                    data, validation = self._validation_split(data, stratify)
+                problem = make_problem(data, validation,
+                                       self._resolve_batch_size(data[0].shape[0]),
+                                       self.shuffle)
+                optimizer = self._optimizer_for(problem.params, incremental, solver)
+                train_epochs(problem, optimizer, state, max_iter=self.max_iter, rng=self._rng,
+                             tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+                             early_stopping=self.early_stopping, incremental=incremental,
+                             verbose=self.verbose)
+        self._publish_state(lbfgs)
+        return problem
+
     def _publish_state(self, lbfgs):
         """Copy the loop's TrainingState to the fitted attributes, as scikit-learn names
         them (validation attributes only with early stopping)."""
-        s = self._state
+        s = self._training_state
         self.n_iter_, self.t_, self.loss_ = s.n_iter, s.t, s.loss
         self.loss_curve_ = list(s.loss_curve)
         if lbfgs or not self.early_stopping:

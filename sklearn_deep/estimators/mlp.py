@@ -9,6 +9,7 @@ if wished), RMSProp and heavy-ball momentum solvers, learning-rate schedules for
 stochastic solver, ``class_weight``, dropout and a validation-loss curve.
 """
 
+from functools import partial
 from numbers import Real
 
 import numpy as np
@@ -16,17 +17,16 @@ import scipy.sparse as sp
 from scipy.special import expit, log_softmax, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, is_classifier
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context, validate_data
-from ..engine import ACTIVATIONS, Tensor, get_loss, l2_penalty, no_grad
-from ..nn import dense_forward, init_dense, layer_activations
-from ..training import TrainingState, fit_lbfgs, train_epochs
-from ._base import STOCHASTIC_SOLVERS, TrainedByLoopMixin
+from ..engine import ACTIVATIONS
+from ..nn import MLP, init_dense, layer_activations
+from ..training import MinibatchProblem
+from ._base import TrainedByLoopMixin
 
 __all__ = ["MLPClassifierScratch", "MLPRegressorScratch"]
 
@@ -40,47 +40,6 @@ _ENGINE_LOSS = {
 }
 
 
-class _MLPProblem:
-    """The learning problem handed to the training loop (see training/loop.py)."""
-
-    def __init__(self, est, X, Y, sample_weight, batch_size, shuffle, validation=None,
-                 sample_idx=None):
-        self.est, self.X, self.Y, self.sw = est, X, Y, sample_weight
-        self.batch_size, self.shuffle = batch_size, shuffle
-        # (X_val, y_val, Y_val, sample_weight_val) for early stopping
-        self.validation_data = validation
-        self.params = est.coefs_ + est.intercepts_
-        self.n_samples = X.shape[0]
-        self.sample_idx = np.arange(self.n_samples) if sample_idx is None else sample_idx
-        self.loss_fn = get_loss(_ENGINE_LOSS[(est.loss, est.out_activation_)])
-        self.dropout_rng = None
-
-    def batches(self, rng):
-        if self.shuffle:  # scikit-learn's order: compose a fresh shuffle with the last one
-            perm = np.arange(self.n_samples)
-            rng.shuffle(perm)
-            self.sample_idx = self.sample_idx[perm]
-        self.dropout_rng = rng
-        for start in range(0, self.n_samples, self.batch_size):
-            yield self.sample_idx[start:start + self.batch_size]
-
-    def loss_and_grads(self, batch):
-        X, Y, sw = self.X, self.Y, self.sw
-        if batch is not None:
-            X, Y = X[batch], Y[batch]
-            sw = None if sw is None else sw[batch]
-        loss, weight, tensors = self.est._loss(X, Y, sw, self.dropout_rng)
-        return loss, weight, [t.grad for t in tensors]
-
-    def validation(self):
-        X_val, y_val, Y_val, sw_val = self.validation_data
-        raw = self.est._raw(X_val)
-        score = self.est._score_raw(raw, y_val, sw_val)
-        with no_grad():
-            val_loss = self.loss_fn(Tensor(raw), Y_val, sample_weight=sw_val).item()
-        return score, val_loss
-
-
 class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
     """Everything the classifier and the regressor share."""
 
@@ -89,24 +48,16 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
     }
 
-    # ------------------------------------------------------------------ model
+    # ------------------------------------------------------------------ network
+    def _network(self):
+        """The trained network over the live ``coefs_`` and ``intercepts_``."""
+        return MLP(self.coefs_, self.intercepts_, self._activations,
+                   _ENGINE_LOSS[(self.loss, self.out_activation_)], alpha=self.alpha,
+                   dropout=self.dropout)
+
     def _raw(self, X):
         """Raw output scores as an ndarray (no graph, no dropout)."""
-        with no_grad():
-            return dense_forward(X, self.coefs_, self.intercepts_, self._activations).data
-
-    def _loss(self, X, Y, sample_weight, rng):
-        """Loss of a batch and its gradients (left in the returned tensors' ``.grad``)."""
-        coefs = [Tensor(c, requires_grad=True) for c in self.coefs_]
-        intercepts = [Tensor(b, requires_grad=True) for b in self.intercepts_]
-        raw = dense_forward(X, coefs, intercepts, self._activations, self.dropout, rng)
-        loss_fn = get_loss(_ENGINE_LOSS[(self.loss, self.out_activation_)])
-        loss = loss_fn(raw, Y, sample_weight=sample_weight)
-        weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-        if self.alpha and weight > 0:  # scikit-learn: 0.5·alpha·Σ‖W‖² / Σ sample_weight
-            loss = loss + (self.alpha / weight) * l2_penalty(*coefs)
-        loss.backward()
-        return loss.item(), weight, coefs + intercepts
+        return self._network().forward(X)
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -146,7 +97,7 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=True)
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
-        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
+        first_pass = self._is_first_pass(incremental)
         hidden = self._hidden_sizes()
         activations = layer_activations(self.activation, len(hidden))
         X, y = validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
@@ -158,86 +109,53 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
             X = X.tocsr()
         Y = self._prepare_targets(y, first_pass, incremental, classes, X.dtype)
         sample_weight = self._sample_weight(sample_weight, X, y)
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True")
         if self.dropout and self.solver == "lbfgs":
             raise ValueError("dropout needs a stochastic solver; solver='lbfgs' minimises a "
                              "deterministic full-batch loss.")
 
-        rng = self._ensure_random_state(first_pass)
+        rng = self._begin_fit(first_pass, incremental)
         if first_pass:
             self._activations = activations
             layer_units = [X.shape[1], *hidden, self._output_units(Y)]
             self.coefs_, self.intercepts_ = init_dense(layer_units, activations, rng, X.dtype)
             self.n_layers_ = len(layer_units)
             self.n_outputs_ = layer_units[-1]
-            self._state = TrainingState()
-            self._sample_idx = None
-            self.__dict__.pop("_optimizer", None)
+            self._sample_order = None
         elif activations != self._activations or [c.shape[1] for c in self.coefs_[:-1]] != [
                 h * ACTIVATIONS[a].width_factor for h, a in zip(hidden, activations)]:
             raise ValueError("hidden_layer_sizes or activation changed since the network was "
                              "built; refit without warm_start to change the architecture")
-        if not incremental:  # warm_start keeps the history but counts this fit's epochs
-            self._state.n_iter = 0
 
-        lbfgs = self.solver == "lbfgs"
-        batch = X.shape[0] if lbfgs else min(X.shape[0], 200 if self.batch_size == "auto"
-                                              else self.batch_size)
-        units = [X.shape[1], *(c.shape[1] for c in self.coefs_)]
-        with self._thread_policy(batch, units):
-            if lbfgs:
-                self._fit_lbfgs(X, Y, sample_weight)
-            else:
-                self._fit_stochastic(X, y, Y, sample_weight, incremental)
-        self._publish_state(lbfgs)
+        network = self._network()
+        order = self._sample_order if incremental else None
+
+        def make_problem(data, validation, batch_size, shuffle):
+            X, Y, sample_weight, _ = data
+            n = X.shape[0]
+            kept = order if order is not None and order.shape[0] == n else np.arange(n)
+            score = None if validation is None else partial(self._validation_scores,
+                                                            network, *validation)
+            return MinibatchProblem(network, (X, Y, sample_weight), batch_size=batch_size,
+                                    shuffle=shuffle, validation=score, order=kept)
+
+        stratify = y if is_classifier(self) and not self._multilabel else None
+        problem = self._train(make_problem, (X, Y, sample_weight, y), solver=self.solver,
+                              incremental=incremental, stratify=stratify,
+                              units=[X.shape[1], *(c.shape[1] for c in self.coefs_)])
+        if self.solver != "lbfgs":
+            self._sample_order = problem.order
         return self
 
-    def _fit_lbfgs(self, X, Y, sample_weight):
-        problem = _MLPProblem(self, X, Y, sample_weight, X.shape[0], False)
-        fit_lbfgs(problem, self._state, max_iter=self.max_iter, max_fun=self.max_fun,
-                  tol=self.tol, verbose=self.verbose)
-
-    def _fit_stochastic(self, X, y, Y, sample_weight, incremental):
-        optimizer = self._optimizer_for(self.coefs_ + self.intercepts_, incremental)
-        rng = self._random_state
-        validation = None
-        if self.early_stopping:
-            stratify = y if is_classifier(self) and not self._multilabel else None
-            arrays = [X, y, Y] if sample_weight is None else [X, y, Y, sample_weight]
-            split = train_test_split(*arrays, random_state=rng,
-                                     test_size=self.validation_fraction, stratify=stratify)
-            X, X_val, y, y_val, Y, Y_val = split[:6]
-            sw_val = None
-            if sample_weight is not None:
-                sample_weight, sw_val = split[6:]
-            validation = (X_val, y_val, Y_val, sw_val)
-            if X_val.shape[0] < 2:
-                raise ValueError("The validation set is too small. Increase "
-                                 "'validation_fraction' or the size of your dataset.")
-        n_samples = X.shape[0]
-        batch_size = self._resolve_batch_size(n_samples)
-        sample_idx = self._sample_idx if incremental else None
-        if sample_idx is not None and sample_idx.shape[0] != n_samples:
-            sample_idx = None
-        problem = _MLPProblem(self, X, Y, sample_weight, batch_size, self.shuffle,
-                              validation, sample_idx)
-        train_epochs(problem, optimizer, self._state, max_iter=self.max_iter, rng=rng,
-                     tol=self.tol, n_iter_no_change=self.n_iter_no_change,
-                     early_stopping=self.early_stopping, incremental=incremental,
-                     verbose=self.verbose)
-        self._sample_idx = problem.sample_idx
+    def _validation_scores(self, network, X_val, Y_val, sample_weight_val, y_val):
+        """(score, loss) of ``network`` on the held-out data (early stopping)."""
+        raw = network.forward(X_val)
+        score = self._score_raw(raw, y_val, sample_weight_val)
+        return score, network.output_loss(raw, Y_val, sample_weight_val)
 
     def _sample_weight(self, sample_weight, X, y):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=X.dtype)
         return sample_weight
-
-    def _check_solver(self):
-        if self.solver not in STOCHASTIC_SOLVERS:
-            raise AttributeError(f"partial_fit is only available for stochastic optimizers. "
-                                 f"{self.solver} is not stochastic.")
-        return True
 
     def _predict_raw(self, X):
         check_is_fitted(self)

@@ -1,5 +1,7 @@
-"""Building blocks shared by the estimators' models."""
+"""The networks, over explicit parameters: what each computes and the gradient of its
+objective. Nothing here imports scikit-learn; the estimators wrap these networks."""
 
 from .dense import dense_forward, init_dense, layer_activations
+from .mlp import MLP
 
-__all__ = ["dense_forward", "init_dense", "layer_activations"]
+__all__ = ["MLP", "dense_forward", "init_dense", "layer_activations"]

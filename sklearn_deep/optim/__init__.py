@@ -20,15 +20,17 @@ Write one file, say ``sklearn_deep/optim/adagrad.py``, with a subclass of
 ``param`` and the arrays of ``state`` in place. Dense and row-sparse gradients both go
 through that one method (the base class hands it the touched rows for a sparse one);
 override ``_begin_step`` for per-step bookkeeping such as Adam's step counter. Then import
-the class here and add one line to :data:`OPTIMIZERS`, which is what ``make_optimizer``
-and the estimators' ``solver`` parameter look names up in.
+the class here and add one line to :data:`OPTIMIZERS`: :func:`make_optimizer` looks names
+up there, and the estimators' ``solver`` option lists its keys and passes each optimizer
+the hyper-parameters its constructor names (``beta_1``, ``rho``, …) from their own
+parameters of the same name.
 """
 
 from .adam import Adam
 from .base import Optimizer
 from .rmsprop import RMSProp
 from .schedules import Adaptive, Constant, InvScaling, LinearDecay, Schedule
-from .sgd import SGD
+from .sgd import SGD, Momentum
 
 __all__ = [
     "OPTIMIZERS",
@@ -39,6 +41,7 @@ __all__ = [
     "Constant",
     "InvScaling",
     "LinearDecay",
+    "Momentum",
     "Optimizer",
     "RMSProp",
     "Schedule",
@@ -49,6 +52,7 @@ __all__ = [
 #: Optimizer classes by name.
 OPTIMIZERS = {
     "sgd": SGD,
+    "momentum": Momentum,
     "rmsprop": RMSProp,
     "adam": Adam,
 }

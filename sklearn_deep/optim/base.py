@@ -176,4 +176,4 @@ class Optimizer:
         stop : bool
             True when training should stop.
         """
-        return self.schedule.on_plateau(msg, verbose)
+        return self.schedule.trigger_stopping(msg, verbose)

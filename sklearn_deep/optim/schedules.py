@@ -1,7 +1,7 @@
 """Learning-rate schedules shared by every optimizer.
 
 An optimizer reads ``schedule.learning_rate`` at each step; the training loop moves the
-schedule along through the optimizer (``iteration_ends`` after each epoch, ``on_plateau``
+schedule along through the optimizer (``iteration_ends`` after each epoch, ``trigger_stopping``
 when the loss stops improving, ``set_progress`` for schedules driven by the fraction of
 training done). The formulas and messages of :class:`Constant`, :class:`InvScaling` and
 :class:`Adaptive` are those of scikit-learn's ``MLPClassifier``; :class:`LinearDecay` is
@@ -61,7 +61,7 @@ class Schedule:
             Fraction of the planned training done, in ``[0, 1]``.
         """
 
-    def on_plateau(self, msg="", verbose=False):
+    def trigger_stopping(self, msg="", verbose=False):
         """React to the loss no longer improving.
 
         Parameters
@@ -143,7 +143,7 @@ class Adaptive(Schedule):
         self.factor = float(factor)
         self.min_learning_rate = check_positive(min_learning_rate, "min_learning_rate")
 
-    def on_plateau(self, msg="", verbose=False):
+    def trigger_stopping(self, msg="", verbose=False):
         """Divide the rate by ``factor``, or stop when it is already too small.
 
         Parameters

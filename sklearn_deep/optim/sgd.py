@@ -6,7 +6,7 @@ from sklearn.utils import check_scalar
 
 from .base import Optimizer
 
-__all__ = ["SGD"]
+__all__ = ["SGD", "Momentum"]
 
 
 class SGD(Optimizer):
@@ -58,3 +58,22 @@ class SGD(Optimizer):
             param += update
         else:
             param += velocity
+
+
+class Momentum(SGD):
+    """Heavy-ball momentum: :class:`SGD` with ``momentum`` and no Nesterov correction.
+
+    Each step does ``v = momentum * v - lr * g`` then ``param += v`` (Polyak, 1964).
+
+    Parameters
+    ----------
+    params : list of ndarray
+        Floating-point arrays, updated in place.
+    learning_rate : float or Schedule, default=0.1
+        The step size, or a schedule giving it.
+    momentum : float, default=0.9
+        In ``[0, 1]``.
+    """
+
+    def __init__(self, params, learning_rate=0.1, momentum=0.9):
+        super().__init__(params, learning_rate, momentum=momentum, nesterov=False)

@@ -1,24 +1,10 @@
 """The one training loop, shared by every estimator.
 
-An estimator describes its learning problem with a small object (the cs231n ``Solver``
-contract) and hands it to :func:`train_epochs` (minibatch optimizers) or
-:func:`fit_lbfgs` (full-batch L-BFGS):
-
-``problem.params``
-    list of ndarrays — the live parameters, updated in place.
-``problem.n_samples``
-    int — samples in one epoch (``t_`` counts them).
-``problem.batches(rng)``
-    iterable of batches for one epoch (an index array, a tuple of arrays, …); ``rng`` is
-    the estimator's generator, for shuffling.
-``problem.loss_and_grads(batch)``
-    ``(loss, weight, grads)``: the batch's mean loss, its weight in the epoch mean (its
-    number of samples, or its sum of sample weights) and one gradient per parameter.
-``problem.validation()`` (only with early stopping)
-    ``(score, loss)`` on held-out data; higher score is better.
-``problem.batch_fraction(batch)`` (optional)
-    fraction of the epoch done after ``batch``; when present the optimizer is told the
-    progress of the whole run (word2vec's linearly decaying learning rate).
+An estimator builds its learning problem — an object with the attributes and methods of
+:class:`~sklearn_deep.training.problem.Problem` (parameters, number of samples, batches,
+loss and gradients, and optionally a validation score and the progress of a batch) — from a
+network, the data and its settings, and hands it to :func:`train_epochs` (minibatch
+optimizers) or :func:`fit_lbfgs` (full-batch L-BFGS).
 
 The loop keeps scikit-learn's semantics: loss history, ``tol`` / ``n_iter_no_change``
 plateau detection handed to the optimizer's schedule (the adaptive schedule lowers the

@@ -127,17 +127,17 @@ def test_verbose_lines_match_sklearn(capsys):
 # ---------------------------------------------------------------- gradients
 def _numerical_check(est, X, Y, sw):
     """Gradients from the estimator's own backprop vs central differences of its loss."""
-    _, _, tensors = est._loss(X, Y, sw, None)
-    analytic = [t.grad.copy() for t in tensors]
+    network = est._network()
+    analytic = [g.copy() for g in network.loss_and_grads(X, Y, sw)[2]]
     params = est.coefs_ + est.intercepts_
     eps, worst = 1e-6, 0.0
     for p, g in zip(params, analytic):
         for idx in np.ndindex(p.shape):
             orig = p[idx]
             p[idx] = orig + eps
-            plus = est._loss(X, Y, sw, None)[0]
+            plus = network.loss_and_grads(X, Y, sw)[0]
             p[idx] = orig - eps
-            minus = est._loss(X, Y, sw, None)[0]
+            minus = network.loss_and_grads(X, Y, sw)[0]
             p[idx] = orig
             num = (plus - minus) / (2 * eps)
             worst = max(worst, abs(num - g[idx]) / max(abs(num) + abs(g[idx]), 1e-4))
@@ -283,11 +283,11 @@ def test_convergence_warning_and_lbfgs():
 
 
 def test_ctrl_c_keeps_current_weights(monkeypatch):
-    from sklearn_deep.estimators import mlp
+    from sklearn_deep.training import MinibatchProblem
 
     X, y = load_iris(return_X_y=True)
     calls = {"n": 0}
-    original = mlp._MLPProblem.loss_and_grads
+    original = MinibatchProblem.loss_and_grads
 
     def interrupted(self, batch):
         calls["n"] += 1
@@ -295,7 +295,7 @@ def test_ctrl_c_keeps_current_weights(monkeypatch):
             raise KeyboardInterrupt
         return original(self, batch)
 
-    monkeypatch.setattr(mlp._MLPProblem, "loss_and_grads", interrupted)
+    monkeypatch.setattr(MinibatchProblem, "loss_and_grads", interrupted)
     with pytest.warns(UserWarning, match="interrupted"):
         est = MLPClassifierScratch((10,), batch_size=50, max_iter=100, random_state=0).fit(X, y)
     assert est.n_iter_ == 1 and all(np.isfinite(c).all() for c in est.coefs_)

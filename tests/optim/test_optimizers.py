@@ -16,6 +16,7 @@ from sklearn_deep.optim import (
     Constant,
     InvScaling,
     LinearDecay,
+    Momentum,
     Optimizer,
     RMSProp,
     make_optimizer,
@@ -443,15 +444,48 @@ def test_pickle_mid_run_continues_identically(name):
 
 
 def test_registry_and_factory():
-    assert OPTIMIZERS == {"sgd": SGD, "rmsprop": RMSProp, "adam": Adam}
+    assert OPTIMIZERS == {"sgd": SGD, "momentum": Momentum, "rmsprop": RMSProp, "adam": Adam}
     params = [np.zeros(2)]
     opt = make_optimizer("adam", params, learning_rate=0.5, beta_1=0.8)
     assert isinstance(opt, Adam) and isinstance(opt, Optimizer)
     assert (opt.learning_rate, opt.beta_1) == (0.5, 0.8)
     assert opt.params[0] is params[0]
     assert make_optimizer("sgd", params, momentum=0.5).momentum == 0.5
-    with pytest.raises(ValueError, match="'sgd', 'rmsprop', 'adam'"):
+    with pytest.raises(ValueError, match="'sgd', 'momentum', 'rmsprop', 'adam'"):
         make_optimizer("adagrad", params)
+
+
+def test_momentum_is_heavy_ball_sgd():
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((2, 4, 3))
+    heavy, sgd = Momentum([a], 0.1, momentum=0.8), SGD([b], 0.1, momentum=0.8, nesterov=False)
+    b[...] = a
+    for _ in range(5):
+        g = rng.standard_normal((4, 3))
+        heavy.step([g])
+        sgd.step([g])
+    assert_array_equal(a, b)
+    assert not heavy.nesterov
+
+
+def test_estimator_solvers_and_hyperparameters_come_from_the_registry():
+    from sklearn_deep import AutoencoderTransformer, MLPClassifierScratch
+    from sklearn_deep.estimators._base import STOCHASTIC_SOLVERS
+
+    assert set(STOCHASTIC_SOLVERS) == set(OPTIMIZERS)
+    for est in (MLPClassifierScratch(), AutoencoderTransformer()):
+        allowed = est._parameter_constraints["solver"][0].options
+        assert set(OPTIMIZERS) <= allowed
+    est = MLPClassifierScratch(beta_1=0.7, rho=0.5, momentum=0.3, nesterovs_momentum=False,
+                               learning_rate="invscaling", power_t=0.25)
+    params = [np.zeros(2)]
+    adam = est._make_optimizer(params, "adam")
+    assert isinstance(adam, Adam) and adam.beta_1 == 0.7
+    assert est._make_optimizer(params, "rmsprop").rho == 0.5
+    sgd = est._make_optimizer(params, "sgd")
+    assert (sgd.momentum, sgd.nesterov) == (0.3, False)
+    assert type(est._make_optimizer(params, "momentum")) is Momentum
+    assert sgd.schedule.power_t == 0.25
 
 
 @pytest.mark.parametrize("name", CONFIGS)

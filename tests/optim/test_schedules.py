@@ -21,9 +21,9 @@ def test_constant_keeps_rate_and_stops_at_plateau(capsys):
     schedule.iteration_ends(1000)
     schedule.set_progress(0.5)
     assert schedule.learning_rate == 0.25
-    assert schedule.on_plateau("Epoch 3.", verbose=True) is True
+    assert schedule.trigger_stopping("Epoch 3.", verbose=True) is True
     assert capsys.readouterr().out == "Epoch 3. Stopping.\n"
-    assert schedule.on_plateau("quiet") is True
+    assert schedule.trigger_stopping("quiet") is True
     assert capsys.readouterr().out == ""
 
 
@@ -68,7 +68,7 @@ def test_adaptive_sequence_matches_sklearn(capsys):
         msg = f"Training loss did not improve (epoch {k})."
         expected_stop = reference.trigger_stopping(msg, True)
         expected_out = capsys.readouterr().out
-        stop = schedule.on_plateau(msg, True)
+        stop = schedule.trigger_stopping(msg, True)
         out = capsys.readouterr().out
         assert stop == expected_stop
         assert out == expected_out
@@ -85,11 +85,11 @@ def test_adaptive_sequence_matches_sklearn(capsys):
 
 def test_adaptive_custom_factor_and_floor():
     schedule = Adaptive(1.0, factor=10.0, min_learning_rate=0.05)
-    assert schedule.on_plateau() is False
+    assert schedule.trigger_stopping() is False
     assert schedule.learning_rate == pytest.approx(0.1)
-    assert schedule.on_plateau() is False
+    assert schedule.trigger_stopping() is False
     assert schedule.learning_rate == pytest.approx(0.01)
-    assert schedule.on_plateau() is True
+    assert schedule.trigger_stopping() is True
     assert schedule.learning_rate == pytest.approx(0.01)
 
 

@@ -10,6 +10,17 @@ from ..sparse import RowSparseGrad, scatter_rows
 __all__ = ["EmbeddingBag", "GatherRows", "GatherScores"]
 
 
+def _check_rows(rows, n, negative=False):
+    """``rows`` as an integer array of row numbers of a table of ``n`` rows (negative ones
+    counted from the end when ``negative``); TypeError or IndexError otherwise."""
+    rows = np.asarray(rows)
+    if rows.dtype.kind not in "iu":
+        raise TypeError(f"row indices must be integers, got dtype {rows.dtype}")
+    if rows.size and (rows.min() < (-n if negative else 0) or rows.max() >= n):
+        raise IndexError(f"row index out of range for a table of {n} rows")
+    return rows
+
+
 class GatherRows(Function):
     """``table[indices]`` for an integer array of row numbers (any shape).
 
@@ -20,12 +31,7 @@ class GatherRows(Function):
 
     @staticmethod
     def forward(ctx, table, indices):
-        indices = np.asarray(indices)
-        if indices.dtype.kind not in "iu":
-            raise TypeError(f"row indices must be integers, got dtype {indices.dtype}")
-        n = table.shape[0]
-        if indices.size and (indices.min() < -n or indices.max() >= n):
-            raise IndexError(f"row index out of range for a table of {n} rows")
+        indices = _check_rows(indices, table.shape[0], negative=True)
         ctx.indices, ctx.shape = indices, table.shape
         return np.take(table, indices, axis=0)
 
@@ -50,15 +56,10 @@ class GatherScores(Function):
 
     @staticmethod
     def forward(ctx, hidden, table, rows):
-        rows = np.asarray(rows)
-        if rows.dtype.kind not in "iu":
-            raise TypeError(f"row indices must be integers, got dtype {rows.dtype}")
+        rows = _check_rows(rows, table.shape[0])
         if rows.ndim != 2 or hidden.ndim not in (2, 3) or hidden.shape[0] != rows.shape[0]:
             raise ValueError(f"hidden {hidden.shape} and rows {rows.shape} must be (B, R, d) "
                              "or (B, d) and (B, J)")
-        n = table.shape[0]
-        if rows.size and (rows.min() < 0 or rows.max() >= n):
-            raise IndexError(f"row index out of range for a table of {n} rows")
         squeeze = hidden.ndim == 2
         h = hidden[:, None, :] if squeeze else hidden
         gathered = np.take(table, rows, axis=0)                  # (B, J, d)
@@ -102,16 +103,11 @@ class EmbeddingBag(Function):
 
     @staticmethod
     def forward(ctx, table, rows, weights):
-        rows = np.asarray(rows)
-        if rows.dtype.kind not in "iu":
-            raise TypeError(f"row indices must be integers, got dtype {rows.dtype}")
+        rows = _check_rows(rows, table.shape[0])
         weights = np.asarray(weights, dtype=table.dtype)
         if rows.ndim != 2 or weights.shape != rows.shape:
             raise ValueError(f"rows {rows.shape} and weights {weights.shape} must both be "
                              "(B, C)")
-        n = table.shape[0]
-        if rows.size and (rows.min() < 0 or rows.max() >= n):
-            raise IndexError(f"row index out of range for a table of {n} rows")
         # entries of weight 0 (padding) take no part, in the value or the gradient
         used = weights.reshape(-1) != 0
         B, C = rows.shape

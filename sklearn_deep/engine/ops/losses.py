@@ -34,14 +34,18 @@ def _sample_weights(sample_weight, n, dtype):
     return w / total if total > 0 else np.zeros_like(w)
 
 
+def _check_labels(target, n_classes):
+    """ValueError unless every integer label lies in ``[0, n_classes)``."""
+    if target.size and (target.min() < 0 or target.max() >= n_classes):
+        raise ValueError(f"class labels must lie in [0, {n_classes}), got "
+                         f"[{target.min()}, {target.max()}]")
+
+
 def _class_targets(target, scores):
     """Targets as a matrix Y of the scores' shape (int labels become one-hot)."""
     target = np.asarray(target)
     if target.ndim == scores.ndim - 1 and target.dtype.kind in "iu":
-        n_classes = scores.shape[-1]
-        if target.size and (target.min() < 0 or target.max() >= n_classes):
-            raise ValueError(f"class labels must lie in [0, {n_classes}), got "
-                             f"[{target.min()}, {target.max()}]")
+        _check_labels(target, scores.shape[-1])
         y = np.zeros(scores.shape, dtype=scores.dtype)
         np.put_along_axis(y, target[..., None], 1, axis=-1)
         return y
@@ -107,10 +111,7 @@ class MulticlassHinge(Function):
         target = np.asarray(target)
         if target.ndim != 1 or target.dtype.kind not in "iu":
             raise ValueError("multiclass hinge needs integer class labels of shape (n,)")
-        n_classes = scores.shape[-1]
-        if target.size and (target.min() < 0 or target.max() >= n_classes):
-            raise ValueError(f"class labels must lie in [0, {n_classes}), got "
-                             f"[{target.min()}, {target.max()}]")
+        _check_labels(target, scores.shape[-1])
         n = scores.shape[0]
         rows = np.arange(n)
         margins = scores - scores[rows, target][:, None] + margin

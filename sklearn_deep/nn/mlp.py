@@ -1,0 +1,113 @@
+"""The multi-layer perceptron as a network: a dense stack, an output loss and an L2 penalty.
+
+:class:`MLP` holds its parameters explicitly (scikit-learn's layout, see :mod:`.dense`) and
+knows how to compute its outputs and the gradient of its training objective; it knows
+nothing about labels, estimators or scikit-learn. Train it with the loop::
+
+    net = MLP.initialise([4, 16, 3], ["relu"], "softmax_cross_entropy", rng, np.float64)
+    problem = MinibatchProblem(net, (X, class_indices, None), batch_size=32, shuffle=True)
+    train_epochs(problem, make_optimizer("adam", net.params), TrainingState(),
+                 max_iter=50, rng=rng)
+"""
+
+from ..engine import Tensor, get_loss, l2_penalty, no_grad
+from .dense import dense_forward, init_dense
+
+__all__ = ["MLP"]
+
+
+class MLP:
+    """A fully connected network trained on an output loss plus an L2 penalty.
+
+    The objective of a batch of ``n`` samples with weights ``s`` (all ones by default) is
+    ``loss(raw, Y, s) + 0.5 · alpha · Σ‖W‖² / Σ s`` — scikit-learn's MLP objective — where
+    ``raw`` are the outputs of the last layer before any output non-linearity (the losses
+    apply their canonical link themselves).
+
+    Parameters
+    ----------
+    coefs, intercepts : list of ndarray
+        One weight matrix of shape (fan_in, fan_out) and one bias of shape (fan_out,) per
+        layer, updated in place by training (the arrays are kept, never copied).
+    activations : list of str
+        Registered activation names, one per hidden layer.
+    loss : str
+        A loss of the engine's registry (``'softmax_cross_entropy'``,
+        ``'binary_cross_entropy_with_logits'``, ``'multiclass_hinge'``,
+        ``'squared_error'``, ``'poisson_with_log_link'``).
+    alpha : float, default=0.0
+        Strength of the L2 penalty on the weights (not the biases).
+    dropout : float, default=0.0
+        Inverted-dropout rate on the hidden activations while training.
+    """
+
+    def __init__(self, coefs, intercepts, activations, loss, *, alpha=0.0, dropout=0.0):
+        self.coefs, self.intercepts = list(coefs), list(intercepts)
+        self.activations = list(activations)
+        self.loss_name, self.alpha, self.dropout = loss, alpha, dropout
+        self._loss = get_loss(loss)
+
+    @classmethod
+    def initialise(cls, layer_units, activations, loss, rng, dtype, **kwargs):
+        """A network with fresh weights, drawn as scikit-learn's MLP draws them.
+
+        Parameters
+        ----------
+        layer_units : list of int
+            Inputs, hidden units of each layer, outputs.
+        activations, loss, **kwargs
+            As for the constructor.
+        rng : numpy.random.RandomState
+        dtype : numpy dtype
+
+        Returns
+        -------
+        MLP
+        """
+        coefs, intercepts = init_dense(layer_units, activations, rng, dtype)
+        return cls(coefs, intercepts, activations, loss, **kwargs)
+
+    @property
+    def params(self):
+        """list of ndarray : The weights, then the biases (the live arrays)."""
+        return self.coefs + self.intercepts
+
+    def forward(self, X):
+        """Raw outputs of shape (n_samples, n_outputs) as an ndarray (no graph, no dropout)."""
+        with no_grad():
+            return dense_forward(X, self.coefs, self.intercepts, self.activations).data
+
+    def output_loss(self, raw, Y, sample_weight=None):
+        """The output loss (without the penalty) of raw outputs, as a float (no graph)."""
+        with no_grad():
+            return self._loss(Tensor(raw), Y, sample_weight=sample_weight).item()
+
+    def loss_and_grads(self, X, Y, sample_weight=None, rng=None):
+        """The objective of a batch and its gradients.
+
+        Parameters
+        ----------
+        X : ndarray or sparse matrix of shape (n_samples, n_features)
+        Y : ndarray
+            Targets as the loss takes them (class indices, indicator or real matrix).
+        sample_weight : ndarray of shape (n_samples,), optional
+        rng : numpy.random.RandomState, optional
+            Draws the dropout masks; without it no dropout is applied.
+
+        Returns
+        -------
+        loss : float
+        weight : float
+            The batch's weight in an epoch's mean: its size or its sum of sample weights.
+        grads : list of ndarray
+            Aligned with :attr:`params`.
+        """
+        coefs = [Tensor(c, requires_grad=True) for c in self.coefs]
+        intercepts = [Tensor(b, requires_grad=True) for b in self.intercepts]
+        raw = dense_forward(X, coefs, intercepts, self.activations, self.dropout, rng)
+        loss = self._loss(raw, Y, sample_weight=sample_weight)
+        weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        if self.alpha and weight > 0:
+            loss = loss + (self.alpha / weight) * l2_penalty(*coefs)
+        loss.backward()
+        return loss.item(), weight, [t.grad for t in coefs + intercepts]
