@@ -1,4 +1,4 @@
-"""AutoencoderTransformer benchmarks, in one run (issue 4).
+"""AutoencoderTransformer benchmarks, in one run.
 
 1. **PCA drop-in** — digits (1797 × 64), linear autoencoder with k = 10 at its defaults
    (tied weights, full-batch L-BFGS, chosen by ``solver='auto'``): fit time next to

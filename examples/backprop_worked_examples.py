@@ -1,7 +1,7 @@
-"""The course's backprop worked examples, run through the sklearn_deep engine.
+"""CS231n's backprop worked examples, run through the sklearn_deep engine.
 
 Each circuit is built from tensors; ``backward()`` fills every input's ``.grad``, and the
-printed numbers are the ones the course derives by hand:
+printed numbers are the ones CS231n derives by hand:
 
 - f(x, y, z) = (x + y)·z at (−2, 5, −4): f = −12, ∂f/∂x = ∂f/∂y = −4, ∂f/∂z = 3
   ("add distributes the gradient, mul swaps the multipliers");

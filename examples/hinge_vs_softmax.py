@@ -1,7 +1,7 @@
 """Hinge (multiclass SVM) vs softmax cross-entropy: the losses and what they learn.
 
 Left: both losses for one sample as a function of the margin s_y − s_j between the correct
-class and one other class (the course's picture). The hinge loss
+class and one other class (CS231n's picture). The hinge loss
 Σ_{j≠y} max(0, s_j − s_y + 1) is exactly zero once the correct score wins by 1 — it stops
 caring — while cross-entropy −log softmax(s)_y keeps pushing, ever more gently.
 

@@ -1,7 +1,7 @@
 """SGD, momentum, RMSProp and Adam on the same problem: training-loss curves.
 
 The same network (64→64→10, ReLU) on standardised digits, the same initial weights and the
-same minibatches, trained with each of the course's optimizers through
+same minibatches, trained with each of CS231n's optimizers through
 ``MLPClassifierScratch(solver=...)``:
 
 - 'sgd' with ``momentum=0`` — plain stochastic gradient descent;

@@ -6,7 +6,7 @@ The public surface, which estimators and users can rely on::
 
     w = Tensor([2.0, -3.0, -3.0], requires_grad=True)
     x = Tensor([-1.0, -2.0], requires_grad=True)
-    f = logistic(w[:2] @ x + w[2])   # the course's sigmoid neuron
+    f = logistic(w[:2] @ x + w[2])   # CS231n's sigmoid neuron
     f.backward()                     # w.grad ≈ [-0.20, -0.39, 0.20], x.grad ≈ [0.39, -0.59]
 
 - :class:`Tensor` — an ndarray with ``requires_grad``, ``.grad`` and ``backward()``; Python

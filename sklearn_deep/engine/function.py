@@ -73,7 +73,7 @@ def unbroadcast(grad, shape):
     """Sum ``grad`` down to ``shape``, undoing NumPy broadcasting.
 
     Broadcasting copies an operand along new leading axes and along axes of length 1; the
-    gradient of a copy is the sum of the gradients of its copies (the course's "copy adds").
+    gradient of a copy is the sum of the gradients of its copies (CS231n's "copy adds").
     """
     if grad.shape == shape:
         return grad

@@ -4,7 +4,7 @@
 ``sklearn.neural_network.MLPClassifier`` / ``MLPRegressor`` with the same name, default
 and meaning, expose the same fitted attributes, and start from the same initial weights
 and minibatch order for the same ``random_state``. Beyond scikit-learn they offer the
-course's multiclass hinge loss, every activation of the engine's registry (one per layer
+CS231n's multiclass hinge loss, every activation of the engine's registry (one per layer
 if wished), RMSProp and heavy-ball momentum solvers, learning-rate schedules for every
 stochastic solver, ``class_weight``, dropout and a validation-loss curve.
 """
@@ -216,7 +216,7 @@ class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
     max_fun : int, default=15000
         Function evaluations at most ('lbfgs').
     loss : {'log_loss', 'hinge'}, default='log_loss'
-        Softmax (or logistic) cross-entropy, or the course's multiclass SVM hinge loss
+        Softmax (or logistic) cross-entropy, or CS231n's multiclass SVM hinge loss
         Σ_{j≠y} max(0, s_j − s_y + 1). With 'hinge' there is no ``predict_proba`` but a
         ``decision_function``.
     rho : float, default=0.9

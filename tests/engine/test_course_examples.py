@@ -1,4 +1,4 @@
-"""The course's backprop worked examples (shared REFERENCE.md §1), reproduced exactly."""
+"""CS231n's backprop worked examples (its notes "Backpropagation, Intuitions"), exactly."""
 
 import numpy as np
 

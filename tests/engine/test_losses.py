@@ -1,4 +1,4 @@
-"""Loss values against independent oracles: scikit-learn's MLP losses and the course's
+"""Loss values against independent oracles: scikit-learn's MLP losses and CS231n's
 formulas written out as loops."""
 
 import numpy as np

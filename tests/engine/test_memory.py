@@ -1,4 +1,4 @@
-"""Backward never forms a Jacobian: the course's (64×4096)·(4096×4096) example would need
+"""Backward never forms a Jacobian: CS231n's (64×4096)·(4096×4096) example would need
 ~256 GB for one; ours must stay within a small multiple of the operands."""
 
 import gc

@@ -25,7 +25,7 @@ __all__ = [
 
 
 class Logistic(Function):
-    """σ(a) = 1 / (1 + e^(−a)); local gradient σ(1 − σ) (the course's sigmoid gate)."""
+    """σ(a) = 1 / (1 + e^(−a)); local gradient σ(1 − σ) (CS231n's sigmoid gate)."""
 
     @staticmethod
     def forward(ctx, a):

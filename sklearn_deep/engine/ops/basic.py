@@ -61,7 +61,7 @@ class Sub(Function):
 
 
 class Mul(Function):
-    """The course's "mul swaps the multipliers": d(ab)/da = b, d(ab)/db = a."""
+    """CS231n's "mul swaps the multipliers": d(ab)/da = b, d(ab)/db = a."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -226,7 +226,7 @@ class Mean(Function):
 
 
 class Max(Function):
-    """Maximum over axes. The gradient goes to one arg-max per output (the course's "max
+    """Maximum over axes. The gradient goes to one arg-max per output (CS231n's "max
     routes"); among ties, to the first in C order, so results are deterministic."""
 
     @staticmethod

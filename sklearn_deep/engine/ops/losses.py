@@ -101,7 +101,7 @@ class SoftmaxCrossEntropy(Function):
 
 
 class MulticlassHinge(Function):
-    """The course's multiclass SVM loss L_i = Σ_{j≠y_i} max(0, s_j − s_{y_i} + margin).
+    """CS231n's multiclass SVM loss L_i = Σ_{j≠y_i} max(0, s_j − s_{y_i} + margin).
 
     ``target`` holds integer class labels of shape ``(n,)``.
     """
