@@ -9,6 +9,7 @@ if wished), RMSProp and heavy-ball momentum solvers, learning-rate schedules for
 stochastic solver, ``class_weight``, dropout and a validation-loss curve.
 """
 
+import math
 from functools import partial
 from numbers import Real
 
@@ -20,6 +21,7 @@ from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from .._compat import Interval, StrOptions, _check_sample_weight, _fit_context, validate_data
@@ -149,6 +151,8 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
     def _validation_scores(self, network, X_val, Y_val, sample_weight_val, y_val):
         """(score, loss) of ``network`` on the held-out data (early stopping)."""
         raw = network.forward(X_val)
+        if not np.isfinite(raw).all():  # diverged: the loop says so, not a metric's check
+            return math.nan, math.nan
         score = self._score_raw(raw, y_val, sample_weight_val)
         return score, network.output_loss(raw, Y_val, sample_weight_val)
 
@@ -330,8 +334,9 @@ class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
             if classes is None:
                 raise ValueError("classes must be passed on the first call to partial_fit.")
             first_pass = True
-        if first_pass and incremental:
-            self._label_binarizer = LabelBinarizer().fit(classes)
+        if first_pass and incremental:  # multilabel: the indicator's columns are the classes
+            multilabel = type_of_target(y).startswith("multilabel")
+            self._label_binarizer = LabelBinarizer().fit(y if multilabel else classes)
         elif first_pass:
             self._label_binarizer = LabelBinarizer().fit(y)
         elif classes is not None and not np.array_equal(
@@ -350,11 +355,15 @@ class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
                 self.out_activation_ = "softmax"
             else:
                 self.out_activation_ = "logistic"
-        if not self._multilabel:
-            unseen = np.setdiff1d(np.unique(y), self.classes_)
-            if unseen.size:
-                raise ValueError(f"y contains classes not seen before: {list(unseen)}; "
-                                 f"known classes are {list(self.classes_)}.")
+        if incremental or not first_pass:  # scikit-learn's rules and messages
+            labels = unique_labels(y)
+            if self.warm_start and set(labels) != set(self.classes_):
+                raise ValueError("warm_start can only be used where `y` has the same classes "
+                                 f"as in the previous call to fit. Previously got "
+                                 f"{self.classes_}, `y` has {labels}")
+            if np.setdiff1d(labels, self.classes_).size:
+                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` "
+                                 f"has {self.classes_}. 'y' has {labels}.")
         if self.loss == "hinge" or self.out_activation_ == "softmax":
             # class indices: the engine's losses one-hot them per batch, so the targets
             # take n integers, not an n × n_classes matrix

@@ -121,13 +121,17 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
                 weight += w
             if not _all_finite(problem.params):
                 _diverged(problem, snapshot, epoch, "parameters", optimizer.learning_rate)
+            validation = problem.validation() if early_stopping else None
+            if validation is not None and not all(math.isfinite(v) for v in validation):
+                _diverged(problem, snapshot, epoch, "validation score",
+                          optimizer.learning_rate)
             state.n_iter += 1
             state.t += problem.n_samples
             state.loss = total / weight if weight > 0 else 0.0
             state.loss_curve.append(state.loss)
             if verbose:
                 print(f"Iteration {state.n_iter}, loss = {state.loss:.8f}")
-            _update_no_improvement(problem, state, tol, early_stopping, verbose)
+            _update_no_improvement(problem, state, tol, validation, verbose)
             optimizer.iteration_ends(state.t)
             if state.no_improvement_count > n_iter_no_change:
                 subject = "Validation score" if early_stopping else "Training loss"
@@ -148,9 +152,9 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
             param[...] = best
 
 
-def _update_no_improvement(problem, state, tol, early_stopping, verbose):
-    if early_stopping:
-        score, val_loss = problem.validation()
+def _update_no_improvement(problem, state, tol, validation, verbose):
+    if validation is not None:
+        score, val_loss = validation
         state.validation_scores.append(score)
         state.validation_loss_curve.append(val_loss)
         if verbose:

@@ -216,7 +216,7 @@ def test_partial_fit_continues_like_fit():
     assert inc.n_iter_ == 3 and inc.t_ == 3 * len(X)
     with pytest.raises(ValueError, match="classes must be passed"):
         MLPClassifierScratch().partial_fit(X, y)
-    with pytest.raises(ValueError, match="not seen before"):
+    with pytest.raises(ValueError, match="has classes not in"):
         inc.partial_fit(X, y + 10)
     with pytest.raises(AttributeError, match="partial_fit") as info:
         MLPClassifierScratch(solver="lbfgs").partial_fit(X, y, classes=[0, 1, 2])
