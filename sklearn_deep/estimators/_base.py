@@ -162,6 +162,28 @@ class TrainedByLoopMixin:
             self._training_state.n_iter = 0
         return self._rng
 
+    def _check_validation_set(self, X_val, y_val, supervised=True):
+        """Whether the caller gave its own validation set, refused where it has no use.
+
+        The convention of scikit-learn's ``HistGradientBoosting*.fit``: ``X_val`` (and
+        ``y_val``) replace the internal split of ``early_stopping``.
+        """
+        if X_val is None and y_val is None:
+            return False
+        if supervised and (X_val is None or y_val is None):
+            given, missing = ("X_val", "y_val") if y_val is None else ("y_val", "X_val")
+            raise ValueError(f"{given} is provided, but {missing} was not provided.")
+        if not supervised and y_val is not None:
+            raise ValueError("y_val is not used by an unsupervised estimator; pass X_val only.")
+        if not self.early_stopping:
+            raise ValueError("A validation set (X_val) was passed to fit while "
+                             "early_stopping=False: it is only used for early stopping, so "
+                             "set early_stopping=True (or do not pass it).")
+        if self.solver == "lbfgs":
+            raise ValueError("A validation set (X_val) is used for early stopping, which "
+                             "the minibatch solvers do; solver='lbfgs' does not stop early.")
+        return True
+
     def _validation_split(self, data, stratify):
         """Hold out ``validation_fraction`` of the rows of every array of ``data`` (None
         entries stay None): ``(train, validation)`` tuples."""
@@ -177,7 +199,7 @@ class TrainedByLoopMixin:
         return train, validation
 
     def _train(self, make_problem, data, *, solver, incremental, units, stratify=None,
-               relative_tol=False):
+               relative_tol=False, validation=None):
         """The one solver path: L-BFGS on all of ``data``, or minibatch epochs.
 
         Parameters
@@ -198,6 +220,9 @@ class TrainedByLoopMixin:
             Labels to stratify the validation split by.
         relative_tol : bool
             L-BFGS's ``tol`` relative to the initial gradient (see ``fit_lbfgs``).
+        validation : tuple of array-like, optional
+            The caller's validation arrays, laid out as ``data``: they replace the
+            internal split of ``early_stopping``.
 
         Returns
         -------
@@ -214,8 +239,7 @@ class TrainedByLoopMixin:
                 fit_lbfgs(problem, state, max_iter=self.max_iter, max_fun=self.max_fun,
                           tol=self.tol, verbose=self.verbose, relative_tol=relative_tol)
             else:
-                validation = None
-                if self.early_stopping:
+                if self.early_stopping and validation is None:
                     data, validation = self._validation_split(data, stratify)
                 problem = make_problem(data, validation,
                                        self._resolve_batch_size(data[0].shape[0]),

@@ -63,7 +63,7 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and targets y.
 
         Parameters
@@ -72,13 +72,24 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets: class labels or a multilabel indicator matrix for the classifier.
         sample_weight : array-like of shape (n_samples,), default=None
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
+            A validation set for early stopping, replacing the internal split of
+            ``validation_fraction`` (the convention of scikit-learn's
+            ``HistGradientBoosting*.fit``); needs ``early_stopping=True`` and a minibatch
+            solver. In a ``Pipeline``, ``transform_input=["X_val"]`` transforms it as X.
+        y_val : array-like of shape (n_val,) or (n_val, n_outputs), default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        validation = (X_val, y_val, sample_weight_val) if self._check_validation_set(
+            X_val, y_val) else None
+        return self._fit(X, y, sample_weight, incremental=False, validation=validation)
 
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
@@ -98,7 +109,7 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
         """
         return self._fit(X, y, sample_weight, incremental=True)
 
-    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None, validation=None):
         first_pass = self._is_first_pass(incremental)
         hidden = self._hidden_sizes()
         activations = layer_activations(self.activation, len(hidden))
@@ -140,13 +151,28 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
             return MinibatchProblem(network, (X, Y, sample_weight), batch_size=batch_size,
                                     shuffle=shuffle, validation=score, order=kept)
 
+        if validation is not None:
+            validation = self._validation_arrays(*validation, X.dtype)
         stratify = y if is_classifier(self) and not self._multilabel else None
         problem = self._train(make_problem, (X, Y, sample_weight, y), solver=self.solver,
                               incremental=incremental, stratify=stratify,
-                              units=[X.shape[1], *(c.shape[1] for c in self.coefs_)])
+                              units=[X.shape[1], *(c.shape[1] for c in self.coefs_)],
+                              validation=validation)
         if self.solver != "lbfgs":
             self._sample_order = problem.order
         return self
+
+    def _validation_arrays(self, X_val, y_val, sample_weight_val, dtype):
+        """The caller's validation set, checked and laid out as the training arrays."""
+        X_val, y_val = validate_data(self, X_val, y_val, accept_sparse=["csr", "csc"],
+                                     multi_output=True, dtype=dtype, reset=False,
+                                     y_numeric=not is_classifier(self))
+        if y_val.ndim == 2 and y_val.shape[1] == 1:
+            y_val = column_or_1d(y_val, warn=True)
+        if sp.issparse(X_val):
+            X_val = X_val.tocsr()
+        Y_val = self._encode_targets(y_val, X_val.dtype)
+        return X_val, Y_val, self._sample_weight(sample_weight_val, X_val, y_val), y_val
 
     def _validation_scores(self, network, X_val, Y_val, sample_weight_val, y_val):
         """(score, loss) of ``network`` on the held-out data (early stopping)."""
@@ -361,9 +387,15 @@ class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
                 raise ValueError("warm_start can only be used where `y` has the same classes "
                                  f"as in the previous call to fit. Previously got "
                                  f"{self.classes_}, `y` has {labels}")
-            if np.setdiff1d(labels, self.classes_).size:
-                raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` "
-                                 f"has {self.classes_}. 'y' has {labels}.")
+        return self._encode_targets(y, dtype)
+
+    def _encode_targets(self, y, dtype):
+        """Labels as the loss takes them, once ``classes_`` is known."""
+        y = _normalise_labels(y)
+        unseen = np.setdiff1d(unique_labels(y), self.classes_)
+        if unseen.size:
+            raise ValueError(f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                             f"{self.classes_}. 'y' has {unique_labels(y)}.")
         if self.loss == "hinge" or self.out_activation_ == "softmax":
             # class indices: the engine's losses one-hot them per batch, so the targets
             # take n integers, not an n × n_classes matrix
@@ -564,6 +596,9 @@ class MLPRegressorScratch(RegressorMixin, _BaseMLPScratch):
     def _prepare_targets(self, y, first_pass, incremental, classes, dtype):
         if first_pass:
             self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
+        return self._encode_targets(y, dtype)
+
+    def _encode_targets(self, y, dtype):
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError("loss='poisson' needs non-negative targets y.")
         return (y.reshape(-1, 1) if y.ndim == 1 else y).astype(dtype, copy=False)
