@@ -17,8 +17,14 @@ from ..function import Function
 from ..tensor import Tensor
 from .basic import Max, Reshape
 
+#: Slope of ``leaky_relu`` for negative inputs, and ``elu``'s α: the registered
+#: activations' constants (exporters such as :mod:`sklearn_deep.onnx` read them here).
+LEAKY_RELU_SLOPE = 0.01
+ELU_ALPHA = 1.0
+
 __all__ = [
-    "ACTIVATIONS", "ELU", "ActivationSpec", "LeakyReLU", "Logistic", "ReLU", "Softplus",
+    "ACTIVATIONS", "ELU", "ELU_ALPHA", "LEAKY_RELU_SLOPE", "ActivationSpec", "LeakyReLU",
+    "Logistic", "ReLU", "Softplus",
     "Tanh", "elu", "get_activation", "identity", "leaky_relu", "logistic", "maxout",
     "register_activation", "relu", "softplus", "tanh",
 ]
@@ -65,7 +71,7 @@ class ReLU(Function):
 
 class LeakyReLU(Function):
     @staticmethod
-    def forward(ctx, a, negative_slope=0.01):
+    def forward(ctx, a, negative_slope=LEAKY_RELU_SLOPE):
         ctx.active, ctx.slope = a > 0, negative_slope
         return np.where(ctx.active, a, a * negative_slope)
 
@@ -78,7 +84,7 @@ class ELU(Function):
     """a for a > 0, α(e^a − 1) otherwise (Clevert et al., 2016)."""
 
     @staticmethod
-    def forward(ctx, a, alpha=1.0):
+    def forward(ctx, a, alpha=ELU_ALPHA):
         ctx.active, ctx.alpha = a > 0, alpha
         ctx.out = np.where(ctx.active, a, alpha * np.expm1(np.minimum(a, 0)))
         return ctx.out
@@ -119,11 +125,11 @@ def relu(x):
     return ReLU.apply(x)
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(x, negative_slope=LEAKY_RELU_SLOPE):
     return LeakyReLU.apply(x, negative_slope=negative_slope)
 
 
-def elu(x, alpha=1.0):
+def elu(x, alpha=ELU_ALPHA):
     return ELU.apply(x, alpha=alpha)
 
 
@@ -210,8 +216,8 @@ for _spec in (
                    description="hyperbolic tangent"),
     ActivationSpec("relu", relu, gain=_RECTIFIER, output_range=(0.0, math.inf),
                    description="max(0, x)"),
-    ActivationSpec("leaky_relu", leaky_relu, gain=math.sqrt(2.0 / (1 + 0.01**2)),
-                   description="x if x > 0 else 0.01 x"),
+    ActivationSpec("leaky_relu", leaky_relu, gain=math.sqrt(2.0 / (1 + LEAKY_RELU_SLOPE**2)),
+                   description=f"x if x > 0 else {LEAKY_RELU_SLOPE} x"),
     ActivationSpec("elu", elu, gain=_RECTIFIER, output_range=(-1.0, math.inf),
                    description="x if x > 0 else exp(x) - 1"),
     ActivationSpec("softplus", softplus, gain=_RECTIFIER, output_range=(0.0, math.inf),
