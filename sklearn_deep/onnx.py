@@ -1,9 +1,9 @@
 """ONNX export of the tabular estimators through skl2onnx.
 
 Importing this module registers converters with skl2onnx (its documented extension point,
-``skl2onnx.update_registered_converter``) for :class:`~sklearn_deep.MLPClassifierScratch`
-and :class:`~sklearn_deep.MLPRegressorScratch`, so that ``skl2onnx.to_onnx`` converts them,
-alone or inside a scikit-learn ``Pipeline``::
+``skl2onnx.update_registered_converter``) for :class:`~sklearn_deep.MLPClassifierScratch`,
+:class:`~sklearn_deep.MLPRegressorScratch` and :class:`~sklearn_deep.Word2VecTransformer`,
+so that ``skl2onnx.to_onnx`` converts them, alone or inside a scikit-learn ``Pipeline``::
 
     import sklearn_deep.onnx  # registers the converters
     onx = skl2onnx.to_onnx(clf, X[:1].astype(np.float32))
@@ -22,7 +22,13 @@ a float32 input, the weights cast to it). Outputs follow skl2onnx's conventions:
   ``probabilities`` holds the class scores (``decision_function``), as skl2onnx does for
   score classifiers: ``[-d, d]`` for a binary model, the scores of every class otherwise;
 * the regressor: ``variable`` of shape (n_samples, n_outputs), ``exp`` applied for
-  ``loss='poisson'``.
+  ``loss='poisson'``;
+* word2vec: ``variable``, the document vectors of :meth:`Word2VecTransformer.transform`
+  for *tokenised* documents, given as a string tensor of shape (n_documents, n_tokens)
+  padded with ``''`` (declare it with ``initial_types=[("tokens", StringTensorType([None,
+  None]))]``). Unknown tokens, the padding among them, are skipped, as ``transform`` skips
+  them. Raw strings are not accepted: the tokeniser (a regular expression or any Python
+  callable) stays outside the graph.
 
 Dropout is the identity at inference, so it leaves no trace in the graph.
 """
@@ -47,7 +53,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .engine import ACTIVATIONS
 from .engine.ops.activations import ELU_ALPHA, LEAKY_RELU_SLOPE
-from .estimators import MLPClassifierScratch, MLPRegressorScratch
+from .estimators import MLPClassifierScratch, MLPRegressorScratch, Word2VecTransformer
 
 __all__ = ["ONNX_ACTIVATIONS", "register"]
 
@@ -89,20 +95,21 @@ class _Graph:
         """Column ``j`` of a matrix, kept two-dimensional."""
         return self.node("Gather", [x, self.const([j], onnx_proto.TensorProto.INT64)], axis=1)
 
-    def reduce_max_last(self, x):
-        """Maximum over the last axis, dropping it (ReduceMax takes its axes as an input
-        from opset 18 on, as an attribute before)."""
-        if (self.container.target_opset or 18) >= 18:
-            return self.node("ReduceMax", [x, self.const([-1], onnx_proto.TensorProto.INT64)],
-                             keepdims=0)
-        return self.node("ReduceMax", [x], axes=[-1], keepdims=0)
+    def reduce(self, op_type, x, axis, keepdims):
+        """``ReduceMax`` or ``ReduceSum`` over one axis (they take their axes as an input
+        from opsets 18 and 13 on, as an attribute before)."""
+        since = {"ReduceMax": 18, "ReduceSum": 13}[op_type]
+        if (self.container.target_opset or since) >= since:
+            axes = self.const([axis], onnx_proto.TensorProto.INT64)
+            return self.node(op_type, [x, axes], keepdims=keepdims)
+        return self.node(op_type, [x], axes=[axis], keepdims=keepdims)
 
 
 def _maxout(g, x, spec):
     """Group the last axis by unit (``width_factor`` pieces each, consecutive, as the
     engine's ``maxout`` reshapes) and keep each group's maximum."""
     shape = g.const(np.array([0, -1, spec.width_factor]), onnx_proto.TensorProto.INT64)
-    return g.reduce_max_last(g.node("Reshape", [x, shape]))
+    return g.reduce("ReduceMax", g.node("Reshape", [x, shape]), axis=-1, keepdims=0)
 
 
 #: ONNX graph of each registered activation: ``build(graph, x, spec) -> name``.
@@ -230,6 +237,52 @@ def _convert_regressor(scope, operator, container):
     g.node(op_type, [raw], operator.outputs[0].full_name)
 
 
+# ---------------------------------------------------------------------- word2vec
+def _word2vec_shapes(operator):
+    est = operator.raw_operator
+    check_is_fitted(est, "wv_")
+    tokens = operator.inputs[0].type
+    if not isinstance(tokens, StringTensorType) or len(tokens.shape) != 2:
+        raise TypeError("Word2VecTransformer's ONNX graph takes tokenised documents as a "
+                        "string tensor of shape (n_documents, n_tokens), padded with '' (for "
+                        "example initial_types=[('tokens', StringTensorType([None, None]))]); "
+                        f"got {tokens}")
+    operator.outputs[0].type = FloatTensorType([tokens.shape[0], est.vector_size])
+
+
+def _convert_word2vec(scope, operator, container):
+    """``transform`` of padded token rows: the weighted mean of the known tokens' vectors
+    (an embedding bag), then the removal of SIF's common component."""
+    est = operator.raw_operator
+    g = _Graph(scope, operator, container)
+    words = list(est.wv_.index_to_key)
+    index = g.node("LabelEncoder", [operator.inputs[0].full_name], op_domain="ai.onnx.ml",
+                   op_version=2, keys_strings=words, values_int64s=list(range(len(words))),
+                   default_int64=-1)
+    known = g.node("Greater", [index, g.const(np.array(-1), onnx_proto.TensorProto.INT64)])
+    row = g.node("Where", [known, index, g.const(np.array(0), onnx_proto.TensorProto.INT64)])
+    counted = g.node("Cast", [known], to=g.proto)
+    weight = g.node("Mul", [g.node("Gather", [g.const(est._word_weights()), row]), counted])
+    # (n, 1, L) @ (n, L, d): each document's weighted sum of its tokens' vectors
+    as_row = g.const(np.array([0, 1, -1]), onnx_proto.TensorProto.INT64)
+    summed = g.node("MatMul", [g.node("Reshape", [weight, as_row]),
+                               g.node("Gather", [g.const(est.wv_.vectors), row])])
+    summed = g.node("Reshape", [summed, g.const(np.array([0, -1]),
+                                                onnx_proto.TensorProto.INT64)])
+    # SIF divides by the number of known tokens, the others by the sum of their weights;
+    # a document without a known token gives zeros
+    norm = g.reduce("ReduceSum", counted if est.weighting == "sif" else weight, axis=1,
+                    keepdims=1)
+    out = g.node("Where", [g.node("Greater", [norm, g.const(0.0)]),
+                           g.node("Div", [summed, norm]), g.const(0.0)])
+    if est.sif_component_ is not None:  # x - (x·u) u
+        u = est.sif_component_
+        projection = g.node("MatMul", [g.node("MatMul", [out, g.const(u[:, None])]),
+                                       g.const(u[None, :])])
+        out = g.node("Sub", [out, projection])
+    g.node("Identity", [out], operator.outputs[0].full_name)
+
+
 # ---------------------------------------------------------------------- registration
 _CLASSIFIER_OPTIONS = {"zipmap": [True, False, "columns"], "nocl": [True, False],
                        "output_class_labels": [False, True]}
@@ -243,6 +296,8 @@ def register():
                                 options=_CLASSIFIER_OPTIONS)
     update_registered_converter(MLPRegressorScratch, "SklearnDeepMLPRegressor",
                                 _regressor_shapes, _convert_regressor)
+    update_registered_converter(Word2VecTransformer, "SklearnDeepWord2Vec",
+                                _word2vec_shapes, _convert_word2vec)
 
 
 register()

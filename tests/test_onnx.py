@@ -205,3 +205,36 @@ def test_unfitted_estimator_is_refused(data):
     X, _ = data
     with pytest.raises(NotFittedError):
         skl2onnx.to_onnx(MLPRegressorScratch(), X[:1])
+
+
+# ---------------------------------------------------------------------- word2vec
+@pytest.mark.parametrize("weighting", ["mean", "tfidf", "sif"])
+def test_word2vec_document_vectors_of_padded_tokens(weighting):
+    from skl2onnx.common.data_types import StringTensorType
+
+    from sklearn_deep import Word2VecTransformer
+    from sklearn_deep.datasets import make_synthetic_language
+
+    texts = [t.split() for t in make_synthetic_language(3000, random_state=0).sentences]
+    w2v = Word2VecTransformer(vector_size=16, min_count=3, epochs=2, weighting=weighting,
+                              random_state=0).fit(texts)
+    # unknown words are skipped; a document with no known word gives zeros
+    docs = [*texts[:40], ["never-seen"], [], ["never-seen", texts[0][0], texts[0][0]]]
+    width = max(map(len, docs))
+    padded = np.array([doc + [""] * (width - len(doc)) for doc in docs], dtype=object)
+    onx = skl2onnx.to_onnx(w2v, initial_types=[("tokens", StringTensorType([None, None]))])
+    session = ort.InferenceSession(onx.SerializeToString(),
+                                   providers=["CPUExecutionProvider"])
+    out = session.run(None, {"tokens": padded})[0]
+    expected = w2v.transform(docs)
+    assert out.dtype == np.float32 and not expected[-3:-1].any()
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5 * np.abs(expected).max())
+
+
+def test_word2vec_needs_a_string_matrix(data):
+    from sklearn_deep import Word2VecTransformer
+
+    w2v = Word2VecTransformer(vector_size=4, min_count=1, epochs=1, random_state=0)
+    w2v.fit([["a", "b"], ["b", "c"]])
+    with pytest.raises(TypeError, match="string tensor of shape"):
+        skl2onnx.to_onnx(w2v, data[0][:1])

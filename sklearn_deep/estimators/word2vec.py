@@ -882,18 +882,21 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         return self
 
     # --------------------------------------------------------------- transform
+    def _word_weights(self):
+        """Each vocabulary word's weight in a document vector (by vocabulary index): its
+        smoothed idf ('tfidf'), a / (a + p(w)) ('sif'), or 1 ('mean')."""
+        if self.weighting == "tfidf":
+            return np.log((1 + self.n_texts_seen_) / (1 + self.doc_freq_)) + 1.0
+        if self.weighting == "sif":
+            p = self._counts / self._counts.sum()
+            return self.sif_alpha / (self.sif_alpha + p)
+        return np.ones(len(self.wv_.key_to_index))
+
     def _doc_term_chunks(self, corpus, chunk_docs=4096):
         """Yield CSR matrices (docs × words) of per-token weights and known-token counts."""
         index = self.wv_.key_to_index
         n_words = len(index)
-        if self.weighting == "tfidf":
-            idf = np.log((1 + self.n_texts_seen_) / (1 + self.doc_freq_)) + 1.0
-            word_weight = idf
-        elif self.weighting == "sif":
-            p = self._counts / self._counts.sum()
-            word_weight = self.sif_alpha / (self.sif_alpha + p)
-        else:
-            word_weight = np.ones(n_words)
+        word_weight = self._word_weights()
         rows, cols, n_docs = [], [], 0
         for i, tokens in enumerate(corpus):
             for token in tokens:
