@@ -58,13 +58,19 @@ from .estimators import MLPClassifierScratch, MLPRegressorScratch, Word2VecTrans
 __all__ = ["ONNX_ACTIVATIONS", "register"]
 
 
+def _float_type(operator):
+    """The graph's float type: float64 for a float64 input, float32 otherwise."""
+    double = isinstance(operator.inputs[0].type, DoubleTensorType)
+    return DoubleTensorType if double else FloatTensorType
+
+
 class _Graph:
-    """Adds nodes and constants to skl2onnx's container under unique names, in the float
-    type of the operator's input (float32 unless the input is float64)."""
+    """Adds nodes and constants to skl2onnx's container under unique names, in the
+    operator's float type (:func:`_float_type`)."""
 
     def __init__(self, scope, operator, container):
         self.scope, self.container = scope, container
-        double = isinstance(operator.inputs[0].type, DoubleTensorType)
+        double = _float_type(operator) is DoubleTensorType
         self.proto = onnx_proto.TensorProto.DOUBLE if double else onnx_proto.TensorProto.FLOAT
         self.dtype = np.float64 if double else np.float32
 
@@ -80,6 +86,10 @@ class _Graph:
         self.container.add_initializer(name, proto, list(value.shape), flat)
         return name
 
+    def ints(self, values):
+        """A constant int64 tensor (shapes, axes, indices)."""
+        return self.const(np.asarray(values, dtype=np.int64), onnx_proto.TensorProto.INT64)
+
     def node(self, op_type, inputs, output=None, op_domain="", **attrs):
         """Add one node; returns its output's name (a new one unless ``output`` is given)."""
         output = output or self.scope.get_unique_variable_name(op_type.lower())
@@ -93,23 +103,22 @@ class _Graph:
 
     def column(self, x, j):
         """Column ``j`` of a matrix, kept two-dimensional."""
-        return self.node("Gather", [x, self.const([j], onnx_proto.TensorProto.INT64)], axis=1)
+        return self.node("Gather", [x, self.ints([j])], axis=1)
 
     def reduce(self, op_type, x, axis, keepdims):
         """``ReduceMax`` or ``ReduceSum`` over one axis (they take their axes as an input
         from opsets 18 and 13 on, as an attribute before)."""
         since = {"ReduceMax": 18, "ReduceSum": 13}[op_type]
         if (self.container.target_opset or since) >= since:
-            axes = self.const([axis], onnx_proto.TensorProto.INT64)
-            return self.node(op_type, [x, axes], keepdims=keepdims)
+            return self.node(op_type, [x, self.ints([axis])], keepdims=keepdims)
         return self.node(op_type, [x], axes=[axis], keepdims=keepdims)
 
 
 def _maxout(g, x, spec):
     """Group the last axis by unit (``width_factor`` pieces each, consecutive, as the
     engine's ``maxout`` reshapes) and keep each group's maximum."""
-    shape = g.const(np.array([0, -1, spec.width_factor]), onnx_proto.TensorProto.INT64)
-    return g.reduce("ReduceMax", g.node("Reshape", [x, shape]), axis=-1, keepdims=0)
+    grouped = g.node("Reshape", [x, g.ints([0, -1, spec.width_factor])])
+    return g.reduce("ReduceMax", grouped, axis=-1, keepdims=0)
 
 
 #: ONNX graph of each registered activation: ``build(graph, x, spec) -> name``.
@@ -169,8 +178,6 @@ def _classifier_shapes(operator):
     check_is_fitted(est)
     n = operator.inputs[0].get_first_dimension()
     n_classes = len(est.classes_)
-    float_type = (DoubleTensorType if isinstance(operator.inputs[0].type, DoubleTensorType)
-                  else FloatTensorType)
     if est._multilabel:
         label = Int64TensorType([n, n_classes])
     else:
@@ -178,7 +185,7 @@ def _classifier_shapes(operator):
         label = (Int64TensorType if proto == onnx_proto.TensorProto.INT64
                  else StringTensorType)([n])
     operator.outputs[0].type = label
-    operator.outputs[1].type = float_type([n, n_classes])
+    operator.outputs[1].type = _float_type(operator)([n, n_classes])
 
 
 def _convert_classifier(scope, operator, container):
@@ -210,8 +217,7 @@ def _convert_classifier(scope, operator, container):
         g.node("Concat", [g.node("Sub", [g.const(1.0), p]), p], proba, axis=1)
         positive = g.node("Cast", [g.node("Greater", [raw, g.const(0.0)])],
                           to=onnx_proto.TensorProto.INT64)
-        index = g.node("Reshape", [positive, g.const(np.array([-1]),
-                                                     onnx_proto.TensorProto.INT64)])
+        index = g.node("Reshape", [positive, g.ints([-1])])
     values, proto = _label_constants(scope, est)
     g.node("Gather", [g.const(values, proto), index], label, axis=0)
 
@@ -219,9 +225,7 @@ def _convert_classifier(scope, operator, container):
 # ---------------------------------------------------------------------- regressor
 def _float_output_shape(operator, n_columns):
     n = operator.inputs[0].get_first_dimension()
-    float_type = (DoubleTensorType if isinstance(operator.inputs[0].type, DoubleTensorType)
-                  else FloatTensorType)
-    operator.outputs[0].type = float_type([n, n_columns])
+    operator.outputs[0].type = _float_type(operator)([n, n_columns])
 
 
 def _regressor_shapes(operator):
@@ -259,16 +263,14 @@ def _convert_word2vec(scope, operator, container):
     index = g.node("LabelEncoder", [operator.inputs[0].full_name], op_domain="ai.onnx.ml",
                    op_version=2, keys_strings=words, values_int64s=list(range(len(words))),
                    default_int64=-1)
-    known = g.node("Greater", [index, g.const(np.array(-1), onnx_proto.TensorProto.INT64)])
-    row = g.node("Where", [known, index, g.const(np.array(0), onnx_proto.TensorProto.INT64)])
+    known = g.node("Greater", [index, g.ints(-1)])
+    row = g.node("Where", [known, index, g.ints(0)])
     counted = g.node("Cast", [known], to=g.proto)
     weight = g.node("Mul", [g.node("Gather", [g.const(est._word_weights()), row]), counted])
     # (n, 1, L) @ (n, L, d): each document's weighted sum of its tokens' vectors
-    as_row = g.const(np.array([0, 1, -1]), onnx_proto.TensorProto.INT64)
-    summed = g.node("MatMul", [g.node("Reshape", [weight, as_row]),
+    summed = g.node("MatMul", [g.node("Reshape", [weight, g.ints([0, 1, -1])]),
                                g.node("Gather", [g.const(est.wv_.vectors), row])])
-    summed = g.node("Reshape", [summed, g.const(np.array([0, -1]),
-                                                onnx_proto.TensorProto.INT64)])
+    summed = g.node("Reshape", [summed, g.ints([0, -1])])
     # SIF divides by the number of known tokens, the others by the sum of their weights;
     # a document without a known token gives zeros
     norm = g.reduce("ReduceSum", counted if est.weighting == "sif" else weight, axis=1,
