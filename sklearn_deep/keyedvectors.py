@@ -203,16 +203,16 @@ class KeyedVectors:
         vector = self.vectors[self.get_index(key)]
         return _unit(vector) if norm else vector.copy()
 
-    def __getitem__(self, keys):
-        if isinstance(keys, _KEY_TYPES):
-            return self.get_vector(keys)
-        return np.vstack([self.get_vector(k) for k in keys])
+    def __getitem__(self, key_or_keys):
+        if isinstance(key_or_keys, _KEY_TYPES):
+            return self.get_vector(key_or_keys)
+        return np.vstack([self.get_vector(k) for k in key_or_keys])
 
-    def __setitem__(self, keys, vectors):
-        """``add_vectors(keys, vectors, replace=True)``; one key takes one vector."""
+    def __setitem__(self, keys, weights):
+        """``add_vectors(keys, weights, replace=True)``; one key takes one vector."""
         if isinstance(keys, _KEY_TYPES):
-            keys, vectors = [keys], np.asarray(vectors).reshape(1, -1)
-        self.add_vectors(keys, vectors, replace=True)
+            keys, weights = [keys], np.asarray(weights).reshape(1, -1)
+        self.add_vectors(keys, weights, replace=True)
 
     def get_normed_vectors(self):
         """All vectors scaled to unit length (zero vectors stay zero), computed once and
@@ -232,10 +232,27 @@ class KeyedVectors:
         self.vectors[...] = _unit_rows(self.vectors)
         self._norm_cache = None
 
+    def sort_by_descending_frequency(self):
+        """Reorder the rows by decreasing ``"count"`` (ties keep their order)."""
+        if self.counts is None:
+            raise ValueError("There is no 'count' attribute to sort by")
+        order = np.argsort(-self.counts, kind="stable")
+        self.vectors = self.vectors[order]
+        self.index_to_key = [self.index_to_key[i] for i in order]
+        self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
+        self.expandos = {attr: column[order] for attr, column in self.expandos.items()}
+        self._norm_cache = None
+
     def __getstate__(self):
         state = self.__dict__.copy()
         state["_norm_cache"] = None
         return state
+
+    def __setstate__(self, state):
+        if "expandos" not in state:  # pickled before per-key attributes: a bare counts array
+            counts = state.pop("counts", None)
+            state["expandos"] = {} if counts is None else {"count": counts}
+        self.__dict__.update(state)
 
     # ------------------------------------------------------- per-key data
     def get_vecattr(self, key, attr):
@@ -430,7 +447,9 @@ class KeyedVectors:
         """``most_similar(positive=[key], ...)``."""
         return self.most_similar(positive=[key], topn=topn, restrict_vocab=restrict_vocab)
 
-    similar_by_word = similar_by_key
+    def similar_by_word(self, word, topn=10, restrict_vocab=None):
+        """``most_similar(positive=[word], ...)``."""
+        return self.most_similar(positive=[word], topn=topn, restrict_vocab=restrict_vocab)
 
     def similar_by_vector(self, vector, topn=10, restrict_vocab=None):
         """Keys closest by cosine to ``vector``."""
@@ -649,7 +668,9 @@ class KeyedVectors:
                              f"got {similarity_function!r}")
         ok = self._ok_vocab(restrict_vocab, case_insensitive)
         limit = min(restrict_vocab, len(self))
-        folded = [(k.upper() if case_insensitive else k) for k in self.index_to_key[:limit]]
+        variants = {}  # each (case-folded) word -> its rows among the searched ones
+        for i, key in enumerate(self.index_to_key[:limit]):
+            variants.setdefault(key.upper() if case_insensitive else key, []).append(i)
         sections, section = [], None
         with open(analogies, encoding=encoding) as handle:
             for line_no, line in enumerate(handle, 1):
@@ -673,8 +694,9 @@ class KeyedVectors:
                     continue
                 sims = self.most_similar(positive=[ok[b], ok[c]], negative=[ok[a]],
                                          topn=None, restrict_vocab=limit)
-                sims[[i for i, k in enumerate(folded) if k in (a, b, c)]] = -np.inf
-                key = folded[int(np.argmax(sims))]
+                sims[variants[a] + variants[b] + variants[c]] = -np.inf
+                key = self.index_to_key[int(np.argmax(sims))]
+                key = key.upper() if case_insensitive else key
                 bucket = "correct" if key == expected else "incorrect"
                 section[bucket].append((a, b, c, expected))
         if section is not None:
@@ -690,10 +712,14 @@ class KeyedVectors:
         return score, sections
 
     # ------------------------------------------------------------- files
-    def save(self, fname):
-        """Pickle this object to ``fname`` (read it back with :meth:`load`)."""
-        with _open(fname, "wb") as out:
-            pickle.dump(self, out, protocol=pickle.HIGHEST_PROTOCOL)
+    def save(self, fname_or_handle, pickle_protocol=pickle.HIGHEST_PROTOCOL):
+        """Pickle this object to a path or an open binary file (read it back with
+        :meth:`load`)."""
+        if hasattr(fname_or_handle, "write"):
+            pickle.dump(self, fname_or_handle, protocol=pickle_protocol)
+            return
+        with _open(fname_or_handle, "wb") as out:
+            pickle.dump(self, out, protocol=pickle_protocol)
 
     @classmethod
     def load(cls, fname, mmap=None):
