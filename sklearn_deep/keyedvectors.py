@@ -610,10 +610,11 @@ class KeyedVectors:
 
         Returns
         -------
-        pearson : tuple (statistic, pvalue)
+        pearson : scipy PearsonRResult (statistic, pvalue)
         spearman : scipy SignificanceResult (statistic, pvalue)
         oov_ratio : float
-            Percentage of pairs with an unknown word.
+            Percentage of pairs with an unknown word (of the pairs scored, with
+            ``dummy4unknown``).
         """
         ok = self._ok_vocab(restrict_vocab, case_insensitive)
         gold, model, oov = [], [], 0
@@ -625,21 +626,24 @@ class KeyedVectors:
                 if len(parts) != 3:
                     continue
                 a, b, score = parts
+                try:
+                    score = float(score)
+                except ValueError:  # a header such as "word1 word2 rating"
+                    continue
                 if case_insensitive:
                     a, b = a.upper(), b.upper()
                 if a not in ok or b not in ok:
                     oov += 1
                     if dummy4unknown:
-                        gold.append(float(score))
+                        gold.append(score)
                         model.append(0.0)
                     continue
-                gold.append(float(score))
+                gold.append(score)
                 model.append(self.similarity(ok[a], ok[b]))
-        total = len(gold) + (0 if dummy4unknown else oov)
-        oov_ratio = 100.0 * oov / total if total else 0.0
-        pearson = stats.pearsonr(gold, model)
-        spearman = stats.spearmanr(gold, model)
-        return (float(pearson[0]), float(pearson[1])), spearman, oov_ratio
+        if not gold:
+            raise ValueError(f"{pairs}: no rated pair with both words in the vocabulary")
+        oov_ratio = 100.0 * oov / (len(gold) + (0 if dummy4unknown else oov))
+        return stats.pearsonr(gold, model), stats.spearmanr(gold, model), oov_ratio
 
     def evaluate_word_analogies(self, analogies, restrict_vocab=300000, case_insensitive=True,
                                 dummy4unknown=False, similarity_function="most_similar",
@@ -858,16 +862,22 @@ class KeyedVectors:
 
     @staticmethod
     def _binary_entries(handle, n_words, size, fname, encoding, unicode_errors):
-        data = handle.read()
-        pos, row_bytes = 0, 4 * size
+        """(word, vector) of the binary format, reading 1 MiB at a time (``limit`` stops
+        early)."""
+        buffer, pos, row_bytes = b"", 0, 4 * size
         for i in range(n_words):
-            while pos < len(data) and data[pos:pos + 1] in (b"\n", b"\r"):
-                pos += 1
-            space = data.find(b" ", pos)
-            if space < 0 or space + 1 + row_bytes > len(data):
-                raise ValueError(f"{fname}: unexpected end of file at word {i}")
-            yield (data[pos:space].decode(encoding, unicode_errors),
-                   np.frombuffer(data, dtype="<f4", count=size, offset=space + 1))
+            while True:
+                while pos < len(buffer) and buffer[pos] in b"\n\r":
+                    pos += 1
+                space = buffer.find(b" ", pos)
+                if space >= 0 and space + 1 + row_bytes <= len(buffer):
+                    break
+                more = handle.read(1 << 20)
+                if not more:
+                    raise ValueError(f"{fname}: unexpected end of file at word {i}")
+                buffer, pos = buffer[pos:] + more, 0
+            yield (buffer[pos:space].decode(encoding, unicode_errors),
+                   np.frombuffer(buffer, dtype="<f4", count=size, offset=space + 1))
             pos = space + 1 + row_bytes
 
     @staticmethod

@@ -467,3 +467,60 @@ def test_unpickles_objects_saved_before_per_key_attributes(vectors):
                      "counts": np.arange(len(KEYS))})
     assert kv.get_vecattr("w3", "count") == 3
     assert kv.most_similar("w1", topn=1)[0][0] in KEYS
+
+
+@pytest.fixture
+def eval_files(tmp_path):
+    rng = np.random.default_rng(5)
+    keys = [*KEYS[:30], "NOPE", "W3"]  # an unknown word and a case variant
+    questions = tmp_path / "questions.txt"
+    lines = []
+    for section in ("first", "second"):
+        lines.append(f": {section}")
+        lines += [" ".join(rng.choice(keys, 4, replace=False)) for _ in range(40)]
+    lines.append("too few words")
+    questions.write_text("\n".join(lines) + "\n")
+    pairs = tmp_path / "pairs.tsv"
+    rows = [f"{a}\t{b}\t{rng.uniform(0, 10):.2f}" for a, b in
+            (rng.choice(keys, 2, replace=False) for _ in range(60))]
+    pairs.write_text("# a comment\nword1\tword2\trating\n" + "\n".join(rows) + "\n")
+    return questions, pairs
+
+
+@pytest.mark.parametrize("restrict_vocab, case_insensitive, dummy4unknown",
+                         [(300000, True, False), (25, True, True), (300000, False, True),
+                          (20, False, False)])
+def test_evaluations_match_gensim(ours, theirs, eval_files, restrict_vocab,
+                                  case_insensitive, dummy4unknown):
+    questions, pairs = eval_files
+    kw = {"restrict_vocab": restrict_vocab, "case_insensitive": case_insensitive,
+          "dummy4unknown": dummy4unknown}
+    score, sections = ours.evaluate_word_analogies(questions, **kw)
+    their_score, their_sections = theirs.evaluate_word_analogies(questions, **kw)
+    assert score == pytest.approx(their_score)
+    assert sections == their_sections
+    mine, gold = ours.evaluate_word_pairs(pairs, **kw), theirs.evaluate_word_pairs(pairs, **kw)
+    for m, g in zip(mine[:2], gold[:2]):
+        assert type(m) is type(g)
+        assert m.statistic == pytest.approx(g.statistic, rel=1e-5)
+        assert m.pvalue == pytest.approx(g.pvalue, rel=1e-4)
+    assert mine[2] == pytest.approx(gold[2])
+
+
+def test_word_pairs_without_known_pairs(ours, tmp_path):
+    (tmp_path / "p.tsv").write_text("nope\tw1\t3\n")
+    with pytest.raises(ValueError, match="no rated pair"):
+        ours.evaluate_word_pairs(tmp_path / "p.tsv")
+
+
+def test_binary_reader_across_read_chunks(tmp_path):
+    # rows of 300 000 float32 (1.2 MB) straddle the reader's 1 MiB reads
+    rows = np.random.default_rng(6).standard_normal((3, 300_000)).astype(np.float32)
+    kv = KeyedVectors(rows, ["a", "bb", "ccc"])
+    kv.save_word2vec_format(tmp_path / "big.bin", binary=True)
+    back = KeyedVectors.load_word2vec_format(tmp_path / "big.bin", binary=True)
+    assert back.index_to_key == ["a", "bb", "ccc"]
+    np.testing.assert_array_equal(back.vectors, rows)
+    (tmp_path / "cut.bin").write_bytes((tmp_path / "big.bin").read_bytes()[:-5])
+    with pytest.raises(ValueError, match="end of file at word 2"):
+        KeyedVectors.load_word2vec_format(tmp_path / "cut.bin", binary=True)
