@@ -221,6 +221,11 @@ class KeyedVectors:
             self._norm_cache = _unit_rows(self.vectors)
         return self._norm_cache
 
+    @property
+    def norms(self):
+        """ndarray of shape (n_words,) : The Euclidean length of each vector."""
+        return np.linalg.norm(self.vectors, axis=1)
+
     def fill_norms(self, force=False):
         """(Re)compute the cached unit vectors (training calls this when it ends)."""
         if force:

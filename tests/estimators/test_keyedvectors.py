@@ -524,3 +524,40 @@ def test_binary_reader_across_read_chunks(tmp_path):
     (tmp_path / "cut.bin").write_bytes((tmp_path / "big.bin").read_bytes()[:-5])
     with pytest.raises(ValueError, match="end of file at word 2"):
         KeyedVectors.load_word2vec_format(tmp_path / "cut.bin", binary=True)
+
+
+def test_unicode_append_datatype_and_norms_match_gensim(tmp_path):
+    gensim_models = pytest.importorskip("gensim.models")
+    keys = ["café", "日本", "naïve", "plain"]
+    rows = np.random.default_rng(7).standard_normal((4, 5)).astype(np.float32)
+    mine, gold = KeyedVectors(rows.copy(), keys), gensim_models.KeyedVectors(5)
+    gold.add_vectors(keys, rows.copy())
+    gold.fill_norms()
+    np.testing.assert_allclose(mine.norms, gold.norms, rtol=1e-6)
+    np.testing.assert_allclose(mine.get_normed_vectors(), gold.get_normed_vectors(), rtol=1e-6)
+    for binary in (False, True):
+        for kv, name in ((mine, "mine"), (gold, "gold")):
+            kv.save_word2vec_format(tmp_path / name, binary=binary)
+            kv.save_word2vec_format(tmp_path / name, binary=binary, prefix="x_", append=True)
+        assert (tmp_path / "mine").read_bytes() == (tmp_path / "gold").read_bytes()
+        for datatype in (np.float16, np.float64):
+            ours_back = KeyedVectors.load_word2vec_format(tmp_path / "mine", binary=binary,
+                                                          datatype=datatype, limit=4)
+            gold_back = gensim_models.KeyedVectors.load_word2vec_format(
+                tmp_path / "mine", binary=binary, datatype=datatype, limit=4)
+            assert ours_back.index_to_key == gold_back.index_to_key == keys
+            assert ours_back.vectors.dtype == gold_back.vectors.dtype == datatype
+            np.testing.assert_array_equal(ours_back.vectors, gold_back.vectors)
+
+
+def test_truncated_multibyte_word_with_unicode_errors(tmp_path):
+    # the C tool may cut a word inside a multibyte character
+    path = tmp_path / "cut.txt"
+    path.write_bytes(b"1 2\n" + "café".encode()[:-1] + b" 1.0 2.0\n")
+    with pytest.raises(UnicodeDecodeError):
+        KeyedVectors.load_word2vec_format(path)
+    assert KeyedVectors.load_word2vec_format(path, unicode_errors="ignore").index_to_key == [
+        "caf"]
+    gensim_models = pytest.importorskip("gensim.models")
+    assert gensim_models.KeyedVectors.load_word2vec_format(
+        path, unicode_errors="ignore").index_to_key == ["caf"]
