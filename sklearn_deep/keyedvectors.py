@@ -114,13 +114,27 @@ class KeyedVectors:
 
     Notes
     -----
-    Deliberate differences from gensim: similarities are Python floats computed in double
-    precision (gensim returns float32 numbers), so ``distance(w, w)`` is exactly 0; zero
-    vectors have similarity 0 to everything (gensim gives nan); vectors passed to
-    :meth:`most_similar_cosmul` are unit-normalised and its ``restrict_vocab`` is applied;
-    files loaded without ``fvocab`` carry no ``"count"`` attribute (gensim invents
-    descending counts); :meth:`save` pickles this class and does not read gensim's
-    ``.save`` files (exchange vectors through the word2vec format instead).
+    Deliberate differences from gensim:
+
+    - similarities are Python floats computed in double precision (gensim returns float32
+      numbers), so ``distance(w, w)`` is exactly 0; zero vectors have similarity 0 to
+      everything (gensim gives nan);
+    - vectors passed to :meth:`most_similar_cosmul` are unit-normalised (3CosMul is defined
+      on cosines; gensim takes raw dot products with them) and its ``restrict_vocab`` is
+      applied (gensim ignores it);
+    - :meth:`evaluate_word_analogies` with ``case_insensitive`` skips the case variants of
+      the question words wherever they rank (gensim looks only at the top 5);
+    - files loaded without ``fvocab`` carry no ``"count"`` attribute (gensim invents
+      descending counts); a repeated word leaves no empty extra key (gensim leaves a
+      ``None`` key with a zero vector);
+    - mutations (:meth:`add_vectors`, ``kv[key] = vector``) refresh the cached norms;
+      :meth:`get_vector` returns a copy rather than a read-only view;
+    - :meth:`wmdistance` needs only SciPy (gensim needs POT) and returns 0.0, not inf,
+      when all the words' vectors coincide;
+    - the constructor also takes an array and its keys; ``KeyedVectors(vector_size)``
+      works, without gensim's preallocated empty slots;
+    - :meth:`save` pickles this class and does not read gensim's ``.save`` files
+      (exchange vectors through the word2vec format instead).
 
     Examples
     --------
