@@ -441,8 +441,17 @@ def _layout(circuit):
     for d in range(1, n_columns):
         x[d] = x[d - 1] + half[d - 1] + gap[d - 1] + half[d]
     pos = {i: (x[depth[i]], -_ROW * row[i]) for i in range(n)}
-    label_x = [x[d] + half[d] + gap[d] / 2 for d in range(n_columns)]
-    return pos, [label_x[depth[w.src]] for w in circuit.wires]
+    label_x = [x[d] + half[d] + 0.4 * gap[d] for d in range(n_columns)]
+    # a fork's branches leave one point: stagger their labels along them, upper first
+    at = [label_x[depth[w.src]] for w in circuit.wires]
+    for i in range(n):
+        if circuit.nodes[i].kind == "fork":
+            out = sorted((k for k, w in enumerate(circuit.wires) if w.src == i),
+                         key=lambda k: pos[circuit.wires[k].dst][1], reverse=True)
+            for rank, k in enumerate(out):
+                x1 = pos[circuit.wires[k].dst][0] - half[depth[circuit.wires[k].dst]]
+                at[k] = pos[i][0] + (x1 - pos[i][0]) * (0.3 + 0.4 * rank / max(len(out) - 1, 1))
+    return pos, at
 
 
 def draw_graph(root, path=None, *, ax=None, names=None, layers=None, precision=2,
@@ -506,11 +515,13 @@ def draw_graph(root, path=None, *, ax=None, names=None, layers=None, precision=2
                                     patchA=boxes.get(w.src) and boxes[w.src].get_bbox_patch(),
                                     patchB=boxes.get(w.dst) and boxes[w.dst].get_bbox_patch()))
         # each label sits in the gap after its source, on its wire
-        ly = y0 + (y1 - y0) * (lx - x0) / (x1 - x0) if x1 != x0 else y0
-        for text, color, dy, va in ((w.above, _VALUE_COLOR, 0.05, "bottom"),
-                                    (w.grad, _GRAD_COLOR, -0.05, "top")):
-            if text:
-                ax.text(lx, ly + dy, text, ha="center", va=va, fontsize=9, color=color,
+        slope = (y1 - y0) / (x1 - x0) if x1 != x0 else 0.0
+        ly = y0 + slope * (lx - x0)
+        for text, color, sign, va in ((w.above, _VALUE_COLOR, 1, "bottom"),
+                                      (w.grad, _GRAD_COLOR, -1, "top")):
+            if text:  # clear of a sloping wire along the text's width
+                dy = 0.04 + min(0.12, 0.3 * _CHAR * len(text) * abs(slope))
+                ax.text(lx, ly + sign * dy, text, ha="center", va=va, fontsize=9, color=color,
                         zorder=4, bbox=dict(boxstyle="square,pad=0.1", fc="white",
                                             ec="none", alpha=0.75))
     ax.set_xlim(min(xs) - 0.6, max(xs) + 0.6)
