@@ -54,6 +54,18 @@ def sigmoid_neuron():
     return Circuit(f, {**t, "f": f}, "f = 1 / (1 + exp(-(w0 x0 + w1 x1 + w2)))")
 
 
+def _add(x, y):
+    return x + y
+
+
+def _mul(x, y):
+    return x * y
+
+
+def _mul_add(x, y):
+    return x * y + x  # x is used twice
+
+
 def gate_patterns(upstream=2.0):
     """One circuit per gate pattern, each receiving ``upstream`` as the gradient of its
     output, at x = 3, y = −4.
@@ -73,7 +85,7 @@ def gate_patterns(upstream=2.0):
                           ("copy", "copy adds: f = x * y + x")):
         t = _inputs(x=3.0, y=-4.0)
         x, y = t["x"], t["y"]
-        f = {"add": lambda: x + y, "mul": lambda: x * y, "copy": lambda: x * y + x}[kind]()
+        f = {"add": _add, "mul": _mul, "copy": _mul_add}[kind](x, y)
         f.backward(seed, keep_grads=True)
         circuits[kind] = Circuit(f, {**t, "f": f}, caption)
     v = Tensor([3.0, -4.0], requires_grad=True)

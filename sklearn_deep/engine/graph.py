@@ -231,7 +231,7 @@ def _trace(root, names, layers, precision, max_values):
                 c = circuit.add("const", name_of.get(id(x), "constant"))
                 circuit.wires.append(_Wire(c, node, _const_summary(x, summary),
                                            name=name_of.get(id(x), "")))
-    for layer, node in layer_node.items():
+    for node in layer_node.values():
         circuit.nodes[node].label = _layer_label(circuit.nodes[node].label)
 
     uses.setdefault(id(root), []).append((circuit.add("output", name_of.get(id(root), "out")),
@@ -376,7 +376,8 @@ _CHAR, _ROW = 0.075, 1.05  # inches: width of a 9-point character, distance betw
 def _half_width(node):
     if node.kind == "fork":
         return 0.05
-    return 0.5 * _CHAR * 1.15 * max(len(line) for line in node.label.split("\n")) + 0.12
+    scale = 1.4 if node.kind in ("input", "output") else 1.15  # 12 or 10 points
+    return 0.5 * _CHAR * scale * max(len(line) for line in node.label.split("\n")) + 0.12
 
 
 def _layout(circuit):
@@ -436,21 +437,17 @@ def _layout(circuit):
     gap = [0.5] * n_columns
     for w in circuit.wires:
         text = max(len(w.above), len(w.grad or ""))
-        gap[depth[w.src]] = max(gap[depth[w.src]], _CHAR * text + 0.3)
+        gap[depth[w.src]] = max(gap[depth[w.src]], _CHAR * text + 0.45)
     x = [0.0] * n_columns
     for d in range(1, n_columns):
         x[d] = x[d - 1] + half[d - 1] + gap[d - 1] + half[d]
     pos = {i: (x[depth[i]], -_ROW * row[i]) for i in range(n)}
-    label_x = [x[d] + half[d] + 0.4 * gap[d] for d in range(n_columns)]
-    # a fork's branches leave one point: stagger their labels along them, upper first
-    at = [label_x[depth[w.src]] for w in circuit.wires]
-    for i in range(n):
-        if circuit.nodes[i].kind == "fork":
-            out = sorted((k for k, w in enumerate(circuit.wires) if w.src == i),
-                         key=lambda k: pos[circuit.wires[k].dst][1], reverse=True)
-            for rank, k in enumerate(out):
-                x1 = pos[circuit.wires[k].dst][0] - half[depth[circuit.wires[k].dst]]
-                at[k] = pos[i][0] + (x1 - pos[i][0]) * (0.3 + 0.4 * rank / max(len(out) - 1, 1))
+    # a label starts just after its source, where converging wires are farthest apart
+    at = [x[depth[w.src]] + half[depth[w.src]] + 0.15
+          + 0.5 * _CHAR * max(len(w.above), len(w.grad or "")) for w in circuit.wires]
+    for k, w in enumerate(circuit.wires):  # but a fork's branches leave one point:
+        if circuit.nodes[w.src].kind == "fork":  # label them halfway to their gate
+            at[k] = 0.5 * (pos[w.src][0] + pos[w.dst][0] - half[depth[w.dst]])
     return pos, at
 
 

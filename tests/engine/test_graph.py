@@ -26,7 +26,7 @@ FONT = re.compile(r'<font color="[^"]+">([^<]*)</font>')
 def wires(dot):
     """(value text, gradient text) of every wire of a DOT text, parsed independently."""
     out = []
-    for src, dst, label in WIRE.findall(dot):
+    for _, _, label in WIRE.findall(dot):
         lines = FONT.findall(label)
         value_color = '<font color="#1a7f37">'
         value = lines.pop(0) if label.startswith(value_color) else ""
@@ -200,7 +200,7 @@ def test_layers_collapse_into_one_box_each():
 def test_ten_thousand_nodes_render_in_bounded_time_and_memory():
     x = Tensor(np.array(0.5), requires_grad=True)
     t = x
-    for i in range(5000):  # 10,000 gates
+    for _ in range(5000):  # 10,000 gates
         t = (t * 0.999) + 0.001
     t.backward(keep_grads=True)
     limit = sys.getrecursionlimit()
