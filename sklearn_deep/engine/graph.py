@@ -348,6 +348,23 @@ def to_dot(root, *, names=None, layers=None, precision=2, max_values=4, title=No
     ------
     ValueError
         If ``root`` has no recorded graph (a leaf, or computed inside ``no_grad``).
+
+    Examples
+    --------
+    The notes' first circuit, f = (x + y)·z at (−2, 5, −4): on the wire from x, its
+    value −2 and the gradient ∂f/∂x = z = −4.
+
+    >>> from sklearn_deep.engine import Tensor, to_dot
+    >>> x, y, z = (Tensor(v, requires_grad=True) for v in (-2.0, 5.0, -4.0))
+    >>> f = (x + y) * z
+    >>> f.backward(keep_grads=True)
+    >>> print(to_dot(f, names={"x": x, "f": f}))  # doctest: +ELLIPSIS
+    digraph circuit {
+    ...
+      n1 -> n0 [label=<<font color="#1a7f37">x = -2.00</font><br/>...>-4.00</font>>];
+    ...
+      n3 -> n5 [label=<<font color="#1a7f37">f = -12.00</font><br/>...>1.00</font>>];
+    }
     """
     circuit = _trace(root, names, layers, precision, max_values)
     lines = ["digraph circuit {", "  rankdir=LR;", '  node [fontname="Helvetica"];',
@@ -478,8 +495,8 @@ def draw_graph(root, path=None, *, ax=None, names=None, layers=None, precision=2
     try:
         import matplotlib.pyplot as plt
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError("draw_graph needs matplotlib (pip install matplotlib); to_dot "
-                          "needs nothing") from exc
+        raise ImportError("draw_graph needs matplotlib (pip install matplotlib, or the "
+                          "'examples' extra); to_dot needs nothing") from exc
     pos, label_x = _layout(circuit)
     xs = [x for x, _ in pos.values()]
     ys = [y for _, y in pos.values()]
