@@ -195,7 +195,7 @@ def _trace(root, names, layers, precision, max_values):
 
     circuit = _Circuit()
     node_of = {}  # id(tensor) -> node drawing it (its gate, layer box or input)
-    layer_node = {}
+    layer_node, layer_ops = {}, {}  # layer name -> its box, the labels of its gates
     uses = {}  # id(tensor) -> [(consumer node, gradient sent back along that use)]
     tensors = {}
 
@@ -216,7 +216,7 @@ def _trace(root, names, layers, precision, max_values):
             if name not in layer_node:
                 layer_node[name] = circuit.add("layer", name)
             node = node_of[id(t)] = layer_node[name]
-            circuit.nodes[node].label += "\n" + op_label(ctx.fn)
+            layer_ops.setdefault(name, {})[op_label(ctx.fn)] = None  # ordered, once each
         else:
             node = node_of[id(t)] = circuit.add("gate", _gate_label(ctx, precision))
         tensors[id(t)] = t
@@ -231,8 +231,10 @@ def _trace(root, names, layers, precision, max_values):
                 c = circuit.add("const", name_of.get(id(x), "constant"))
                 circuit.wires.append(_Wire(c, node, _const_summary(x, summary),
                                            name=name_of.get(id(x), "")))
-    for node in layer_node.values():
-        circuit.nodes[node].label = _layer_label(circuit.nodes[node].label)
+    for name, node in layer_node.items():
+        ops = list(layer_ops[name])
+        circuit.nodes[node].label = (f"{name}\n(" + " → ".join(ops[:4])
+                                     + (" → ...)" if len(ops) > 4 else ")"))
 
     uses.setdefault(id(root), []).append((circuit.add("output", name_of.get(id(root), "out")),
                                           getattr(root, "grad", None)))
@@ -286,13 +288,6 @@ def _gate_label(ctx, precision):
 
 def _number_short(v, precision):
     return f"{float(v):.{precision + 1}g}"
-
-
-def _layer_label(label):
-    name, *ops = label.split("\n")
-    seen = list(dict.fromkeys(ops))
-    ops_text = " → ".join(seen[:4]) + (" → ..." if len(seen) > 4 else "")
-    return f"{name}\n({ops_text})"
 
 
 # ---------------------------------------------------------------------- DOT

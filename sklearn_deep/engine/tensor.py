@@ -10,7 +10,8 @@ The whole backward algorithm is :meth:`Tensor.backward`:
 3. free each intermediate gradient as soon as it has been used, and release what each
    primitive saved for backward (masks, probabilities, copies no other node holds; an
    output that the next node still holds lives as long as the graph does); leaves that
-   require a gradient accumulate it in ``.grad``.
+   require a gradient accumulate it in ``.grad``. Only ``backward(keep_grads=True)`` keeps
+   the intermediate gradients, for drawing the graph (:mod:`sklearn_deep.engine.graph`).
 """
 
 import threading
