@@ -225,6 +225,8 @@ class PCAAttributesMixin:
 
     The estimator sets ``_pca`` (a dict of the attributes, or None for a non-linear model)
     with :meth:`_set_pca_attributes`, and has ``mean_``, ``n_features_in_`` and ``whiten``.
+    For a linear network, :meth:`_principal_codes` and :meth:`_principal_reconstruction`
+    are its encoder and decoder expressed in the principal basis.
     """
 
     components_ = _pca_attribute(
@@ -238,29 +240,49 @@ class PCAAttributesMixin:
         "singular_values_", "ndarray of shape (n_components,) (linear models).")
     noise_variance_ = _pca_attribute("noise_variance_", "float (linear models).")
 
-    def _set_pca_attributes(self, decoder, stats, centred=None):
-        """The Rayleigh–Ritz step on the decoder's linear map ``decoder`` (d × k), with the
-        centred training data, or the running scatter matrix of ``stats`` when None.
-        Sets ``_pca`` and returns the :class:`RitzBasis`."""
-        n, d = stats.n_samples, decoder.shape[0]
-        k = decoder.shape[1]
+    def _set_pca_attributes(self, encoder, decoder, stats, centred=None):
+        """The Rayleigh–Ritz step on the learned subspace, with the centred training data,
+        or the running scatter matrix of ``stats`` when None.
+
+        ``encoder`` and ``decoder`` are the network's affine maps ``(A, a)``, ``x ↦ x A +
+        a``, of shapes (d, k), (k,) and (k, d), (d,). Sets ``_pca`` and the maps
+        :meth:`_principal_codes` and :meth:`_principal_reconstruction` use."""
+        (A_enc, a_enc), (A_dec, a_dec) = encoder, decoder
+        n, (k, d) = stats.n_samples, A_dec.shape
         scatter = stats.scatter
         if centred is None and scatter is None:
             scatter = np.zeros((d, d), dtype=self.mean_.dtype)
-        ritz = rayleigh_ritz(decoder, n, centred=centred, scatter=scatter)
+        ritz = rayleigh_ritz(A_dec.T, n, centred=centred, scatter=scatter)
         total_var = stats.total_variance()
         ev = ritz.explained_variance
         rank = min(n, d)
         noise_var = (total_var - float(ev.sum())) / (rank - k) if k < rank else 0.0
+        dtype = self.mean_.dtype
         self._pca = {
             "components_": ritz.components,
             "explained_variance_": ev,
             "explained_variance_ratio_": (ev / total_var if total_var > 0
                                           else np.zeros_like(ev)),
             "singular_values_": ritz.singular_values,
-            "noise_variance_": self.mean_.dtype.type(max(noise_var, 0.0)),
+            "noise_variance_": dtype.type(max(noise_var, 0.0)),
         }
-        return ritz
+        self._encode_map = (A_enc @ ritz.code_map).astype(dtype)
+        self._offset = (a_enc @ A_dec + a_dec).astype(dtype)
+
+    def _principal_codes(self, centred):
+        """The network's codes of centred data in the principal basis (whitened when
+        ``whiten``)."""
+        Z = centred @ self._encode_map
+        if self.whiten:
+            Z /= np.sqrt(self._pca["explained_variance_"])
+        return Z
+
+    def _principal_reconstruction(self, Z):
+        """The network's reconstruction (mean added back) of principal-basis codes."""
+        components = self._pca["components_"]
+        if self.whiten:
+            components = np.sqrt(self._pca["explained_variance_"])[:, None] * components
+        return Z @ components + self._offset + self.mean_
 
     def _model_scatter(self, n_samples):
         """Scatter matrix of ``n_samples`` under the fitted probabilistic PCA model,

@@ -530,12 +530,8 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
         if not self._config["linear"]:
             self._pca = None
             return
-        (A_enc, a_enc), (A_dec, a_dec) = self._config["network"].affine_maps(self._params)
-        ritz = self._set_pca_attributes(A_dec.T, self._stats,
-                                        centred=None if X is None else X - self.mean_)
-        dtype = self.mean_.dtype
-        self._encode_map = (A_enc @ ritz.code_map).astype(dtype)
-        self._offset = (a_enc @ A_dec + a_dec).astype(dtype)
+        self._set_pca_attributes(*self._config["network"].affine_maps(self._params),
+                                 self._stats, centred=None if X is None else X - self.mean_)
 
     # ------------------------------------------------------------------ inference
     def _validate(self, X):
@@ -545,18 +541,12 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
     def _codes(self, X):
         centred = X - self.mean_
         if self._config["linear"]:
-            Z = centred @ self._encode_map
-            if self.whiten:
-                Z /= np.sqrt(self._pca["explained_variance_"])
-            return Z
+            return self._principal_codes(centred)
         return self._config["network"].codes(self._params, centred)
 
     def _reconstruct(self, Z):
         if self._config["linear"]:
-            components = self._pca["components_"]
-            if self.whiten:
-                components = np.sqrt(self._pca["explained_variance_"])[:, None] * components
-            return Z @ components + self._offset + self.mean_
+            return self._principal_reconstruction(Z)
         network = self._config["network"]
         out = network.reconstruction(self._params, Z)
         return out if network.out_activation == "logistic" else out + self.mean_
