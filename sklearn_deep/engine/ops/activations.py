@@ -25,6 +25,7 @@ __all__ = [
 ]
 
 _LEAKY_SLOPE = 0.01  # leaky_relu's slope for negative inputs
+_ELU_ALPHA = 1.0  # elu's saturation value is −α
 
 
 class Logistic(Function):
@@ -81,7 +82,7 @@ class ELU(Function):
     """a for a > 0, α(e^a − 1) otherwise (Clevert et al., 2016)."""
 
     @staticmethod
-    def forward(ctx, a, alpha=1.0):
+    def forward(ctx, a, alpha=_ELU_ALPHA):
         ctx.active, ctx.alpha = a > 0, alpha
         ctx.out = np.where(ctx.active, a, alpha * np.expm1(np.minimum(a, 0)))
         return ctx.out
@@ -126,7 +127,7 @@ def leaky_relu(x, negative_slope=_LEAKY_SLOPE):
     return LeakyReLU.apply(x, negative_slope=negative_slope)
 
 
-def elu(x, alpha=1.0):
+def elu(x, alpha=_ELU_ALPHA):
     return ELU.apply(x, alpha=alpha)
 
 
@@ -222,8 +223,8 @@ def _leaky_step(a, h):
     return np.where(a.data > 0, 1.0, _LEAKY_SLOPE).astype(a.dtype)
 
 
-def _elu_derivative(a, h):  # h + α for a ≤ 0 (α = 1)
-    return Where.apply(np.ones(a.shape, dtype=a.dtype), h + 1.0, condition=a.data > 0)
+def _elu_derivative(a, h):  # h + α for a ≤ 0
+    return Where.apply(np.ones(a.shape, dtype=a.dtype), h + _ELU_ALPHA, condition=a.data > 0)
 
 
 _RECTIFIER = math.sqrt(2.0)
