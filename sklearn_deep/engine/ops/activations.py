@@ -2,9 +2,11 @@
 
 Each activation is a primitive (forward and backward side by side) or a composition of
 primitives, plus one :class:`ActivationSpec` line in :data:`ACTIVATIONS`. The estimators'
-``activation`` options, the initialisation gains and the gradient-check tests all read that
-registry, so adding an activation means: write it here, register it, and add it to the
-gradient-check table (a test fails until you do).
+``activation`` options, the initialisation gains, the contractive penalty's closed form (which
+needs the derivative) and the gradient-check tests all read that registry, so adding an
+activation means: write it here, register it (with its derivative when it has an elementwise
+closed form), add it to the gradient-check table, and give it an ONNX graph in
+:data:`sklearn_deep.onnx.ONNX_ACTIVATIONS` (a test fails until you do each).
 """
 
 import math
@@ -15,19 +17,18 @@ from scipy.special import expit
 
 from ..function import Function
 from ..tensor import Tensor
-from .basic import Max, Reshape
-
-#: Slope of ``leaky_relu`` for negative inputs, and ``elu``'s α: the registered
-#: activations' constants (exporters such as :mod:`sklearn_deep.onnx` read them here).
-LEAKY_RELU_SLOPE = 0.01
-ELU_ALPHA = 1.0
+from .basic import Max, Reshape, Where
 
 __all__ = [
     "ACTIVATIONS", "ELU", "ELU_ALPHA", "LEAKY_RELU_SLOPE", "ActivationSpec", "LeakyReLU",
-    "Logistic", "ReLU", "Softplus",
-    "Tanh", "elu", "get_activation", "identity", "leaky_relu", "logistic", "maxout",
-    "register_activation", "relu", "softplus", "tanh",
+    "Logistic", "ReLU", "Softplus", "Tanh", "elu", "get_activation", "identity", "leaky_relu",
+    "logistic", "maxout", "register_activation", "relu", "softplus", "tanh",
 ]
+
+# The registered activations' constants, public so that exporters (sklearn_deep.onnx)
+# read the engine's values.
+LEAKY_RELU_SLOPE = 0.01  # leaky_relu's slope for negative inputs
+ELU_ALPHA = 1.0  # elu's saturation value is −α
 
 
 class Logistic(Function):
@@ -175,6 +176,12 @@ class ActivationSpec:
         How many pre-activation values each output unit consumes (maxout's pieces).
     description : str
         One line for documentation.
+    derivative : callable or None
+        ``s′`` elementwise, as ``derivative(a, h)`` of the pre-activation Tensor ``a`` and
+        the output Tensor ``h = s(a)``: a Tensor where ``s′`` varies smoothly (so that
+        backpropagating through it gives the ``s″`` terms), a constant ndarray where it is
+        piecewise constant. None where there is no elementwise form (maxout). Used by the
+        closed-form contractive penalty (Rifai et al., 2011).
     """
 
     name: str
@@ -184,6 +191,7 @@ class ActivationSpec:
     output_range: tuple = (-math.inf, math.inf)
     width_factor: int = 1
     description: str = ""
+    derivative: object = field(default=None, repr=False)
 
 
 ACTIVATIONS = {}
@@ -206,22 +214,41 @@ def get_activation(name):
                          f"{sorted(ACTIVATIONS)}") from None
 
 
+def _ones(a, h):
+    return np.ones(a.shape, dtype=a.dtype)
+
+
+def _step(a, h):
+    return (a.data > 0).astype(a.dtype)
+
+
+def _leaky_step(a, h):
+    return np.where(a.data > 0, 1.0, LEAKY_RELU_SLOPE).astype(a.dtype)
+
+
+def _elu_derivative(a, h):  # h + α for a ≤ 0
+    return Where.apply(np.ones(a.shape, dtype=a.dtype), h + ELU_ALPHA, condition=a.data > 0)
+
+
 _RECTIFIER = math.sqrt(2.0)
 for _spec in (
-    ActivationSpec("identity", identity, description="f(x) = x (no non-linearity)"),
+    ActivationSpec("identity", identity, description="f(x) = x (no non-linearity)",
+                   derivative=_ones),
     ActivationSpec("logistic", logistic, sklearn_init_factor=2.0,
                    output_range=(0.0, 1.0),
-                   description="sigmoid 1 / (1 + exp(-x))"),
+                   description="sigmoid 1 / (1 + exp(-x))",
+                   derivative=lambda a, h: h * (1.0 - h)),
     ActivationSpec("tanh", tanh, gain=5.0 / 3.0, output_range=(-1.0, 1.0),
-                   description="hyperbolic tangent"),
+                   description="hyperbolic tangent", derivative=lambda a, h: 1.0 - h * h),
     ActivationSpec("relu", relu, gain=_RECTIFIER, output_range=(0.0, math.inf),
-                   description="max(0, x)"),
+                   description="max(0, x)", derivative=_step),
     ActivationSpec("leaky_relu", leaky_relu, gain=math.sqrt(2.0 / (1 + LEAKY_RELU_SLOPE**2)),
-                   description=f"x if x > 0 else {LEAKY_RELU_SLOPE} x"),
+                   description=f"x if x > 0 else {LEAKY_RELU_SLOPE} x", derivative=_leaky_step),
     ActivationSpec("elu", elu, gain=_RECTIFIER, output_range=(-1.0, math.inf),
-                   description="x if x > 0 else exp(x) - 1"),
+                   description="x if x > 0 else exp(x) - 1", derivative=_elu_derivative),
     ActivationSpec("softplus", softplus, gain=_RECTIFIER, output_range=(0.0, math.inf),
-                   description="log(1 + exp(x)), a smooth ReLU"),
+                   description="log(1 + exp(x)), a smooth ReLU",
+                   derivative=lambda a, h: logistic(a)),
     ActivationSpec("maxout", maxout, width_factor=2,
                    description="max of 2 linear pieces per unit (Goodfellow et al., 2013)"),
 ):
