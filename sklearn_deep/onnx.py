@@ -2,8 +2,9 @@
 
 Importing this module registers converters with skl2onnx (its documented extension point,
 ``skl2onnx.update_registered_converter``) for :class:`~sklearn_deep.MLPClassifierScratch`,
-:class:`~sklearn_deep.MLPRegressorScratch` and :class:`~sklearn_deep.Word2VecTransformer`,
-so that ``skl2onnx.to_onnx`` converts them, alone or inside a scikit-learn ``Pipeline``::
+:class:`~sklearn_deep.MLPRegressorScratch`, :class:`~sklearn_deep.AutoencoderTransformer`
+and :class:`~sklearn_deep.Word2VecTransformer`, so that ``skl2onnx.to_onnx`` converts them,
+alone or inside a scikit-learn ``Pipeline``::
 
     import sklearn_deep.onnx  # registers the converters
     onx = skl2onnx.to_onnx(clf, X[:1].astype(np.float32))
@@ -23,6 +24,8 @@ a float32 input, the weights cast to it). Outputs follow skl2onnx's conventions:
   score classifiers: ``[-d, d]`` for a binary model, the scores of every class otherwise;
 * the regressor: ``variable`` of shape (n_samples, n_outputs), ``exp`` applied for
   ``loss='poisson'``;
+* the autoencoder: ``variable``, the codes of :meth:`AutoencoderTransformer.transform`
+  (for a linear model, the principal-basis scores, whitened with ``whiten=True``);
 * word2vec: ``variable``, the document vectors of :meth:`Word2VecTransformer.transform`
   for *tokenised* documents, given as a string tensor of shape (n_documents, n_tokens)
   padded with ``''`` (declare it with ``initial_types=[("tokens", StringTensorType([None,
@@ -53,7 +56,12 @@ from sklearn.utils.validation import check_is_fitted
 
 from .engine import ACTIVATIONS
 from .engine.ops.activations import ELU_ALPHA, LEAKY_RELU_SLOPE
-from .estimators import MLPClassifierScratch, MLPRegressorScratch, Word2VecTransformer
+from .estimators import (
+    AutoencoderTransformer,
+    MLPClassifierScratch,
+    MLPRegressorScratch,
+    Word2VecTransformer,
+)
 
 __all__ = ["ONNX_ACTIVATIONS", "register"]
 
@@ -241,6 +249,30 @@ def _convert_regressor(scope, operator, container):
     g.node(op_type, [raw], operator.outputs[0].full_name)
 
 
+# ---------------------------------------------------------------------- autoencoder
+def _autoencoder_shapes(operator):
+    check_is_fitted(operator.raw_operator)
+    _float_output_shape(operator, operator.raw_operator.n_components_)
+
+
+def _convert_autoencoder(scope, operator, container):
+    """``transform``: centre by ``mean_``, then the encoder (every layer followed by its
+    activation, the code layer's included), or for a linear model its single map to the
+    principal basis, divided by ``sqrt(explained_variance_)`` with ``whiten``."""
+    est = operator.raw_operator
+    g = _Graph(scope, operator, container)
+    centred = g.node("Sub", [g.input(operator), g.const(est.mean_)])
+    if est._config["linear"]:  # as _pca_compat.PCAAttributesMixin._principal_codes
+        encode = est._encode_map
+        if est.whiten:
+            encode = encode / np.sqrt(est.explained_variance_)
+        codes = g.node("MatMul", [centred, g.const(encode)])
+    else:  # as nn.Autoencoder.codes
+        codes = _dense(g, centred, est.encoder_coefs_, est.encoder_intercepts_,
+                       est._config["network"].activations)
+    g.node("Identity", [codes], operator.outputs[0].full_name)
+
+
 # ---------------------------------------------------------------------- word2vec
 def _word2vec_shapes(operator):
     est = operator.raw_operator
@@ -298,6 +330,8 @@ def register():
                                 options=_CLASSIFIER_OPTIONS)
     update_registered_converter(MLPRegressorScratch, "SklearnDeepMLPRegressor",
                                 _regressor_shapes, _convert_regressor)
+    update_registered_converter(AutoencoderTransformer, "SklearnDeepAutoencoder",
+                                _autoencoder_shapes, _convert_autoencoder)
     update_registered_converter(Word2VecTransformer, "SklearnDeepWord2Vec",
                                 _word2vec_shapes, _convert_word2vec)
 

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sklearn_deep import MLPClassifierScratch, MLPRegressorScratch
+from sklearn_deep import AutoencoderTransformer, MLPClassifierScratch, MLPRegressorScratch
 from sklearn_deep.engine import ACTIVATIONS
 
 skl2onnx = pytest.importorskip("skl2onnx")
@@ -205,6 +205,39 @@ def test_unfitted_estimator_is_refused(data):
     X, _ = data
     with pytest.raises(NotFittedError):
         skl2onnx.to_onnx(MLPRegressorScratch(), X[:1])
+
+
+# ---------------------------------------------------------------------- autoencoder
+@pytest.mark.parametrize("whiten", [False, True])
+def test_linear_autoencoder_is_a_pca_drop_in(data, whiten):
+    X, _ = data
+    ae = AutoencoderTransformer(n_components=3, whiten=whiten, random_state=0).fit(X)
+    out = _run(ae, X)["variable"]
+    assert out.shape == (len(X), 3)
+    np.testing.assert_allclose(out, ae.transform(X), **TOL)
+
+
+@pytest.mark.parametrize("activation", ["logistic", "tanh", "relu", "leaky_relu", "elu",
+                                        "softplus", "maxout", ["maxout", "elu"]])
+def test_nonlinear_autoencoder(data, activation):
+    X, _ = data
+    hidden = () if isinstance(activation, str) else (6,)
+    ae = AutoencoderTransformer(n_components=3, hidden_layer_sizes=hidden,
+                                activation=activation, max_iter=30, random_state=0).fit(X)
+    np.testing.assert_allclose(_run(ae, X)["variable"], ae.transform(X), **TOL)
+
+
+def test_pipeline_of_scaler_autoencoder_and_classifier(data):
+    X, y = data
+    pipe = Pipeline([("scale", StandardScaler()),
+                     ("codes", AutoencoderTransformer(n_components=3, hidden_layer_sizes=(8,),
+                                                      activation="tanh", max_iter=30,
+                                                      random_state=0)),
+                     ("mlp", MLPClassifierScratch(hidden_layer_sizes=(8,), max_iter=40,
+                                                  random_state=0))]).fit(X, y)
+    out = _run(pipe, X, options={"zipmap": False})
+    np.testing.assert_allclose(out["probabilities"], pipe.predict_proba(X), **TOL)
+    np.testing.assert_array_equal(out["label"], pipe.predict(X))
 
 
 # ---------------------------------------------------------------------- word2vec
