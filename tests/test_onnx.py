@@ -70,8 +70,10 @@ def test_regressor_matches_for_every_activation(data, activation):
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 def test_classifier_matches_for_every_activation(data, activation):
     X, y = data
+    # trained in float64 (the usual case), exported and run in float32
     clf = MLPClassifierScratch(hidden_layer_sizes=(8,), activation=activation,
-                               max_iter=40, random_state=0).fit(X, y)
+                               max_iter=40, random_state=0).fit(X.astype(np.float64), y)
+    assert clf.coefs_[0].dtype == np.float64
     out = _run(clf, X, options={"zipmap": False})
     np.testing.assert_allclose(out["probabilities"], clf.predict_proba(X), **TOL)
     np.testing.assert_array_equal(out["label"], clf.predict(X))
