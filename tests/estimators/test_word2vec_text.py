@@ -15,9 +15,9 @@ from sklearn_deep.estimators._text import (
     context_matrix,
     encoded_chunks,
     keep_probabilities,
+    Vocabulary,
     negative_cumulative,
-    scan_vocabulary,
-    select_vocabulary,
+    scan_vocab,
 )
 
 
@@ -85,12 +85,12 @@ def test_vocabulary_and_sampling_match_gensim():
     model = gensim_word2vec.Word2Vec(vector_size=5, min_count=5, sample=1e-3,
                                      max_final_vocab=120)
     model.build_vocab(texts)
-    counts, _, _, _ = scan_vocabulary(Corpus(texts))
-    kept, effective = select_vocabulary(counts, 5, 120)
-    assert {w for w, _ in kept} == set(model.wv.index_to_key)
-    assert effective == model.effective_min_count
-    ours = keep_probabilities(np.array([c for _, c in kept]), 1e-3)
-    theirs = np.array([model.wv.get_vecattr(w, "sample_int") for w, _ in kept]) / 2**32
+    vocab = Vocabulary.prepare_vocab(scan_vocab(Corpus(texts)), 5, 120)
+    assert set(vocab.index_to_key) == set(model.wv.index_to_key)
+    assert vocab.effective_min_count == model.effective_min_count
+    ours = keep_probabilities(vocab.counts, 1e-3)
+    theirs = np.array([model.wv.get_vecattr(w, "sample_int")
+                       for w in vocab.index_to_key]) / 2**32
     np.testing.assert_allclose(ours, np.minimum(theirs, 1.0), atol=1e-8)
 
 
@@ -98,7 +98,7 @@ def test_max_vocab_size_prunes_like_gensim():
     # gensim prunes after a text once over the cap: words below a threshold that starts
     # at 1 (so the first prune drops nothing) and grows by one per prune
     texts = [["a"] * 5 + ["b", "c", "d", "e"], ["f"], ["a", "g", "g"]]
-    counts, _, _, _ = scan_vocabulary(Corpus(texts), max_vocab_size=3)
+    counts, _, _, _ = scan_vocab(Corpus(texts), max_vocab_size=3)
     assert counts == Counter({"a": 6, "g": 2})
     gensim_word2vec = pytest.importorskip("gensim.models.word2vec")
     model = gensim_word2vec.Word2Vec(vector_size=5, min_count=1, max_vocab_size=3)
@@ -203,7 +203,7 @@ def test_corpus_tokenises_like_countvectorizer_and_refuses_generators(tmp_path):
     path.write_text("one two\nthree\n")
     assert list(Corpus(path, token_pattern=None)) == [["one", "two"], ["three"]]
     assert list(Corpus(path, token_pattern=None)) == [["one", "two"], ["three"]]  # re-read
-    counts, doc_freq, n_texts, total = scan_vocabulary(Corpus([["a", "a", "b"], ["a"]]))
+    counts, doc_freq, n_texts, total = scan_vocab(Corpus([["a", "a", "b"], ["a"]]))
     assert counts == Counter({"a": 3, "b": 1}) and doc_freq["a"] == 2
     assert (n_texts, total) == (2, 4)
 
