@@ -32,13 +32,22 @@ import numpy as np
 
 from sklearn_deep.engine import RowSparseGrad
 
-__all__ = ["WorkerPool", "fork_available", "parallel_training", "shared_array"]
+__all__ = ["WorkerPool", "fork_available", "parallel_training", "shared_array", "usable_workers"]
 
 
 def fork_available():
     """Whether worker processes can be forked here: POSIX systems but macOS, whose system
     libraries (Accelerate, for NumPy's BLAS) are not safe to use after a fork."""
     return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def usable_workers(n_workers):
+    """``n_workers``, or 1 with a warning where processes cannot be forked."""
+    if n_workers > 1 and not fork_available():
+        warnings.warn("workers > 1 needs the 'fork' start method, which this platform "
+                      "lacks; training in one process.", UserWarning, stacklevel=5)
+        return 1
+    return n_workers
 
 
 def shared_array(shape, dtype, fill=None):

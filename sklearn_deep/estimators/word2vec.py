@@ -24,7 +24,6 @@ defaults), with minibatches of ``batch_words`` centres.
 """
 
 import math
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
@@ -34,13 +33,13 @@ from threadpoolctl import threadpool_limits
 
 from sklearn_deep._compat import Interval, StrOptions, _fit_context
 from sklearn_deep._random import make_rng
-from sklearn_deep.nn.word2vec import Word2VecNetwork, word2vec_batch_loss
+from sklearn_deep.nn.word2vec import Word2VecNetwork, output_tables, word2vec_batch_loss
 from sklearn_deep.optim import make_optimizer, make_schedule
 from sklearn_deep.training import TrainingState, train_epochs
 
 from ._document_vectors import document_vectors, sif_component, word_weights
 from ._keyedvectors import KeyedVectors
-from ._parallel import fork_available, parallel_training
+from ._parallel import parallel_training, usable_workers
 from ._text import Corpus, HuffmanTree, Vocabulary, scan_vocab
 from ._word2vec_problem import Word2VecProblem, Word2VecSettings
 
@@ -49,6 +48,7 @@ __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 # batch_words="auto": centres per batch for skip-gram and CBOW, capped to 1 % of the
 # corpus and at least the minimum (benchmarks/word2vec.py compares sizes).
 _AUTO_BATCH_SG, _AUTO_BATCH_CBOW, _AUTO_BATCH_MIN = 1024, 4096, 64
+_OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
 
 
 # ----------------------------------------------------------------------- the estimator
@@ -309,23 +309,16 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         self.doc_freq_ = vocab.doc_freq
         self.n_texts_seen_ = vocab.n_texts
         self.effective_min_count_ = vocab.effective_min_count
-        n_words, d = vectors.shape
-        n_inner = max(n_words - 1, 1)
-        for name, wanted, n_rows in (
-                ("syn1neg_", bool(self.negative), n_words),
-                ("syn1softmax_", not self.negative and not self.hs, n_words),
-                ("syn1_", bool(self.hs), n_inner)):
-            old = getattr(self, name, None)
-            table = np.zeros((n_rows, d), np.float32) if wanted else None
-            if wanted and old is not None:
-                rows = min(old.shape[0], n_rows)
-                table[:rows] = old[:rows]
+        previous = tuple(getattr(self, name, None) for name in _OUTPUT_TABLES)
+        tables = output_tables(len(vocab), self.vector_size, negative=self.negative,
+                               hs=self.hs, previous=previous)
+        for name, table in zip(_OUTPUT_TABLES, tables, strict=True):
             setattr(self, name, table)
 
     def _build(self, corpus, rng):
         scan = scan_vocab(corpus, self.max_vocab_size)
         vocab = Vocabulary.prepare_vocab(scan, self.min_count, self.max_final_vocab)
-        for name in ("syn1neg_", "syn1_", "syn1softmax_"):
+        for name in _OUTPUT_TABLES:  # a new model: nothing kept
             setattr(self, name, None)
         self._set_vocabulary(vocab, vocab.prepare_weights(self.vector_size, rng))
         self._training_state = TrainingState()
@@ -354,13 +347,6 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                 "vector_size, hs and negative cannot change between calls that continue "
                 "training (partial_fit, warm_start); fit a new model instead.")
 
-    def _n_workers(self):
-        if self.workers > 1 and not fork_available():
-            warnings.warn("workers > 1 needs the 'fork' start method, which this platform "
-                          "lacks; training in one process.", UserWarning, stacklevel=4)
-            return 1
-        return self.workers
-
     def _train(self, corpus, scan, n_epochs, rng, incremental):
         model = self._network()
         problem = Word2VecProblem(model, corpus, self.wv_, scan.total_words,
@@ -375,7 +361,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         # start-up and contention made some steps 10x slower with two).
         with (threadpool_limits(limits=1, user_api="blas"),
               parallel_training(problem, build_optimizer, model.tables,
-                                self._n_workers()) as (trained, optimizer)):
+                                usable_workers(self.workers)) as (trained, optimizer)):
             train_epochs(trained, optimizer, self._training_state, max_iter=n_epochs,
                          rng=rng, tol=0.0, n_iter_no_change=math.inf,
                          incremental=incremental, verbose=bool(self.verbose),

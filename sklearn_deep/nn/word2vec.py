@@ -47,7 +47,7 @@ from ..engine import (
     softmax_cross_entropy,
 )
 
-__all__ = ["Word2VecBatch", "Word2VecNetwork", "word2vec_batch_loss"]
+__all__ = ["Word2VecBatch", "Word2VecNetwork", "output_tables", "word2vec_batch_loss"]
 
 
 def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=True,
@@ -308,3 +308,20 @@ class Word2VecNetwork:
         logp = -np.logaddexp(0.0, -sign * f)
         logp *= np.arange(f.shape[1])[None, :] < tree.lengths[:, None]
         return np.exp(logp.sum(axis=1))
+
+
+def output_tables(n_words, d, *, negative, hs, previous=(None, None, None)):
+    """The output tables ``(syn1neg, syn1, syn1softmax)`` of a network of ``n_words``
+    words: zeros (float32) for the layers in use (negative sampling when ``negative``,
+    hierarchical softmax when ``hs``, else the full softmax), None for the others; the
+    rows of ``previous`` tables (a smaller vocabulary) are kept."""
+    shapes = (n_words if negative else 0, max(n_words - 1, 1) if hs else 0,
+              n_words if not negative and not hs else 0)
+    tables = []
+    for n_rows, old in zip(shapes, previous, strict=True):
+        table = np.zeros((n_rows, d), np.float32) if n_rows else None
+        if table is not None and old is not None:
+            rows = min(old.shape[0], n_rows)
+            table[:rows] = old[:rows]
+        tables.append(table)
+    return tuple(tables)

@@ -592,3 +592,13 @@ def test_auto_batch_size_follows_architecture_and_corpus_size():
     assert Word2VecTransformer(batch_words=300)._batch_size(10**7) == 300
     with pytest.raises(InvalidParameterError, match="batch_words"):
         Word2VecTransformer(batch_words="big").fit([["a", "b"]])
+
+
+def test_refitting_starts_afresh_for_every_output_layer(texts):
+    # a second fit (warm_start=False) must not keep the previous fit's output tables
+    params = dict(sg=1, hs=1, negative=0, vector_size=8, min_count=2, epochs=1,
+                  batch_words=64, random_state=0)
+    fresh = Word2VecTransformer(**params).fit(texts[:300])
+    refit = Word2VecTransformer(**params).fit(texts[300:]).fit(texts[:300])
+    np.testing.assert_array_equal(refit.syn1_, fresh.syn1_)
+    np.testing.assert_array_equal(refit.wv.vectors, fresh.wv.vectors)

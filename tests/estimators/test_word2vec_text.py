@@ -11,11 +11,11 @@ from sklearn_deep.estimators._text import (
     Corpus,
     HuffmanTree,
     NegativeSampler,
+    Vocabulary,
     centre_batches,
     context_matrix,
     encoded_chunks,
     keep_probabilities,
-    Vocabulary,
     negative_cumulative,
     scan_vocab,
 )
@@ -245,3 +245,36 @@ def test_only_collections_in_memory_are_cached(tmp_path):
     assert Corpus(np.array(["a b"], dtype=object)).in_memory
     assert Corpus(pd.Series(["a b"])).in_memory
     assert not Corpus(Stream()).in_memory and not Corpus(str(path)).in_memory
+
+
+def test_vocabulary_update_adds_counts_and_new_words_reaching_min_count():
+    first = Corpus([["a", "a", "b", "c"], ["a", "b"]])
+    vocab = Vocabulary.prepare_vocab(scan_vocab(first), min_count=2)
+    assert vocab.index_to_key == ["a", "b"] and vocab.effective_min_count == 2
+    added = vocab.update(scan_vocab(Corpus([["d", "d", "c", "b"], ["e", "d"]])))
+    # "d" (3 in the new corpus) joins; "c" (1 new + 1 dropped before) and "e" do not
+    assert added == 1 and vocab.index_to_key == ["a", "b", "d"]
+    assert vocab.key_to_index == {"a": 0, "b": 1, "d": 2}
+    np.testing.assert_array_equal(vocab.counts, [3, 3, 3])
+    np.testing.assert_array_equal(vocab.doc_freq, [2, 3, 2])
+    assert vocab.n_texts == 4
+
+
+def test_prepare_weights_draws_gensim_uniform_range_in_order():
+    vocab = Vocabulary(["a", "b", "c"], [3, 2, 1], [1, 1, 1], 1, 1)
+    rng = np.random.RandomState(0)
+    vectors = vocab.prepare_weights(4, rng)
+    expected = (np.random.RandomState(0).random_sample((3, 4)) * 2 - 1) / 4
+    np.testing.assert_allclose(vectors, expected, rtol=1e-6)
+    assert vectors.dtype == np.float32
+    tail = vocab.prepare_weights(4, np.random.RandomState(0), start=2)
+    assert tail.shape == (1, 4)
+
+
+def test_scan_vocab_refuses_an_empty_corpus():
+    with pytest.raises(ValueError, match="empty"):
+        scan_vocab(Corpus([]))
+    with pytest.raises(ValueError, match="no token"):
+        scan_vocab(Corpus([[], []]))
+    with pytest.raises(ValueError, match="min_count=9"):
+        Vocabulary.prepare_vocab(scan_vocab(Corpus([["a"]])), min_count=9)

@@ -13,9 +13,7 @@ import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_deep.datasets import make_synthetic_language
-from sklearn_deep.estimators import Word2VecTransformer
-from sklearn_deep.estimators import _word2vec_problem
-from sklearn_deep.estimators import word2vec as w2v_module
+from sklearn_deep.estimators import Word2VecTransformer, _parallel, _word2vec_problem
 from sklearn_deep.estimators._parallel import fork_available
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="needs the fork start method")
@@ -85,7 +83,7 @@ def test_a_failing_worker_raises_and_leaves_no_process(texts, monkeypatch):
 
 
 def test_without_fork_one_process_trains_with_a_warning(texts, monkeypatch):
-    monkeypatch.setattr(w2v_module, "fork_available", lambda: False)
+    monkeypatch.setattr(_parallel, "fork_available", lambda: False)
     with pytest.warns(UserWarning, match="fork"):
         model = _fit(texts, 2)
     np.testing.assert_array_equal(model.wv.vectors, _fit(texts, 1).wv.vectors)
