@@ -285,9 +285,8 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             verbose=bool(self.verbose) and training, n_epochs=n_epochs)
 
     def _network(self):
-        tree = HuffmanTree(self.wv_.counts) if self.hs else None
         return Word2VecNetwork(self.syn0_, syn1neg=self.syn1neg_, syn1=self.syn1_,
-                               syn1softmax=self.syn1softmax_, tree=tree, sg=self.sg,
+                               syn1softmax=self.syn1softmax_, tree=self._tree, sg=self.sg,
                                cbow_mean=self.cbow_mean)
 
     def _vocabulary(self):
@@ -309,6 +308,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         self.doc_freq_ = vocab.doc_freq
         self.n_texts_seen_ = vocab.n_texts
         self.effective_min_count_ = vocab.effective_min_count
+        self._tree = HuffmanTree(vocab.counts) if self.hs else None
         previous = tuple(getattr(self, name, None) for name in _OUTPUT_TABLES)
         tables = output_tables(len(vocab), self.vector_size, negative=self.negative,
                                hs=self.hs, previous=previous)
