@@ -76,7 +76,10 @@ class Momentum(SGD):
         The step size, or a schedule giving it.
     momentum : float, default=0.9
         In ``[0, 1]``.
+    transform : GradientTransformation, optional
+        Applied to the gradients before each step (see :class:`Optimizer`).
     """
 
-    def __init__(self, params, learning_rate=0.1, momentum=0.9):
-        super().__init__(params, learning_rate, momentum=momentum, nesterov=False)
+    def __init__(self, params, learning_rate=0.1, momentum=0.9, transform=None):
+        super().__init__(params, learning_rate, momentum=momentum, nesterov=False,
+                         transform=transform)

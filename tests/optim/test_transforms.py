@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sklearn_deep.engine.sparse import RowSparseGrad
-from sklearn_deep.optim import SGD, make_optimizer
+from sklearn_deep.optim import OPTIMIZERS, SGD, make_optimizer
 from sklearn_deep.optim.transforms import GradientTransformation, RowDamping, chain
 
 
@@ -90,3 +90,21 @@ def test_sgd_without_transform_is_unchanged():
     SGD([b], learning_rate=0.1, transform=chain()).step([np.arange(4.0)])
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(a, 1 - 0.1 * np.arange(4.0))
+
+
+@pytest.mark.parametrize("name", sorted(OPTIMIZERS))
+def test_every_registered_optimizer_applies_its_transform_before_the_update(name):
+    class Half(GradientTransformation):
+        def update(self, grads, params):
+            return [None if g is None else 0.5 * g for g in grads]
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((3, 2))
+    b = a.copy()
+    transformed = make_optimizer(name, [a], learning_rate=0.1, transform=Half())
+    by_hand = make_optimizer(name, [b], learning_rate=0.1)
+    for _ in range(4):
+        g = rng.standard_normal((3, 2))
+        transformed.step([g])
+        by_hand.step([0.5 * g])
+    np.testing.assert_array_equal(a, b)
