@@ -70,14 +70,10 @@ class Momentum(SGD):
 
     Parameters
     ----------
-    params : list of ndarray
-        Floating-point arrays, updated in place.
-    learning_rate : float or Schedule, default=0.1
-        The step size, or a schedule giving it.
+    params, learning_rate, transform
+        As for :class:`SGD`.
     momentum : float, default=0.9
         In ``[0, 1]``.
-    transform : GradientTransformation, optional
-        Applied to the gradients before each step (see :class:`Optimizer`).
     """
 
     def __init__(self, params, learning_rate=0.1, momentum=0.9, transform=None):
