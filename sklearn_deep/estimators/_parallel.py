@@ -30,7 +30,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
-from sklearn_deep.engine import RowSparseGrad
+from ..engine import RowSparseGrad
 
 __all__ = ["WorkerPool", "fork_available", "parallel_training", "shared_array", "usable_workers"]
 

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sklearn_deep.engine import no_grad
-from sklearn_deep.nn.word2vec import Word2VecBatch
-from sklearn_deep.optim.transforms import RowDamping
-
+from ..engine import no_grad
+from ..nn.word2vec import Word2VecBatch
+from ..optim.transforms import RowDamping
 from ._text import (
     NegativeSampler,
     centre_batches,

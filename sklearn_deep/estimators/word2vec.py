@@ -31,12 +31,11 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from sklearn_deep._compat import Interval, StrOptions, _fit_context
-from sklearn_deep._random import make_rng
-from sklearn_deep.nn.word2vec import Word2VecNetwork, output_tables, word2vec_batch_loss
-from sklearn_deep.optim import make_optimizer, make_schedule
-from sklearn_deep.training import TrainingState, train_epochs
-
+from .._compat import Interval, StrOptions, _fit_context
+from .._random import make_rng
+from ..nn.word2vec import Word2VecNetwork, output_tables, word2vec_batch_loss
+from ..optim import make_optimizer, make_schedule
+from ..training import TrainingState, train_epochs
 from ._document_vectors import document_vectors, sif_component, word_weights
 from ._keyedvectors import KeyedVectors
 from ._parallel import parallel_training, usable_workers

@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from sklearn_deep.engine.sparse import RowSparseGrad
-
+from ..engine.sparse import RowSparseGrad
 from .schedules import Constant, Schedule, check_positive
 
 __all__ = ["Optimizer"]

@@ -16,7 +16,7 @@ process can apply the same step.
 
 import numpy as np
 
-from sklearn_deep.engine.sparse import RowSparseGrad
+from ..engine.sparse import RowSparseGrad
 
 __all__ = ["Chain", "GradientTransformation", "RowDamping", "chain"]
 
