@@ -11,11 +11,11 @@ Rayleigh–Ritz step (``_pca_compat``) turns the learned subspace into PCA's fit
 attributes.
 """
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -30,7 +30,7 @@ from ..nn.penalties import (
     l1_activity_penalty,
     sampled_contractive_penalty,
 )
-from ..training import TrainingState, fit_lbfgs, train_epochs
+from ..training import MinibatchProblem
 from ._base import STOCHASTIC_SOLVERS, TrainedByLoopMixin
 from ._pca_compat import PCAAttributesMixin, RunningStatistics, pca_score_samples
 
@@ -41,45 +41,31 @@ __all__ = [
 ]
 
 
-class _AutoencoderProblem:
-    """The learning problem handed to the training loop (see training/loop.py), built from
-    the network, its parameters, the raw data and the settings.
+class _Reconstruction:
+    """The network's objective on raw rows, as :class:`~sklearn_deep.training.
+    MinibatchProblem` trains it: each batch is centred as it comes (so that training keeps
+    no centred copy of the data: memory bounded by the batch) and corrupted when
+    denoising."""
 
-    It centres each batch as it goes, so that training needs no centred copy of the whole
-    data set (memory bounded by the batch)."""
-
-    def __init__(self, network, params, X, mean, *, batch_size, shuffle, corruption=None,
-                 validation=None):
-        self.network, self.params, self.X, self.mean = network, params, X, mean
-        self.batch_size, self.shuffle = batch_size, shuffle
+    def __init__(self, network, params, mean, corruption=None):
+        self.network, self.params, self.mean = network, params, mean
         self.corruption = corruption
-        self.validation_data = validation  # raw X_val for early stopping
-        self.n_samples = X.shape[0]
-        self.rng = None
 
-    def _inputs_and_targets(self, X):
-        """A batch's centred inputs and its reconstruction targets (the centred data, or the
-        raw data in [0, 1] for the logistic output)."""
+    def inputs_and_targets(self, X):
+        """A batch's centred inputs and its reconstruction targets (the centred data, or
+        the raw data in [0, 1] for the logistic output)."""
         centred = X - self.mean
         return centred, (X if self.network.out_activation == "logistic" else centred)
 
-    def batches(self, rng):
-        self.rng = rng
-        idx = np.arange(self.n_samples)
-        if self.shuffle:
-            rng.shuffle(idx)
-        for start in range(0, self.n_samples, self.batch_size):
-            yield idx[start:start + self.batch_size]
-
-    def loss_and_grads(self, batch):
-        X, T = self._inputs_and_targets(self.X if batch is None else self.X[batch])
+    def loss_and_grads(self, X, rng=None):
+        X, T = self.inputs_and_targets(X)
         if self.corruption is not None:
-            X = self.corruption(X, self.rng)
-        return self.network.loss_and_grads(self.params, X, T, self.rng)
+            X = self.corruption(X, rng)
+        return self.network.loss_and_grads(self.params, X, T, rng)
 
-    def validation(self):
-        loss = self.network.reconstruction_error(
-            self.params, *self._inputs_and_targets(self.validation_data))
+    def validation(self, X):
+        """(score, loss) on held-out rows: minus and plus the reconstruction error."""
+        loss = self.network.reconstruction_error(self.params, *self.inputs_and_targets(X))
         return -loss, loss
 
 
@@ -398,7 +384,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, *, X_val=None):
         """Fit the autoencoder to X.
 
         Parameters
@@ -406,20 +392,20 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
         X : array-like of shape (n_samples, n_features)
         y : None
             Ignored.
+        X_val : array-like of shape (n_val, n_features), default=None
+            A validation set for early stopping (its reconstruction error), replacing the
+            internal split of ``validation_fraction``; needs ``early_stopping=True`` and a
+            minibatch solver. In a ``Pipeline``, ``transform_input=["X_val"]``
+            transforms it as X.
 
         Returns
         -------
         self : AutoencoderTransformer
         """
-        return self._fit(X, incremental=False)
+        given = self._check_validation_set(X_val, None, supervised=False)
+        return self._fit(X, incremental=False, X_val=X_val if given else None)
 
-    def _check_solver(self):
-        if self.solver == "lbfgs":
-            raise AttributeError("partial_fit is only available for stochastic optimizers. "
-                                 "lbfgs is not stochastic.")
-        return True
-
-    @available_if(_check_solver)
+    @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """One epoch over X, continuing from the current weights and optimizer state.
@@ -440,14 +426,13 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
         """
         return self._fit(X, incremental=True)
 
-    def _fit(self, X, incremental):
-        first_pass = not hasattr(self, "_params") or (not self.warm_start and not incremental)
+    def _fit(self, X, incremental, X_val=None):
+        first_pass = self._is_first_pass(incremental)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=first_pass,
                           ensure_min_samples=1 if incremental else 2)
         n_samples, n_features = X.shape
         config = self._configure(n_features)
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True")
+        self._check_incremental(incremental)
         if self.out_activation == "logistic" and (X.min() < 0 or X.max() > 1):
             raise ValueError("out_activation='logistic' reconstructs data in [0, 1] with the "
                              f"binary cross-entropy; X has values in [{X.min():g}, "
@@ -464,53 +449,33 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
                 f"n_features={n_features}) for a linear autoencoder, as for PCA.")
         if incremental and config["solver"] == "lbfgs":
             config["solver"] = "adam"
-        rng = self._ensure_random_state(first_pass)
+        if X_val is not None:
+            X_val = validate_data(self, X_val, dtype=X.dtype, reset=False)
+        rng = self._begin_fit(first_pass, incremental)
         self._update_statistics(X, reset=first_pass or not incremental,
                                 scatter=config["linear"] and incremental)
         self._config = config
         if first_pass:
             self._params = config["network"].init_params(rng, X.dtype)
-            self._state = TrainingState()
-            self.__dict__.pop("_optimizer", None)
-        if not incremental:
-            self._state.n_iter = 0
-        batch = n_samples if config["solver"] == "lbfgs" else min(
-            n_samples, 200 if self.batch_size == "auto" else self.batch_size)
-        with self._thread_policy(batch, [n_features, *config["hidden"], self.n_components]):
-            if config["solver"] == "lbfgs":
-                problem = _AutoencoderProblem(config["network"], self._params, X, self.mean_,
-                                              batch_size=n_samples, shuffle=False)
-                # relative: the PCA drop-in must stop as close to PCA's subspace on pixels
-                # in [0, 1] as on pixels in [0, 16]
-                fit_lbfgs(problem, self._state, max_iter=self.max_iter, max_fun=self.max_fun,
-                          tol=self.tol, verbose=self.verbose, relative_tol=True)
-            else:
-                self._fit_stochastic(X, incremental, config["solver"])
+        objective = _Reconstruction(config["network"], self._params, self.mean_,
+                                    self._corruption())
+
+        def make_problem(data, validation, batch_size, shuffle):
+            score = None if validation is None else partial(objective.validation,
+                                                            validation[0])
+            return MinibatchProblem(objective, data, batch_size=batch_size, shuffle=shuffle,
+                                    validation=score)
+
+        # relative tol: the PCA drop-in must stop as close to PCA's subspace on pixels in
+        # [0, 1] as on pixels in [0, 16]
+        self._train(make_problem, (X,), solver=config["solver"], incremental=incremental,
+                    units=[n_features, *config["hidden"], self.n_components],
+                    relative_tol=True, validation=None if X_val is None else (X_val,))
         self.solver_ = config["solver"]
         self.tied_weights_ = config["tied"]
         self.n_components_ = self.n_components
         self._finish(None if incremental else X)
-        self._publish_state(config["solver"] == "lbfgs")
         return self
-
-    def _fit_stochastic(self, X, incremental, solver):
-        optimizer = self._optimizer_for(self._params, incremental, solver)
-        rng = self._random_state
-        validation = None
-        if self.early_stopping:
-            X, validation = train_test_split(X, random_state=rng,
-                                             test_size=self.validation_fraction)
-            if validation.shape[0] < 2:
-                raise ValueError("The validation set is too small. Increase "
-                                 "'validation_fraction' or the size of your dataset.")
-        batch_size = self._resolve_batch_size(X.shape[0])
-        problem = _AutoencoderProblem(self._config["network"], self._params, X, self.mean_,
-                                      batch_size=batch_size, shuffle=self.shuffle,
-                                      corruption=self._corruption(), validation=validation)
-        train_epochs(problem, optimizer, self._state, max_iter=self.max_iter, rng=rng,
-                     tol=self.tol, n_iter_no_change=self.n_iter_no_change,
-                     early_stopping=self.early_stopping, incremental=incremental,
-                     verbose=self.verbose)
 
     def _update_statistics(self, X, reset, scatter):
         """Running statistics of the data (the scatter matrix for linear models in
