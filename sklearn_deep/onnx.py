@@ -303,8 +303,8 @@ def _convert_word2vec(scope, operator, container):
     summed = g.node("MatMul", [g.node("Reshape", [weight, g.ints([0, 1, -1])]),
                                g.node("Gather", [g.const(est.wv_.vectors), row])])
     summed = g.node("Reshape", [summed, g.ints([0, -1])])
-    # SIF divides by the number of known tokens, the others by the sum of their weights;
-    # a document without a known token gives zeros
+    # SIF divides by the number of known tokens, the others by the sum of their weights
+    # (document_vectors' per_token); a document without a known token gives zeros
     norm = g.reduce("ReduceSum", counted if est.weighting == "sif" else weight, axis=1,
                     keepdims=1)
     out = g.node("Where", [g.node("Greater", [norm, g.const(0.0)]),

@@ -432,11 +432,14 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         return self
 
     # --------------------------------------------------------------- transform
+    def _word_weights(self):
+        """The weight of every vocabulary word in a document vector (by index)."""
+        return word_weights(self.weighting, self.wv_.counts, self.doc_freq_,
+                            self.n_texts_seen_, self.sif_alpha)
+
     def _document_vectors(self, corpus, component=None):
         wv = self.wv_
-        weights = word_weights(self.weighting, wv.counts, self.doc_freq_,
-                               self.n_texts_seen_, self.sif_alpha)
-        return document_vectors(corpus, wv.key_to_index, wv.vectors, weights,
+        return document_vectors(corpus, wv.key_to_index, wv.vectors, self._word_weights(),
                                 per_token=self.weighting == "sif", component=component)
 
     def transform(self, X):
