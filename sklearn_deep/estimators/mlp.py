@@ -61,6 +61,9 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
         """Raw output scores as an ndarray (no graph, no dropout)."""
         return self._network().forward(X)
 
+    def _weights(self):
+        return {"coefs_": self.coefs_, "intercepts_": self.intercepts_}
+
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
@@ -121,7 +124,7 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
         if sp.issparse(X):
             X = X.tocsr()
         Y = self._prepare_targets(y, first_pass, incremental, classes, X.dtype)
-        sample_weight = self._sample_weight(sample_weight, X, y)
+        given_weight, sample_weight = sample_weight, self._sample_weight(sample_weight, X, y)
         if self.dropout and self.solver == "lbfgs":
             raise ValueError("dropout needs a stochastic solver; solver='lbfgs' minimises a "
                              "deterministic full-batch loss.")
@@ -154,10 +157,11 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
         if validation is not None:
             validation = self._validation_arrays(*validation, X.dtype)
         stratify = y if is_classifier(self) and not self._multilabel else None
+        metadata = None if given_weight is None else {"sample_weight": given_weight}
         problem = self._train(make_problem, (X, Y, sample_weight, y), solver=self.solver,
                               incremental=incremental, stratify=stratify,
                               units=[X.shape[1], *(c.shape[1] for c in self.coefs_)],
-                              validation=validation)
+                              validation=validation, callback_data=(X, y, metadata))
         if self.solver != "lbfgs":
             self._sample_order = problem.order
         return self

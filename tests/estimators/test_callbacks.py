@@ -1,0 +1,287 @@
+"""scikit-learn's callback API (sklearn.callback, scikit-learn >= 1.9) in the estimators.
+
+The events are checked with the framework's own test callbacks; the oracle for the weights
+and scores a callback sees or leaves is a fit without callbacks stopped by ``max_iter`` at
+that epoch (the random stream being the same).
+"""
+
+import contextlib
+import io
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_classification, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import accuracy_score
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+pytest.importorskip("sklearn.callback")  # scikit-learn >= 1.9
+from sklearn.callback import ScoringMonitor
+from sklearn.callback.tests._utils import (
+    RecordingAutoPropagatedCallback,
+    RecordingCallback,
+    StopFitCallback,
+)
+
+from sklearn_deep import MLPClassifierScratch, MLPRegressorScratch
+
+X, y = make_classification(120, 6, random_state=0)
+Xr, yr = make_regression(80, 5, noise=1.0, random_state=0)
+yr = yr / yr.std()
+
+
+class StopAtEpoch(RecordingCallback):
+    """Asks to stop at the end of epoch ``epoch`` (1-based)."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_fit_task_end(self, estimator, context, **kwargs):
+        super().on_fit_task_end(estimator, context, **kwargs)
+        return context.task_name != "fit" and context.task_id == self.epoch - 1
+
+
+def _fit(est, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(*args, **kwargs)
+
+
+def _weights(est):
+    return [*est.coefs_, *est.intercepts_]
+
+
+def _assert_same_weights(a, b):
+    for wa, wb in zip(_weights(a), _weights(b), strict=True):
+        np.testing.assert_array_equal(wa, wb)
+
+
+def _names(callback, estimator_name=None):
+    return [(r["name"], r["context"].task_name) for r in callback.record
+            if estimator_name is None or r["context"].estimator_name == estimator_name]
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+def test_one_task_per_epoch_between_setup_and_teardown(solver):
+    cb = RecordingCallback()
+    clf = _fit(MLPClassifierScratch((8,), solver=solver, max_iter=6, random_state=0)
+               .set_callbacks(cb), X, y)
+    task = "lbfgs-iter" if solver == "lbfgs" else "epoch"
+    assert _names(cb) == [("setup", "fit"), ("on_fit_task_begin", "fit"),
+                          *[("on_fit_task_begin", task), ("on_fit_task_end", task)]
+                          * clf.n_iter_,
+                          ("on_fit_task_end", "fit"), ("teardown", "fit")]
+    assert clf.n_iter_ == 6
+    epochs = [r["context"] for r in cb.record if r["context"].task_name == task]
+    assert [c.task_id for c in epochs] == sorted(2 * list(range(clf.n_iter_)))
+    assert {c.parent.task_name for c in epochs} == {"fit"}
+
+
+def test_partial_fit_is_a_task_of_one_epoch():
+    cb = RecordingCallback()
+    clf = MLPClassifierScratch((8,), random_state=0).set_callbacks(cb)
+    clf.partial_fit(X, y, classes=np.unique(y))
+    clf.partial_fit(X, y)
+    one = [("setup", "fit"), ("on_fit_task_begin", "fit"), ("on_fit_task_begin", "epoch"),
+           ("on_fit_task_end", "epoch"), ("on_fit_task_end", "fit"), ("teardown", "fit")]
+    assert _names(cb) == one * 2
+
+
+@pytest.mark.parametrize("Est, data", [(MLPClassifierScratch, (X, y)),
+                                       (MLPRegressorScratch, (Xr, yr))])
+def test_the_fitted_estimator_of_an_epoch_is_the_fit_stopped_there(Est, data):
+    # what the callbacks see at the end of epoch k predicts as a fit of k epochs
+    cb = RecordingCallback()
+    _fit(Est(hidden_layer_sizes=(8,), max_iter=4, random_state=0).set_callbacks(cb), *data)
+    ends = [r["kwargs"] for r in cb.record
+            if r["name"] == "on_fit_task_end" and r["context"].task_name == "epoch"]
+    begins = [r["kwargs"] for r in cb.record
+              if r["name"] == "on_fit_task_begin" and r["context"].task_name == "epoch"]
+    for k, (begin, end) in enumerate(zip(begins, ends), start=1):
+        reference = _fit(Est(hidden_layer_sizes=(8,), max_iter=k, random_state=0), *data)
+        _assert_same_weights(end["fitted_estimator"], reference)
+        assert end["fitted_estimator"].n_iter_ == k
+        assert end["fitted_estimator"].loss_curve_ == reference.loss_curve_
+        np.testing.assert_array_equal(end["fitted_estimator"].predict(data[0]),
+                                      reference.predict(data[0]))
+        assert begin["fitted_estimator"].n_iter_ == k - 1
+        assert end["X"] is begins[0]["X"] and end["X"].shape == data[0].shape
+
+
+def test_scoring_monitor_logs_one_score_per_epoch():
+    monitor = ScoringMonitor(scoring="accuracy")
+    clf = _fit(MLPClassifierScratch((8,), max_iter=5, random_state=0).set_callbacks(monitor),
+               X, y)
+    rows = monitor.get_logs().data
+    epochs = [row for row in rows if row["task_name"] == "epoch"]
+    assert len(epochs) == clf.n_iter_ == 5
+    for k, row in enumerate(epochs, start=1):
+        reference = _fit(MLPClassifierScratch((8,), max_iter=k, random_state=0), X, y)
+        assert row["accuracy"] == accuracy_score(y, reference.predict(X))
+    (root,) = [row for row in rows if row["task_name"] == "fit"]
+    assert root["accuracy"] == accuracy_score(y, clf.predict(X))
+
+
+def test_scoring_monitor_uses_the_sample_weight_given_to_fit():
+    w = np.linspace(0.1, 2, len(y))
+    monitor = ScoringMonitor(scoring="accuracy")
+    _fit(MLPClassifierScratch((8,), max_iter=2, random_state=0).set_callbacks(monitor),
+         X, y, sample_weight=w)
+    last = [row for row in monitor.get_logs().data if row["task_name"] == "epoch"][-1]
+    reference = _fit(MLPClassifierScratch((8,), max_iter=2, random_state=0), X, y,
+                     sample_weight=w)
+    assert last["accuracy"] == accuracy_score(y, reference.predict(X), sample_weight=w)
+
+
+@pytest.mark.parametrize("params", [
+    {"solver": "adam"},
+    {"solver": "sgd", "learning_rate": "invscaling"},
+    {"solver": "adam", "dropout": 0.3},  # the masks are drawn from the generator
+    {"solver": "adam", "early_stopping": True},
+    {"solver": "lbfgs"},
+])
+def test_a_passive_callback_leaves_the_fit_bit_identical(params):
+    plain = _fit(MLPClassifierScratch((8,), max_iter=8, random_state=0, **params), X, y)
+    watched = MLPClassifierScratch((8,), max_iter=8, random_state=0, **params)
+    _fit(watched.set_callbacks(RecordingCallback(), ScoringMonitor(scoring="accuracy")), X, y)
+    _assert_same_weights(plain, watched)
+    assert plain.loss_curve_ == watched.loss_curve_
+    assert plain.validation_scores_ == watched.validation_scores_
+    assert plain.n_iter_ == watched.n_iter_
+
+
+def test_verbose_is_unchanged_by_callbacks():
+    outputs = []
+    for callbacks in ([], [RecordingCallback()]):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            clf = _fit(MLPClassifierScratch((8,), max_iter=4, random_state=0, verbose=True)
+                       .set_callbacks(*callbacks), X, y)
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1]
+    lines = outputs[0].splitlines()
+    assert lines == [f"Iteration {k}, loss = {loss:.8f}"
+                     for k, loss in enumerate(clf.loss_curve_, start=1)]
+
+
+def test_a_stop_request_ends_training_after_that_epoch():
+    cb = StopFitCallback()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # a requested stop is no failure
+        clf = MLPClassifierScratch((8,), max_iter=50, random_state=0).set_callbacks(cb).fit(X, y)
+    assert clf.n_iter_ == 1 and len(clf.loss_curve_) == 1
+    _assert_same_weights(clf, _fit(MLPClassifierScratch((8,), max_iter=1, random_state=0),
+                                   X, y))
+
+
+def test_a_stop_request_restores_the_weights_of_the_lowest_training_loss():
+    params = {"hidden_layer_sizes": (16,), "learning_rate_init": 0.1, "batch_size": 20,
+              "random_state": 0}
+    clf = MLPClassifierScratch(**params, max_iter=50).set_callbacks(StopAtEpoch(3))
+    clf.fit(X, y)
+    assert clf.n_iter_ == 3
+    best = int(np.argmin(clf.loss_curve_)) + 1
+    assert best < 3  # the loss rose in epoch 3: the restored weights are not the last ones
+    _assert_same_weights(clf, _fit(MLPClassifierScratch(**params, max_iter=best), X, y))
+
+
+def test_a_stop_request_with_early_stopping_restores_the_best_validation_score():
+    params = {"hidden_layer_sizes": (16,), "learning_rate_init": 0.1, "batch_size": 20,
+              "random_state": 0, "early_stopping": True, "validation_fraction": 0.25}
+    clf = MLPClassifierScratch(**params, max_iter=50).set_callbacks(StopAtEpoch(6))
+    clf.fit(X, y)
+    assert clf.n_iter_ == 6 and len(clf.validation_scores_) == 6
+    best = int(np.argmax(clf.validation_scores_)) + 1
+    assert best < 6
+    _assert_same_weights(clf, _fit(MLPClassifierScratch(**params, max_iter=best), X, y))
+
+
+def test_lbfgs_stops_at_the_requested_iteration():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        clf = MLPClassifierScratch((8,), solver="lbfgs", max_iter=200, random_state=0)
+        clf.set_callbacks(StopAtEpoch(3)).fit(X, y)
+    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
+    reference = _fit(MLPClassifierScratch((8,), solver="lbfgs", max_iter=3, random_state=0),
+                     X, y)
+    for a, b in zip(_weights(clf), _weights(reference), strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+def test_callbacks_propagate_from_a_pipeline():
+    cb = RecordingAutoPropagatedCallback()
+    pipe = make_pipeline(StandardScaler(), MLPClassifierScratch((8,), max_iter=3,
+                                                                random_state=0))
+    _fit(pipe.set_callbacks(cb), X, y)
+    assert cb.count_hooks("setup") == cb.count_hooks("teardown") == 1
+    mlp = _names(cb, "MLPClassifierScratch")
+    assert mlp == [("on_fit_task_begin", "fit"),
+                   *[("on_fit_task_begin", "epoch"), ("on_fit_task_end", "epoch")] * 3,
+                   ("on_fit_task_end", "fit")]
+    root = next(r["context"] for r in cb.record
+                if r["context"].estimator_name == "MLPClassifierScratch")
+    assert root.source_estimator_name == "Pipeline" and root.parent.estimator_name == "Pipeline"
+    # the MLP saw the scaled data
+    X_seen = next(r["kwargs"]["X"] for r in cb.record
+                  if r["context"].estimator_name == "MLPClassifierScratch")
+    np.testing.assert_allclose(X_seen, StandardScaler().fit_transform(X))
+    assert "_skl_callbacks" not in vars(pipe[-1])  # the propagated callback was taken back
+
+
+def test_callbacks_propagate_from_a_grid_search():
+    cb = RecordingAutoPropagatedCallback()
+    search = GridSearchCV(MLPClassifierScratch((8,), max_iter=3, random_state=0),
+                          {"alpha": [1e-4, 1e-2]}, cv=2)
+    _fit(search.set_callbacks(cb), X, y)
+    mlp = _names(cb, "MLPClassifierScratch")
+    n_fits = 2 * 2 + 1  # candidates × folds, and the refit
+    assert mlp.count(("on_fit_task_begin", "fit")) == n_fits
+    assert mlp.count(("on_fit_task_end", "epoch")) == 3 * n_fits
+    assert cb.count_hooks("setup") == cb.count_hooks("teardown") == 1
+
+
+def test_scoring_monitor_inside_a_grid_search():
+    monitor = ScoringMonitor(scoring="accuracy")
+    search = GridSearchCV(MLPClassifierScratch((8,), max_iter=3, random_state=0),
+                          {"alpha": [1e-4]}, cv=2)
+    search.estimator.set_callbacks(monitor)
+    _fit(search, X, y)
+    epochs = [row for row in monitor.get_logs(select="all")[-1].data
+              if row["task_name"] == "epoch"]
+    assert len(epochs) == 3 * (2 + 1)
+
+
+def test_progress_bar_runs_nested_in_a_search():
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    search = GridSearchCV(make_pipeline(StandardScaler(),
+                                        MLPRegressorScratch(hidden_layer_sizes=(4,),
+                                                            max_iter=2, random_state=0)),
+                          {"mlpregressorscratch__alpha": [1e-4, 1e-3]}, cv=2)
+    with contextlib.redirect_stdout(io.StringIO()):
+        _fit(search.set_callbacks(ProgressBar(max_propagation_depth=None)), Xr, yr)
+    assert search.best_estimator_[-1].n_iter_ == 2
+
+
+def test_a_fitted_estimator_that_had_callbacks_pickles():
+    monitor = ScoringMonitor(scoring="accuracy")
+    clf = _fit(MLPClassifierScratch((8,), max_iter=3, random_state=0)
+               .set_callbacks(RecordingCallback(), monitor), X, y)
+    assert not hasattr(clf, "_callback_fit_ctx")  # the task tree does not outlive fit
+    again = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(again.predict_proba(X), clf.predict_proba(X))
+    assert len(again._skl_callbacks) == 2
+    _fit(again, X, y)  # and fits again with its callbacks
+    assert len([r for r in again._skl_callbacks[1].get_logs().data
+                if r["task_name"] == "epoch"]) == 3
+
+
+def test_set_callbacks_refuses_what_is_not_a_callback():
+    with pytest.raises(TypeError, match="FitCallback"):
+        MLPRegressorScratch().set_callbacks(object())
