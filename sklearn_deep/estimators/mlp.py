@@ -7,6 +7,12 @@ and minibatch order for the same ``random_state``. Beyond scikit-learn they offe
 CS231n's multiclass hinge loss, every activation of the engine's registry (one per layer
 if wished), RMSProp and heavy-ball momentum solvers, learning-rate schedules for every
 stochastic solver, ``class_weight``, dropout and a validation-loss curve.
+
+With scikit-learn ≥ 1.9 both take scikit-learn's callbacks (``set_callbacks``, e.g.
+``ProgressBar`` or ``ScoringMonitor``), also inside a ``Pipeline`` or a search: each epoch
+(each L-BFGS iteration) is a task of the fit. A callback may stop training; the weights
+kept then are the best ones, as with ``early_stopping`` (see
+:meth:`~sklearn_deep.estimators._base.TrainedByLoopMixin._train`).
 """
 
 import math
