@@ -39,7 +39,7 @@ class FitTask:
         self.context = estimator._init_callback_context(max_subtasks=max_subtasks)
         self.context.call_on_fit_task_begin(estimator=estimator, **self._data)
 
-    def epochs(self, task_name, reconstruction):
+    def epochs(self, task_name, reconstruction, *, parts=0, part_name=None):
         """The loop's hooks, one subtask per epoch; None when no callback is set.
 
         Parameters
@@ -49,10 +49,17 @@ class FitTask:
         reconstruction : callable
             ``reconstruction()`` returns the fitted attributes (copies) that make a copy of
             the estimator predict as the estimator does at that moment.
+        parts : int, default=0
+            With ``parts > 0`` each epoch is itself split into ``parts`` equal leaf tasks
+            named ``part_name``, ended as the problem reports its progress through the
+            epoch (``ProgressBar`` then draws a bar per epoch). They carry no data: a
+            ``ScoringMonitor`` scores epochs, not parts.
+        part_name : str, optional
+            Name of the parts (what the epoch's progress counts, e.g. 'words').
         """
         if not getattr(self._estimator, "_skl_callbacks", None):
             return None
-        return _EpochCallbacks(self, task_name, reconstruction)
+        return _EpochCallbacks(self, task_name, reconstruction, parts, part_name)
 
     def end(self):
         """End the fit task (the estimator is fitted: it is its own fitted estimator)."""
@@ -63,17 +70,30 @@ class FitTask:
 class _EpochCallbacks:
     """:class:`~sklearn_deep.training.EpochHooks` calling the callbacks of a fit task."""
 
-    def __init__(self, task, task_name, reconstruction):
+    def __init__(self, task, task_name, reconstruction, parts, part_name):
         self._task, self._task_name, self._reconstruction = task, task_name, reconstruction
-        self._context = None
+        self._parts, self._part_name = parts, part_name
+        self._context, self._parts_done = None, 0
 
     def begin(self):
-        self._context = self._task.context.subcontext(task_name=self._task_name)
+        self._context = self._task.context.subcontext(task_name=self._task_name,
+                                                      max_subtasks=self._parts)
+        self._parts_done = 0
         self._context.call_on_fit_task_begin(estimator=self._task._estimator,
                                              **self._task._data,
                                              reconstruction_attributes=self._reconstruction)
 
+    def progress(self, fraction):
+        estimator = self._task._estimator
+        while self._parts_done < min(int(fraction * self._parts), self._parts):
+            part = self._context.subcontext(task_name=self._part_name)
+            part.call_on_fit_task_begin(estimator=estimator)
+            part.call_on_fit_task_end(estimator=estimator)
+            self._parts_done += 1
+
     def end(self, state):
+        if state is not None:
+            self.progress(1.0)
         context, self._context = self._context, None
         if state is None:  # the epoch did not complete: an empty task, nothing to score
             context.call_on_fit_task_end(estimator=self._task._estimator)

@@ -59,6 +59,10 @@ class EpochHooks(Protocol):
     def begin(self) -> None:
         """An epoch starts; the parameters are those it starts from."""
 
+    def progress(self, fraction) -> None:
+        """A batch was trained; ``fraction`` of the epoch is done (called only for problems
+        that report it, :class:`~sklearn_deep.training.problem.ReportsProgress`)."""
+
     def end(self, state) -> bool:
         """An epoch ended; return True to stop training.
 
@@ -141,8 +145,9 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
                 hooks.begin()
             total, weight = 0.0, 0.0
             for batch in problem.batches(rng):
-                if fraction is not None:
-                    optimizer.set_progress((k + fraction(batch)) / n_epochs)
+                done = None if fraction is None else fraction(batch)
+                if done is not None:
+                    optimizer.set_progress((k + done) / n_epochs)
                 loss, w, grads = problem.loss_and_grads(batch)
                 if not math.isfinite(loss):
                     _diverged(problem, snapshot, epoch, "loss", optimizer.learning_rate,
@@ -151,6 +156,8 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
                 stepped = True
                 total += loss * w
                 weight += w
+                if hooks is not None and done is not None:
+                    hooks.progress(done)
             if not _all_finite(problem.params):
                 _diverged(problem, snapshot, epoch, "parameters", optimizer.learning_rate)
             validation = problem.validation() if early_stopping else None

@@ -282,6 +282,37 @@ def test_a_fitted_estimator_that_had_callbacks_pickles():
                 if r["task_name"] == "epoch"]) == 3
 
 
+def test_epochs_split_into_parts_report_progress_as_leaf_tasks():
+    from sklearn.base import BaseEstimator
+    from sklearn.callback import CallbackSupportMixin
+
+    from sklearn_deep.estimators._callbacks import FitTask
+    from sklearn_deep.training import TrainingState
+
+    class Trained(CallbackSupportMixin, BaseEstimator):
+        pass
+
+    cb = RecordingCallback()
+    est = Trained().set_callbacks(cb)
+    task = FitTask(est, max_subtasks=2, X=X, y=y)
+    hooks = task.epochs("epoch", dict, parts=4, part_name="words")
+    for _ in range(2):
+        hooks.begin()
+        for fraction in (0.1, 0.3, 0.55, 0.6):  # the epoch's end completes the parts
+            hooks.progress(fraction)
+        hooks.end(TrainingState())
+    task.end()
+    parts = [("on_fit_task_begin", "words"), ("on_fit_task_end", "words")]
+    epoch = [("on_fit_task_begin", "epoch"), *parts * 4, ("on_fit_task_end", "epoch")]
+    assert _names(cb) == [("setup", "fit"), ("on_fit_task_begin", "fit"), *epoch * 2,
+                                ("on_fit_task_end", "fit")]
+    assert [r["context"].max_subtasks for r in cb.record
+            if r["context"].task_name == "epoch"] == [4] * 4
+    for r in cb.record:
+        if r["context"].task_name == "words":  # parts carry no data: nothing to score
+            assert r["kwargs"]["fitted_estimator"] is None and r["kwargs"]["X"] is None
+
+
 def test_set_callbacks_refuses_what_is_not_a_callback():
     with pytest.raises(TypeError, match="FitCallback"):
         MLPRegressorScratch().set_callbacks(object())

@@ -145,6 +145,9 @@ class Recorder:
     def begin(self):
         self.events.append(("begin", [p.copy() for p in self.problem.params]))
 
+    def progress(self, fraction):
+        self.events.append(("progress", fraction))
+
     def end(self, state):
         if state is None:
             self.events.append(("end", None))
@@ -195,6 +198,17 @@ def test_hooks_do_not_change_the_run():
         runs.append((p.w.copy(), state.loss_curve))
     np.testing.assert_array_equal(runs[0][0], runs[1][0])
     assert runs[0][1] == runs[1][1]
+
+
+def test_hooks_hear_the_progress_of_problems_that_report_it():
+    p = Quadratic(np.array([1.0]), n_batches=4)
+    p.batch_fraction = lambda batch: (batch + 1) / 4
+    hooks = Recorder(p)
+    train_epochs(p, SGD(p.params, 0.1), TrainingState(), max_iter=2, rng=None,
+                 tol=-math.inf, warn_at_max_iter=False, hooks=hooks)
+    epoch = ["begin", *["progress"] * 4, "end"]
+    assert hooks.names() == epoch * 2
+    assert [f for name, f in hooks.events if name == "progress"] == [0.25, 0.5, 0.75, 1.0] * 2
 
 
 def test_a_stop_request_keeps_the_weights_of_the_lowest_training_loss():
