@@ -119,7 +119,8 @@ def test_progress_reaches_the_linear_decay():
     np.testing.assert_allclose(seen, [0.1 * (1 - k / 8) for k in range(1, 9)])
 
 
-def test_keyboard_interrupt_keeps_the_current_parameters():
+@pytest.mark.parametrize("with_hooks", [False, True])
+def test_keyboard_interrupt_keeps_the_current_parameters(with_hooks):
     p = Quadratic(np.array([1.0]))
     calls = []
 
@@ -131,9 +132,13 @@ def test_keyboard_interrupt_keeps_the_current_parameters():
 
     p.loss_and_grads = interrupting
     state = TrainingState()
+    hooks = Recorder(p) if with_hooks else None
     with pytest.warns(UserWarning, match="interrupted"):
-        train_epochs(p, SGD(p.params, 0.1), state, max_iter=10, rng=None)
+        train_epochs(p, SGD(p.params, 0.1), state, max_iter=10, rng=None, hooks=hooks)
     assert state.n_iter == 1 and 0 < p.w[0] < 1
+    if with_hooks:  # the interrupted epoch still ends, as one that did not complete
+        assert hooks.names() == ["begin", "end", "begin", "end"]
+        assert hooks.events[-1] == ("end", None)
 
 
 class Recorder:
@@ -237,25 +242,6 @@ def test_without_a_stop_request_the_last_weights_stay():
     train_epochs(p, SGD(p.params, 0.1), TrainingState(), max_iter=3, rng=None,
                  warn_at_max_iter=False, hooks=Recorder(p))
     np.testing.assert_allclose(p.w, [0.3])
-
-
-def test_an_interrupted_epoch_still_ends_for_the_hooks():
-    p = Quadratic(np.array([1.0]))
-    calls = []
-
-    def interrupting(batch):
-        calls.append(batch)
-        if len(calls) == 6:
-            raise KeyboardInterrupt
-        return Quadratic.loss_and_grads(p, batch)
-
-    p.loss_and_grads = interrupting
-    hooks = Recorder(p)
-    with pytest.warns(UserWarning, match="interrupted"):
-        train_epochs(p, SGD(p.params, 0.1), TrainingState(), max_iter=10, rng=None,
-                     hooks=hooks)
-    assert hooks.names() == ["begin", "end", "begin", "end"]
-    assert hooks.events[-1] == ("end", None)
 
 
 def test_lbfgs_hooks_see_each_iterate_and_can_stop():
