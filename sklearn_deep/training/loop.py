@@ -77,7 +77,7 @@ def _all_finite(arrays):
 
 
 def _diverged(problem, snapshot, epoch, what, learning_rate, before_any_update=False):
-    _restore(problem, snapshot)
+    _copy_into(problem.params, snapshot)
     if before_any_update:
         raise TrainingError(
             "The training loss is non-finite (inf or NaN) before any update: the inputs or "
@@ -174,7 +174,11 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
             optimizer.iteration_ends(state.t)
             if hooks is not None:
                 if not early_stopping and state.loss < best_loss:
-                    best_loss, best_params = state.loss, [p.copy() for p in problem.params]
+                    best_loss = state.loss
+                    if best_params is None:
+                        best_params = [p.copy() for p in problem.params]
+                    else:  # into the same buffers: no new allocation per improvement
+                        _copy_into(best_params, problem.params)
                 in_epoch = False
                 if hooks.end(state):
                     stopped = True
@@ -198,14 +202,14 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
         if in_epoch:
             hooks.end(None)
     if early_stopping and state.best_params is not None:
-        _restore(problem, state.best_params)
+        _copy_into(problem.params, state.best_params)
     elif stopped and best_params is not None:
-        _restore(problem, best_params)
+        _copy_into(problem.params, best_params)
 
 
-def _restore(problem, saved):
-    for param, best in zip(problem.params, saved):
-        param[...] = best
+def _copy_into(targets, sources):
+    for target, source in zip(targets, sources):
+        target[...] = source
 
 
 def _update_no_improvement(problem, state, tol, validation, verbose):
