@@ -6,8 +6,9 @@ from .estimators import (
     MLPRegressorScratch,
     Word2VecTransformer,
 )
+from .keyedvectors import KeyedVectors
 
 __version__ = "0.1.0"
 
-__all__ = ["AutoencoderTransformer", "MLPClassifierScratch", "MLPRegressorScratch",
+__all__ = ["AutoencoderTransformer", "KeyedVectors", "MLPClassifierScratch", "MLPRegressorScratch",
            "Word2VecTransformer", "__version__"]

@@ -8,6 +8,10 @@ table printed at the end; progress lines show while it works.
 - ``autoencoder`` — the linear AutoencoderTransformer vs PCA on digits (largest principal
   angle between their subspaces, reconstruction error), and a denoising autoencoder vs a
   vanilla one and PCA at reconstructing noisy test digits.
+- ``graph`` — the backprop notes' circuits on our engine: f = (x + y)·z and the sigmoid
+  neuron, their gradients beside the numbers the notes publish; with ``--figures``, each
+  circuit drawn with its values and gradients, the four gate patterns (add, mul, copy, max)
+  in one figure, and the DOT text of each circuit (for Graphviz).
 - ``word2vec`` — Word2VecTransformer (skip-gram, negative sampling) on the embedded synthetic
   language, beside gensim when it is installed: nearest-neighbour category precision, the
   planted country → capital analogies, fit time; and a few neighbours and a solved analogy.
@@ -209,7 +213,51 @@ def part_word2vec(log, figures_dir=None, quick=False):
             for name, mine, theirs in zip(names, ours_scores, peer_scores)]
 
 
-PARTS = {"mlp": part_mlp, "autoencoder": part_autoencoder, "word2vec": part_word2vec}
+# The numbers CS231n's notes "Backpropagation, Intuitions" publish for their two circuits.
+_NOTES = {"(x+y)z": {"f": -12.0, "df/dx": -4.0, "df/dz": 3.0},
+          "sigmoid neuron": {"f": 0.73, "df/dw0": -0.20, "df/dx0": 0.39}}
+
+
+def part_graph(log, figures_dir=None, quick=False):
+    """The notes' circuits: gradients beside the notes' numbers; drawn with --figures."""
+    from .engine import draw_graph, to_dot
+    from .engine.circuits import add_multiply, draw_gate_patterns, sigmoid_neuron
+
+    circuits = {"(x+y)z": add_multiply(), "sigmoid neuron": sigmoid_neuron()}
+    rows = []
+    for key, circuit in circuits.items():
+        log(f"graph: {circuit.title}")
+        values = {name: t for name, t in circuit.names.items() if t.is_leaf}
+        log("  " + ", ".join(f"{n} = {t.item():g} (df/d{n} = {t.grad.item():.2f})"
+                             for n, t in values.items()))
+        for metric, published in _NOTES[key].items():
+            ours = (circuit.root.item() if metric == "f"
+                    else values[metric.removeprefix("df/d")].grad.item())
+            rows.append(Row("graph", key, metric, ours, published, "CS231n notes"))
+    if figures_dir is None:
+        log("  (add --figures to draw the circuits and the gate patterns)")
+        return rows
+    out = Path(figures_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    for stem, circuit in zip(("graph_add_multiply", "graph_sigmoid_neuron"),
+                             circuits.values()):
+        (out / f"{stem}.dot").write_text(to_dot(circuit.root, names=circuit.names,
+                                                title=circuit.title))
+        plt.close(draw_graph(circuit.root, out / f"{stem}.png", names=circuit.names,
+                             title=circuit.title))
+        log(f"  wrote {out / stem}.png and .dot")
+    plt.close(draw_gate_patterns(out / "graph_gate_patterns.png"))
+    log(f"  wrote {out / 'graph_gate_patterns.png'}")
+    return rows
+
+
+PARTS = {"mlp": part_mlp, "autoencoder": part_autoencoder, "graph": part_graph,
+         "word2vec": part_word2vec}
 
 
 def format_table(rows):

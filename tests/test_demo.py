@@ -68,4 +68,16 @@ def test_module_entry_point_runs_one_part():
 def test_unknown_parts_are_refused():
     with pytest.raises(SystemExit):
         main(["nope"])
-    assert set(PARTS) == {"mlp", "autoencoder", "word2vec"}
+    assert set(PARTS) == {"mlp", "autoencoder", "graph", "word2vec"}
+
+
+def test_graph_part_gives_the_notes_numbers_and_draws_the_circuits(tmp_path):
+    rows = run(["graph"], out=io.StringIO())
+    assert {r.model for r in rows} == {"(x+y)z", "sigmoid neuron"}
+    for r in rows:  # the notes publish two decimals
+        assert r.peer_name == "CS231n notes" and abs(r.ours - r.peer) <= 0.005, r
+    pytest.importorskip("matplotlib")
+    run(["graph"], out=io.StringIO(), figures_dir=tmp_path)
+    for stem in ("graph_add_multiply", "graph_sigmoid_neuron", "graph_gate_patterns"):
+        assert (tmp_path / f"{stem}.png").stat().st_size > 10_000
+    assert "-12.00" in (tmp_path / "graph_add_multiply.dot").read_text()

@@ -25,11 +25,16 @@ The public surface, which estimators and users can rely on::
   penalties
   ``l2_penalty`` and ``l1_penalty``.
 - :class:`RowSparseGrad` — the gradient of a row gather (embedding lookup).
+- :func:`to_dot` and :func:`draw_graph` — a result's graph as a circuit, each wire with its
+  forward value and (after ``backward(keep_grads=True)``) its gradient: DOT text for
+  Graphviz, or a matplotlib figure; the course's circuits in
+  :mod:`sklearn_deep.engine.circuits`.
 - Initialisers in :mod:`sklearn_deep.engine.init`; optimizers in :mod:`sklearn_deep.optim`.
 
 Adding a primitive: one :class:`~sklearn_deep.engine.function.Function` subclass in
 ``ops/`` with ``forward(ctx, *arrays)`` and ``backward(ctx, grad)`` side by side, plus a row
-in the gradient-check table ``tests/engine/op_cases.py`` (a test fails until it is there).
+in the gradient-check table ``tests/engine/op_cases.py`` and a gate label in
+:data:`sklearn_deep.engine.graph.OP_LABELS` (tests fail until they are there).
 """
 
 # isort: off
@@ -38,11 +43,12 @@ from .tensor import Tensor, is_grad_enabled, no_grad
 # isort: on
 from .function import Function, unbroadcast
 from .gradcheck import GradientCheckError, check_grad
+from .graph import draw_graph, to_dot
 from .ops import *  # noqa: F403 - the functional forms, listed in ops.__all__
 from .ops import __all__ as _ops_all
 from .sparse import RowSparseGrad
 
 __all__ = [
-    "Function", "GradientCheckError", "RowSparseGrad", "Tensor", "check_grad",
-    "is_grad_enabled", "no_grad", "unbroadcast", *_ops_all,
+    "Function", "GradientCheckError", "RowSparseGrad", "Tensor", "check_grad", "draw_graph",
+    "is_grad_enabled", "no_grad", "to_dot", "unbroadcast", *_ops_all,
 ]

@@ -10,7 +10,8 @@ The whole backward algorithm is :meth:`Tensor.backward`:
 3. free each intermediate gradient as soon as it has been used, and release what each
    primitive saved for backward (masks, probabilities, copies no other node holds; an
    output that the next node still holds lives as long as the graph does); leaves that
-   require a gradient accumulate it in ``.grad``.
+   require a gradient accumulate it in ``.grad``. Only ``backward(keep_grads=True)`` keeps
+   the intermediate gradients, for drawing the graph (:mod:`sklearn_deep.engine.graph`).
 """
 
 import threading
@@ -232,7 +233,7 @@ class Tensor:
         return _basic.Softmax.apply(self, axis=axis)
 
     # ---------------------------------------------------------------- backward
-    def backward(self, grad=None, retain_graph=False):
+    def backward(self, grad=None, retain_graph=False, keep_grads=False):
         """Accumulate d(self)/d(leaf) · grad into ``.grad`` of every leaf requiring one.
 
         Parameters
@@ -243,6 +244,12 @@ class Tensor:
         retain_graph : bool, default=False
             Keep what the primitives saved so that backward can run through the graph
             again. By default it is freed as the walk goes, to save memory.
+        keep_grads : bool, default=False
+            Also keep the gradients of the intermediate values: each non-leaf tensor's
+            ``.grad`` gets the gradient that reached it, and each recorded operation keeps
+            the gradient it sent to each input (``ctx.input_grads``), which is what
+            :func:`~sklearn_deep.engine.graph.to_dot` draws under each wire. By default they
+            are freed as soon as used; without this option nothing extra is kept.
         """
         if not self.requires_grad:
             raise ValueError("backward() called on a tensor that does not require a gradient")
@@ -275,6 +282,8 @@ class Tensor:
                     "backward() through a graph whose saved values were already freed; "
                     "call backward(retain_graph=True) the first time to go through it twice"
                 )
+            if keep_grads:
+                node.grad = g
             if isinstance(g, RowSparseGrad):
                 g = g.to_dense()
             input_grads = ctx.fn.backward(ctx, g)
@@ -288,6 +297,8 @@ class Tensor:
                 grads[key] = pg if previous is None else _add_grads(previous, pg)
             if not retain_graph:
                 ctx.release()
+            if keep_grads:  # after release, which keeps only the graph's structure
+                ctx.input_grads = input_grads
 
 
 def _topological_order(root):
