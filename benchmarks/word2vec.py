@@ -1,7 +1,7 @@
 """Word2VecTransformer against gensim, in the same run, on the same corpus.
 
 Corpus: gensim's test corpus ``head500.noblanks.cor`` (installed with gensim), read once
-into token lists given to both. Settings (gensim's defaults but sg): vector_size=100, window=5,
+into token lists given to both. Settings (gensim's defaults): vector_size=100, window=5,
 negative=5, min_count=5, sample=1e-3, epochs=5, skip-gram and CBOW. Reported per
 architecture, as medians over ``--repeats`` runs:
 

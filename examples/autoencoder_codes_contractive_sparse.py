@@ -23,7 +23,7 @@ activation lands near ρ. The contractive codes saturate instead: most sit near 
 
 Middle: the held-out mean of ‖J_f(x)‖²_F, computed from the fitted encoder weights
 (``encoder_coefs_``, ``encoder_intercepts_``, ``mean_``) with the library's closed-form
-:func:`~sklearn_deep.estimators.autoencoder.contractive_penalty` (log scale), beside the
+:func:`~sklearn_deep.nn.penalties.contractive_penalty` (log scale), beside the
 held-out reconstruction error. The contractive model's Jacobian is the smallest; the
 sparse ones are smaller than the vanilla one too (saturated units have small slopes), and
 every penalty costs reconstruction error — how much depends on its weight.
@@ -46,7 +46,7 @@ from sklearn.model_selection import train_test_split
 from _gallery import parse_args, plt, save
 from sklearn_deep import AutoencoderTransformer
 from sklearn_deep.engine import Tensor
-from sklearn_deep.estimators.autoencoder import contractive_penalty
+from sklearn_deep.nn.penalties import contractive_penalty
 
 N_CODES = 36  # a 6 × 6 mosaic of filters
 MODELS = {

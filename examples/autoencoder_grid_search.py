@@ -12,7 +12,7 @@ only gets the parameters it uses: the masking probability of 'denoising', the we
 variant is tried with codes of 8 and 16 units (``ae__n_components``); every autoencoder has
 one layer and is trained for the same number of Adam epochs.
 
-The figure shows each candidate's mean cross-validated accuracy with its standard
+The figure shows each candidate's mean cross-validated accuracy (a point) with its standard
 deviation over the folds as an error bar; the dashed lines are the cross-validated
 accuracy of the same pipeline with ``PCA(n_components=k)`` in place of the autoencoder.
 The printout gives ``best_params_`` and the accuracy of the refitted best pipeline on the
@@ -119,9 +119,9 @@ def main(argv=None):
         rows = [i for i, p in enumerate(res["params"]) if p["ae__n_components"] == k]
         pos = [labels.index(candidate_label(res["params"][i])) + (j - (len(sizes) - 1) / 2)
                * height for i in rows]
-        ax.barh(pos, res["mean_test_score"][rows], height=height * 0.9,
-                xerr=res["std_test_score"][rows], color=colors[k], alpha=0.85,
-                error_kw={"capsize": 3}, label=f"autoencoder, k={k}")
+        # points, not bars: the axis does not start at 0, so bar lengths would mislead
+        ax.errorbar(res["mean_test_score"][rows], pos, xerr=res["std_test_score"][rows],
+                    fmt="o", ms=7, color=colors[k], capsize=3, label=f"autoencoder, k={k}")
         ax.axvline(pca_cv[k], color=colors[k], ls="--", lw=1.5,
                    label=f"PCA, k={k}: {pca_cv[k]:.3f}")
     best = res["params"][search.best_index_]

@@ -7,8 +7,9 @@ the worst relative error and raises ``GradientCheckError`` when they disagree.
 
 The figure shows why the step ``eps`` matters: the relative error of a central difference
 falls as eps² (truncation) until round-off, which grows as 1/eps, takes over — the classic
-V shape, with its bottom near eps ≈ 1e-5…1e-6. A deliberately wrong gradient stays far
-above the tolerance (≈ 0.26 here) whatever the step.
+V shape, with its bottom here near eps ≈ 3e-5 (between 1e-5 and 1e-4; ``check_grad``'s
+default is 1e-6, on the round-off side but still near 1e-9). A deliberately wrong gradient
+stays far above the tolerance (≈ 0.26 here) whatever the step.
 
 Run: ``python examples/gradient_checking.py [--out DIR]``
 """

@@ -129,7 +129,7 @@ class TrainedByLoopMixin(CallbackSupportMixin):
                                                       {"learning_rate_init"}))
         return make_optimizer(solver, params, learning_rate=schedule,
                               **self._keywords_for(OPTIMIZERS[solver],
-                                                   {"params", "learning_rate"}))
+                                                   {"params", "learning_rate", "transform"}))
 
     def _optimizer_for(self, params, incremental, solver):
         """The kept optimizer when continuing (partial_fit) on the same arrays, else a

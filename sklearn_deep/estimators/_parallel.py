@@ -1,21 +1,23 @@
-"""Data-parallel word2vec steps in forked worker processes, deterministic.
+"""Data-parallel training steps in forked worker processes, deterministic.
 
 Each minibatch is cut into ``n_workers`` consecutive parts; every worker computes the
 gradient of one part from the same parameters, which live in shared memory for the
-duration of training, and then updates its own share of every table's rows with the
-contributions of all parts, added in a fixed order. So the result depends on the data,
-the seed and ``n_workers`` only, never on timing (unlike gensim's lock-free worker
-threads), and equals one process's up to float32 rounding. While the workers compute,
-the parent prepares the next batch. Processes, not threads: NumPy's small operations
-hold the GIL, and two threads stepping word2vec ran slower than one (measured).
+duration of training, and then applies the optimizer's own step (its gradient
+transformations included) to its share of every table's rows, once per part in a fixed
+order. So the result depends on the data, the seed and ``n_workers`` only, never on
+timing (unlike gensim's lock-free worker threads), and equals one process's up to float32
+rounding. While the workers compute, the parent prepares the next batch. Processes, not
+threads: NumPy's small operations hold the GIL, and two threads stepping word2vec ran
+slower than one (measured).
 
-The step is plain SGD (word2vec's), applied by the workers: the training loop's
-optimizer receives no gradients for these tables and only supplies the learning rate.
+:func:`parallel_training` wraps a learning problem and its optimizer for the training
+loop: the wrapped problem's ``loss_and_grads`` has the workers compute the gradients
+(which stay in shared memory), the wrapped optimizer's ``step`` has them apply the step.
 
-Workers are forked (Linux and other POSIX systems but macOS), so they inherit the
-learning problem without pickling it; elsewhere :func:`fork_available` says so and the
-caller trains in one process. A worker exits when its parent does, however the parent
-ends.
+Workers are forked (Linux and the other POSIX systems except macOS), so they inherit the
+problem and the optimizer without pickling them; elsewhere :func:`fork_available` says so
+and the caller trains in one process. A worker exits when its parent does, however the
+parent ends.
 """
 
 import mmap
@@ -24,18 +26,28 @@ import os
 import sys
 import traceback
 import warnings
+from contextlib import contextmanager
 
 import numpy as np
 
-from sklearn_deep.engine import RowSparseGrad
+from ..engine import RowSparseGrad
 
-__all__ = ["ParallelSGD", "fork_available", "shared_array"]
+__all__ = ["WorkerPool", "fork_available", "parallel_training", "shared_array", "usable_workers"]
 
 
 def fork_available():
     """Whether worker processes can be forked here: POSIX systems but macOS, whose system
     libraries (Accelerate, for NumPy's BLAS) are not safe to use after a fork."""
     return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def usable_workers(n_workers):
+    """``n_workers``, or 1 with a warning where processes cannot be forked."""
+    if n_workers > 1 and not fork_available():
+        warnings.warn("workers > 1 needs the 'fork' start method, which this platform "
+                      "lacks; training in one process.", UserWarning, stacklevel=5)
+        return 1
+    return n_workers
 
 
 def shared_array(shape, dtype, fill=None):
@@ -50,40 +62,37 @@ def shared_array(shape, dtype, fill=None):
     return array
 
 
-class ParallelSGD:
+class WorkerPool:
     """Forked processes that compute parts of each minibatch's gradient, then apply the
-    SGD step, each to its own share of every table's rows.
+    optimizer's step, each to its own share of every parameter's rows.
 
-    A step: the parts go to the workers, which compute their gradients from the same
-    parameters (shared memory) into shared buffers; meanwhile this process prepares the
-    next batch. Then every worker updates its rows (``param[r] -= lr · factor[r] ·
-    g_w[r]`` for the workers' gradients ``g_w`` in a fixed order), so the sum, the
-    damping and the update are parallel too, and the result depends on nothing but the
-    data, the seed and the number of workers.
+    Worker ``k`` owns the rows ``r`` with ``r % n_workers == k`` (frequent words, low ids,
+    are spread evenly, where contiguous ranges gave one worker most of the work).
 
     Parameters
     ----------
     compute : callable
         ``compute(part) -> (loss_sum, n_examples, grads)``: a part is a dict of arrays;
-        ``grads`` has one entry per table, None or a coalesced :class:`RowSparseGrad` or
-        a dense array.
-    params : list of ndarray
-        The tables, in shared memory (:func:`shared_array`), updated in place.
+        ``grads`` has one entry per parameter, None or a coalesced :class:`RowSparseGrad`
+        or a dense array.
+    optimizer : Optimizer
+        Built on the parameters, which are in shared memory (:func:`shared_array`); each
+        worker steps its forked copy, with the parent's learning rate and transform state.
     part_arrays : dict of str to (shape, dtype)
         The arrays of a part with their largest shapes.
     n_workers : int
         Worker processes.
     """
 
-    def __init__(self, compute, params, part_arrays, n_workers):
+    def __init__(self, compute, optimizer, part_arrays, n_workers):
         self.compute = compute
-        self.params = params
+        self.optimizer = optimizer
         self.n_workers = n_workers
+        params = optimizer.params
         self._inputs = [{name: shared_array(shape, dtype) for name, (shape, dtype) in
                          part_arrays.items()} for _ in range(n_workers)]
         self._outputs = [[(shared_array(p.shape[:1], np.intp), shared_array(p.shape, p.dtype))
                           for p in params] for _ in range(n_workers)]
-        self._factors = [shared_array(p.shape[:1], p.dtype, fill=1) for p in params]
         context = multiprocessing.get_context("fork")
         self._connections, self._processes = [], []
         parent = os.getpid()
@@ -91,7 +100,7 @@ class ParallelSGD:
             for k in range(n_workers):
                 here, there = context.Pipe()
                 process = context.Process(target=self._serve, args=(there, here, k, parent),
-                                          daemon=True, name=f"sklearn_deep-sgd-{k + 1}")
+                                          daemon=True, name=f"sklearn_deep-worker-{k + 1}")
                 self._processes.append(process)
                 with warnings.catch_warnings():
                     # Python 3.12+ warns that forking a process with threads (OpenBLAS's
@@ -128,7 +137,7 @@ class ParallelSGD:
                 if message[0] == "gradient":
                     connection.send(("ok", *self._gradient(k, message[1])))
                 else:
-                    self._apply(k, *message[1:])
+                    self._step(k, *message[1:])
                     connection.send(("ok",))
             except BaseException:  # reported to the parent, which raises
                 connection.send(("error", traceback.format_exc()))
@@ -150,18 +159,20 @@ class ParallelSGD:
             sizes.append(rows.shape[0])
         return float(loss), int(n), sizes
 
-    def _apply(self, k, learning_rate, sizes):
-        # worker k owns the rows r with r % n_workers == k: frequent words (low ids) are
-        # spread evenly, where contiguous ranges gave one worker most of the work
-        for i, param in enumerate(self.params):
-            scale = self._factors[i] * param.dtype.type(learning_rate)
-            for w in range(self.n_workers):  # always in this order
-                rows = self._outputs[w][i][0][:sizes[w][i]]
+    def _step(self, k, learning_rate, sizes, transform_state):
+        optimizer = self.optimizer
+        optimizer.schedule.learning_rate = learning_rate
+        if optimizer.transform is not None:
+            optimizer.transform.set_step_state(transform_state)
+        for w in range(self.n_workers):  # always in this order
+            grads = []
+            for param, (rows, values), size in zip(optimizer.params, self._outputs[w],
+                                                   sizes[w], strict=True):
+                rows = rows[:size]
                 take = np.flatnonzero(rows % self.n_workers == k)
-                if take.shape[0] == 0:
-                    continue
-                mine = rows[take]
-                param[mine] -= self._outputs[w][i][1][take] * scale[mine][:, None]
+                grads.append(RowSparseGrad(rows[take], values[take], param.shape,
+                                           coalesced=True) if take.shape[0] else None)
+            optimizer.step(grads)
 
     # ------------------------------------------------------------ in the parent
     def _ask(self, messages):
@@ -172,16 +183,14 @@ class ParallelSGD:
         replies = [connection.recv() for connection in self._connections]
         for reply in replies:
             if reply[0] == "error":
-                raise RuntimeError(f"a word2vec worker process failed:\n{reply[1]}")
+                raise RuntimeError(f"a training worker process failed:\n{reply[1]}")
         return replies
 
-    def step(self, parts, learning_rate, damping, meanwhile=None):
-        """Train on one batch: its ``parts`` (one dict of arrays per worker).
-
-        ``learning_rate()`` gives the step size, ``damping()`` a list with, per table,
-        None or ``(rows, factors)`` scaling those rows' gradients; ``meanwhile()`` runs
-        here while the workers compute. Returns the loss sum and the number of examples.
-        """
+    def gradients(self, parts, meanwhile=None):
+        """Have the workers compute the gradients of ``parts`` (one dict of arrays per
+        worker), running ``meanwhile()`` here in the meantime. Returns the loss sum, the
+        number of examples and the gradients' sizes (kept by the workers for
+        :meth:`step`)."""
         messages = []
         for inputs, part in zip(self._inputs, parts, strict=True):
             n_rows = next(iter(part.values())).shape[0]
@@ -194,18 +203,14 @@ class ParallelSGD:
         replies = self._answers()
         loss = sum(reply[1] for reply in replies)
         n = sum(reply[2] for reply in replies)
-        if n:
-            heavy = damping()
-            for factors, scaled in zip(self._factors, heavy, strict=True):
-                if scaled is not None:
-                    factors[scaled[0]] = scaled[1]
-            sizes = [reply[3] for reply in replies]
-            self._ask([("step", float(learning_rate()), sizes)] * self.n_workers)
-            self._answers()
-            for factors, scaled in zip(self._factors, heavy, strict=True):
-                if scaled is not None:
-                    factors[scaled[0]] = 1
-        return loss, n
+        return loss, n, [reply[3] for reply in replies]
+
+    def step(self, sizes):
+        """Have the workers apply the optimizer's step to the gradients last computed."""
+        optimizer = self.optimizer
+        state = optimizer.transform.step_state() if optimizer.transform is not None else None
+        self._ask([("step", float(optimizer.learning_rate), sizes, state)] * self.n_workers)
+        self._answers()
 
     def close(self):
         """Stop and reap the workers."""
@@ -226,3 +231,118 @@ class ParallelSGD:
         self._connections, self._processes = [], []
 
 
+_NOT_YET = object()  # no batch prefetched yet
+
+
+class _WorkerGradients:
+    """What :meth:`_ParallelProblem.loss_and_grads` hands the optimizer: the sizes of the
+    gradients the workers hold."""
+
+    __slots__ = ("sizes",)
+
+    def __init__(self, sizes):
+        self.sizes = sizes
+
+
+class _ParallelProblem:
+    """A learning problem whose batch gradients the workers compute; the next batch is
+    prepared while they do (the batches and the random draws are the same)."""
+
+    def __init__(self, problem, pool):
+        self.problem, self.pool = problem, pool
+        self.n_samples = problem.n_samples
+        if hasattr(problem, "batch_fraction"):
+            self.batch_fraction = problem.batch_fraction
+        self._stream, self._ahead = None, _NOT_YET
+
+    @property
+    def params(self):
+        return self.problem.params
+
+    def batches(self, rng):
+        self._stream = iter(self.problem.batches(rng))
+        batch = next(self._stream, None)
+        while batch is not None:
+            self._ahead = _NOT_YET
+            yield batch
+            batch = self._ahead if self._ahead is not _NOT_YET else next(self._stream, None)
+
+    def _prefetch(self):
+        if self._ahead is _NOT_YET:
+            self._ahead = next(self._stream, None)
+
+    def loss_and_grads(self, batch):
+        loss, n, sizes = self.pool.gradients(batch.parts(self.pool.n_workers),
+                                             meanwhile=self._prefetch)
+        if not n:
+            return 0.0, 0, None
+        self.problem.count_uses(batch)
+        return loss / n, n, _WorkerGradients(sizes)
+
+
+class _ParallelOptimizer:
+    """The optimizer as the training loop sees it: its step is applied by the workers."""
+
+    def __init__(self, optimizer, pool):
+        self.optimizer, self.pool = optimizer, pool
+
+    @property
+    def learning_rate(self):
+        return self.optimizer.learning_rate
+
+    def step(self, grads):
+        if grads is not None:
+            self.pool.step(grads.sizes)
+
+    def set_progress(self, fraction):
+        self.optimizer.set_progress(fraction)
+
+    def iteration_ends(self, time_step):
+        self.optimizer.iteration_ends(time_step)
+
+    def trigger_stopping(self, msg, verbose):
+        return self.optimizer.trigger_stopping(msg, verbose)
+
+
+@contextmanager
+def parallel_training(problem, build_optimizer, tables, n_workers):
+    """The problem and optimizer to hand the training loop, trained by ``n_workers``
+    processes.
+
+    Parameters
+    ----------
+    problem : object
+        The learning problem (the training loop's contract), with ``count_uses(batch)``
+        (told before each step), ``part_gradients(part)`` and ``part_arrays(n)``;
+        its batches have ``parts(n)``. Its ``params`` must be the arrays of ``tables``.
+    build_optimizer : callable
+        ``build_optimizer(params) -> Optimizer``.
+    tables : list
+        The list holding the parameters (None entries allowed): for the duration of the
+        block its arrays are replaced by copies in shared memory, copied back at the end.
+    n_workers : int
+        1 trains in this process: the problem and the optimizer are yielded as they are.
+
+    Yields
+    ------
+    problem, optimizer
+    """
+    if n_workers == 1:
+        yield problem, build_optimizer(problem.params)
+        return
+    private = list(tables)
+    pool = None
+    try:
+        tables[:] = [None if t is None else shared_array(t.shape, t.dtype, fill=t)
+                     for t in private]
+        optimizer = build_optimizer(problem.params)
+        pool = WorkerPool(problem.part_gradients, optimizer, problem.part_arrays(n_workers),
+                          n_workers)
+        yield _ParallelProblem(problem, pool), _ParallelOptimizer(optimizer, pool)
+    finally:
+        if pool is not None:
+            pool.close()
+        for mine, shared in zip(private, tables, strict=True):  # references stay valid
+            if mine is not None and shared is not mine:
+                mine[...] = shared
+        tables[:] = private

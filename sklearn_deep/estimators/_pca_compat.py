@@ -13,15 +13,23 @@ Rayleigh–Ritz step recovers the principal basis inside it:
    entry of each component is positive).
 
 When the subspace is PCA's, these are PCA's attributes exactly (up to round-off); the
-estimator's tests compare them with :class:`sklearn.decomposition.PCA`. The functions here
-are plain NumPy on ndarrays.
+estimator's tests compare them with :class:`sklearn.decomposition.PCA`.
+
+:class:`RunningStatistics` keeps what that step (and the centring) needs of the data seen
+so far — count, mean, per-feature sum of squared deviations, min/max and, for a linear
+model trained by ``partial_fit``, the scatter matrix — merged batch by batch with the
+pairwise update of Chan, Golub & LeVeque (1979). :class:`PCAAttributesMixin` gives the
+estimator PCA's fitted attributes and methods. The rest is plain NumPy on ndarrays.
 """
 
 import numpy as np
 from scipy import linalg
+from sklearn.exceptions import NotFittedError
 
-__all__ = ["RitzBasis", "pca_covariance", "pca_precision", "pca_score_samples",
-           "rayleigh_ritz"]
+__all__ = ["PCAAttributesMixin", "RitzBasis", "RunningStatistics", "pca_covariance",
+           "pca_precision", "pca_score_samples", "rayleigh_ritz"]
+
+_CHUNK = 4096  # rows per chunk when a statistic of all the data is computed
 
 
 class RitzBasis:
@@ -139,3 +147,172 @@ def pca_score_samples(centred, precision):
     logdet = logdet if sign > 0 else -np.inf
     log_like -= 0.5 * (n_features * np.log(2.0 * np.pi) - logdet)
     return log_like
+
+
+# ------------------------------------------------------------------ running statistics
+def _batch_moments(X, scatter):
+    """Mean, per-feature sum of squared deviations and (when ``scatter``) the scatter
+    matrix of one batch, by chunks of rows (no centred copy of all of X)."""
+    mean = X.mean(axis=0)
+    m2 = np.zeros_like(mean)
+    S = np.zeros((X.shape[1],) * 2, dtype=X.dtype) if scatter else None
+    for start in range(0, X.shape[0], _CHUNK):
+        dev = X[start:start + _CHUNK] - mean
+        m2 += np.einsum("ij,ij->j", dev, dev)
+        if scatter:
+            S += dev.T @ dev
+    return mean, m2, S
+
+
+class RunningStatistics:
+    """Statistics of the data seen so far, started from the batch ``X``.
+
+    Attributes
+    ----------
+    n_samples : int
+    mean : ndarray of shape (n_features,)
+    m2 : ndarray of shape (n_features,)
+        Per-feature sum of squared deviations from the mean.
+    scatter : ndarray of shape (n_features, n_features) or None
+        ``X_cᵀ X_c`` over the data, kept only when asked for.
+    data_min, data_max : ndarray of shape (n_features,)
+    """
+
+    def __init__(self, X, scatter=False):
+        self.n_samples = X.shape[0]
+        self.mean, self.m2, self.scatter = _batch_moments(X, scatter)
+        self.data_min, self.data_max = X.min(axis=0), X.max(axis=0)
+
+    def update(self, X, scatter=False):
+        """Merge the batch ``X`` (and its scatter matrix when ``scatter``; ``self.scatter``
+        must then be set)."""
+        mean_b, m2_b, S_b = _batch_moments(X, scatter)
+        n_a, n_b = self.n_samples, X.shape[0]
+        n = n_a + n_b
+        delta = mean_b - self.mean
+        self.mean = (self.mean + delta * (n_b / n)).astype(X.dtype)
+        self.m2 = self.m2 + m2_b + delta**2 * (n_a * n_b / n)
+        if scatter:
+            self.scatter = self.scatter + S_b + np.outer(delta, delta) * (n_a * n_b / n)
+        self.n_samples = n
+        self.data_min = np.minimum(self.data_min, X.min(axis=0))
+        self.data_max = np.maximum(self.data_max, X.max(axis=0))
+
+    def total_variance(self):
+        """Sum of the per-feature variances (ddof=1)."""
+        return float(self.m2.sum() / max(self.n_samples - 1, 1))
+
+
+# ------------------------------------------------------------------ the estimator's side
+def _pca_attribute(name, doc):
+    def getter(self):
+        pca = self.__dict__.get("_pca")
+        if pca is None:
+            if "mean_" not in self.__dict__:
+                raise NotFittedError(f"This {type(self).__name__} instance is not fitted "
+                                     "yet; call 'fit' first.")
+            raise AttributeError(
+                f"{name} is defined for linear autoencoders only (activation='identity', "
+                "out_activation='identity'), whose subspace is PCA's. A non-linear "
+                "autoencoder has no principal components; use transform / "
+                "inverse_transform / score_samples.")
+        return pca[name]
+    return property(getter, doc=doc)
+
+
+class PCAAttributesMixin:
+    """PCA's fitted attributes and methods for an estimator whose learned subspace is PCA's.
+
+    The estimator sets ``_pca`` (a dict of the attributes, or None for a non-linear model)
+    with :meth:`_set_pca_attributes`, and has ``mean_``, ``n_features_in_`` and ``whiten``.
+    For a linear network, :meth:`_principal_codes` and :meth:`_principal_reconstruction`
+    are its encoder and decoder expressed in the principal basis.
+    """
+
+    components_ = _pca_attribute(
+        "components_", "ndarray of shape (n_components, n_features): principal axes of the "
+        "learned subspace (linear models).")
+    explained_variance_ = _pca_attribute(
+        "explained_variance_", "ndarray of shape (n_components,) (linear models).")
+    explained_variance_ratio_ = _pca_attribute(
+        "explained_variance_ratio_", "ndarray of shape (n_components,) (linear models).")
+    singular_values_ = _pca_attribute(
+        "singular_values_", "ndarray of shape (n_components,) (linear models).")
+    noise_variance_ = _pca_attribute("noise_variance_", "float (linear models).")
+
+    def _set_pca_attributes(self, encoder, decoder, stats, centred=None):
+        """The Rayleigh–Ritz step on the learned subspace, with the centred training data,
+        or the running scatter matrix of ``stats`` when None.
+
+        ``encoder`` and ``decoder`` are the network's affine maps ``(A, a)``, ``x ↦ x A +
+        a``, of shapes (d, k), (k,) and (k, d), (d,). Sets ``_pca`` and the maps
+        :meth:`_principal_codes` and :meth:`_principal_reconstruction` use."""
+        (A_enc, a_enc), (A_dec, a_dec) = encoder, decoder
+        n, (k, d) = stats.n_samples, A_dec.shape
+        scatter = stats.scatter
+        if centred is None and scatter is None:
+            scatter = np.zeros((d, d), dtype=self.mean_.dtype)
+        ritz = rayleigh_ritz(A_dec.T, n, centred=centred, scatter=scatter)
+        total_var = stats.total_variance()
+        ev = ritz.explained_variance
+        rank = min(n, d)
+        noise_var = (total_var - float(ev.sum())) / (rank - k) if k < rank else 0.0
+        dtype = self.mean_.dtype
+        self._pca = {
+            "components_": ritz.components,
+            "explained_variance_": ev,
+            "explained_variance_ratio_": (ev / total_var if total_var > 0
+                                          else np.zeros_like(ev)),
+            "singular_values_": ritz.singular_values,
+            "noise_variance_": dtype.type(max(noise_var, 0.0)),
+        }
+        self._encode_map = (A_enc @ ritz.code_map).astype(dtype)
+        self._offset = (a_enc @ A_dec + a_dec).astype(dtype)
+
+    def _principal_codes(self, centred):
+        """The network's codes of centred data in the principal basis (whitened when
+        ``whiten``)."""
+        Z = centred @ self._encode_map
+        if self.whiten:
+            Z /= np.sqrt(self._pca["explained_variance_"])
+        return Z
+
+    def _principal_reconstruction(self, Z):
+        """The network's reconstruction (mean added back) of principal-basis codes."""
+        components = self._pca["components_"]
+        if self.whiten:
+            components = np.sqrt(self._pca["explained_variance_"])[:, None] * components
+        return Z @ components + self._offset + self.mean_
+
+    def _model_scatter(self, n_samples):
+        """Scatter matrix of ``n_samples`` under the fitted probabilistic PCA model,
+        ``(n − 1) · get_covariance()``: exact inside the learned subspace, isotropic
+        outside (zero for a non-linear model). Seeds ``partial_fit``'s running scatter
+        after ``fit``, which keeps no d × d matrix."""
+        pca = self.__dict__.get("_pca")
+        if pca is None:
+            d = self.n_features_in_
+            return np.zeros((d, d), dtype=self.mean_.dtype)
+        cov = pca_covariance(pca["components_"], pca["explained_variance_"],
+                             pca["noise_variance_"], whiten=False)
+        return (max(n_samples - 1, 0) * cov).astype(self.mean_.dtype)
+
+    def get_covariance(self):
+        """PCA's generative-model covariance (linear models).
+
+        Returns
+        -------
+        cov : ndarray of shape (n_features, n_features)
+        """
+        return pca_covariance(self.components_, self.explained_variance_,
+                              self.noise_variance_, self.whiten)
+
+    def get_precision(self):
+        """Inverse of :meth:`get_covariance` (linear models).
+
+        Returns
+        -------
+        precision : ndarray of shape (n_features, n_features)
+        """
+        return pca_precision(self.components_, self.explained_variance_,
+                             self.noise_variance_, self.whiten)

@@ -2,11 +2,12 @@
 the negative-sampling distribution.
 
 Nothing here computes a gradient. The estimator streams a :class:`Corpus` once to build a
-:class:`Vocabulary`, then once per epoch through :func:`encoded_chunks` (token ids, with
-out-of-vocabulary and subsampled tokens removed) and :func:`centre_batches` (fixed-size
-runs of centre positions, with enough neighbouring tokens on both sides that windows are
-never cut by a batch boundary), and builds each minibatch's index arrays with
-:func:`context_matrix`.
+:class:`Vocabulary` (:func:`scan_vocab`, :meth:`Vocabulary.prepare_vocab`,
+:meth:`Vocabulary.prepare_weights`, the stages gensim names so), then once per epoch
+through :func:`encoded_chunks` (token ids, with out-of-vocabulary and subsampled tokens
+removed) and :func:`centre_batches` (fixed-size runs of centre positions, with enough
+neighbouring tokens on both sides that windows are never cut by a batch boundary), and
+builds each minibatch's index arrays with :func:`context_matrix`.
 """
 
 import heapq
@@ -14,12 +15,14 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
 __all__ = [
-    "Corpus", "HuffmanTree", "NegativeSampler", "Vocabulary", "centre_batches",
-    "context_matrix", "encoded_chunks", "keep_probabilities", "negative_cumulative",
+    "Corpus", "HuffmanTree", "NegativeSampler", "VocabScan", "Vocabulary", "centre_batches",
+    "check_tokens", "context_matrix", "encoded_chunks", "keep_probabilities",
+    "negative_cumulative", "scan_vocab",
 ]
 
 
@@ -134,7 +137,8 @@ class Corpus:
                     "sequence of string tokens.")
 
 
-def _check_tokens(tokens, i):
+def check_tokens(tokens, i):
+    """Raise TypeError unless every token of text ``i`` is a string."""
     for token in tokens:
         if not isinstance(token, str):
             raise TypeError(
@@ -142,36 +146,18 @@ def _check_tokens(tokens, i):
                 "must be strings.")
 
 
-class Vocabulary:
-    """Words kept for training, sorted by descending count, with their counts.
+class VocabScan(NamedTuple):
+    """What one pass over a corpus counted (:func:`scan_vocab`)."""
 
-    Attributes
-    ----------
-    index_to_key : list of str
-    key_to_index : dict of str to int
-    counts : ndarray of shape (n_words,), int64
-    doc_freq : ndarray of shape (n_words,), int64
-        Number of texts containing each word (for tf-idf weighting).
-    n_texts : int
-        Texts read.
-    total_words : int
-        Tokens read (including those of words not kept).
-    """
-
-    def __init__(self, index_to_key, counts, doc_freq, n_texts, total_words):
-        self.index_to_key = list(index_to_key)
-        self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
-        self.counts = np.asarray(counts, dtype=np.int64)
-        self.doc_freq = np.asarray(doc_freq, dtype=np.int64)
-        self.n_texts = int(n_texts)
-        self.total_words = int(total_words)
-
-    def __len__(self):
-        return len(self.index_to_key)
+    counts: Counter
+    doc_freq: Counter
+    n_texts: int
+    total_words: int
 
 
-def scan_vocabulary(corpus, max_vocab_size=None):
-    """Count words and document frequencies in one pass over ``corpus``.
+def scan_vocab(corpus, max_vocab_size=None):
+    """Count words and document frequencies in one pass over ``corpus`` (gensim's
+    ``scan_vocab`` stage).
 
     With ``max_vocab_size``, whenever more distinct words than that are held, words with a
     count below a threshold (1 at first, growing by one each time) are dropped, as
@@ -179,15 +165,19 @@ def scan_vocabulary(corpus, max_vocab_size=None):
 
     Returns
     -------
-    counts : Counter
-    doc_freq : Counter
-    n_texts, total_words : int
+    VocabScan
+        ``(counts, doc_freq, n_texts, total_words)``.
+
+    Raises
+    ------
+    ValueError
+        For a corpus without any text or without any token.
     """
     counts, doc_freq = Counter(), Counter()
     n_texts = total_words = 0
     min_reduce = 1
     for i, tokens in enumerate(corpus):
-        _check_tokens(tokens, i)
+        check_tokens(tokens, i)
         counts.update(tokens)
         doc_freq.update(set(tokens))
         total_words += len(tokens)
@@ -197,21 +187,104 @@ def scan_vocabulary(corpus, max_vocab_size=None):
                 del counts[word]
                 doc_freq.pop(word, None)
             min_reduce += 1
-    return counts, doc_freq, n_texts, total_words
+    if n_texts == 0:
+        raise ValueError("The corpus is empty: it holds no text.")
+    if total_words == 0:
+        raise ValueError(f"The corpus holds {n_texts} text(s) but no token at all "
+                         "(check tokenizer / token_pattern).")
+    return VocabScan(counts, doc_freq, n_texts, total_words)
 
 
-def select_vocabulary(counts, min_count, max_final_vocab=None):
-    """The words kept, most frequent first (ties in first-seen order).
+class Vocabulary:
+    """The words kept for training, most frequent first, with their statistics.
 
-    ``max_final_vocab`` raises the effective ``min_count`` just enough to keep at most
-    that many words (gensim's rule: one more than the count of the first word beyond the
-    cap).
+    Built in gensim's stages: :func:`scan_vocab` counts a corpus, :meth:`prepare_vocab`
+    keeps the words reaching the effective ``min_count``, :meth:`prepare_weights` draws
+    their initial vectors; :meth:`update` adds a further corpus (gensim's
+    ``build_vocab(update=True)``).
+
+    Parameters
+    ----------
+    index_to_key : list of str
+    counts : array-like of shape (n_words,)
+    doc_freq : array-like of shape (n_words,)
+        Number of texts containing each word (for tf-idf weighting).
+    n_texts : int
+        Texts read in all.
+    effective_min_count : int
+        Least count of a word kept (``min_count`` raised by ``max_final_vocab``).
     """
-    ordered = sorted(counts.items(), key=lambda kv: -kv[1])  # stable: ties keep first-seen
-    effective = min_count
-    if max_final_vocab is not None and max_final_vocab < len(ordered):
-        effective = max(min_count, ordered[max_final_vocab][1] + 1)
-    return [(w, c) for w, c in ordered if c >= effective], effective
+
+    def __init__(self, index_to_key, counts, doc_freq, n_texts, effective_min_count):
+        self.index_to_key = list(index_to_key)
+        self.key_to_index = {w: i for i, w in enumerate(self.index_to_key)}
+        self.counts = np.asarray(counts, dtype=np.int64)
+        self.doc_freq = np.asarray(doc_freq, dtype=np.int64)
+        self.n_texts = int(n_texts)
+        self.effective_min_count = int(effective_min_count)
+
+    def __len__(self):
+        return len(self.index_to_key)
+
+    @classmethod
+    def prepare_vocab(cls, scan, min_count, max_final_vocab=None):
+        """The vocabulary of the words of ``scan`` kept for training, most frequent first
+        (ties in first-seen order).
+
+        ``max_final_vocab`` raises the effective ``min_count`` just enough to keep at
+        most that many words (gensim's rule: one more than the count of the first word
+        beyond the cap).
+
+        Raises
+        ------
+        ValueError
+            When no word is kept.
+        """
+        ordered = sorted(scan.counts.items(), key=lambda kv: -kv[1])  # stable: first-seen
+        effective = min_count
+        if max_final_vocab is not None and max_final_vocab < len(ordered):
+            effective = max(min_count, ordered[max_final_vocab][1] + 1)
+        kept = [(w, c) for w, c in ordered if c >= effective]
+        if not kept:
+            word, count = scan.counts.most_common(1)[0]
+            raise ValueError(
+                f"No word occurs at least min_count={effective} times (the most frequent, "
+                f"{word!r}, occurs {count} time(s) in {scan.total_words} tokens); lower "
+                "min_count or give a larger corpus.")
+        return cls([w for w, _ in kept], [c for _, c in kept],
+                   [scan.doc_freq[w] for w, _ in kept], scan.n_texts, effective)
+
+    def prepare_weights(self, vector_size, rng, start=0):
+        """Initial vectors of the words ``start:``, float32, drawn from ``rng`` uniformly
+        in ``[-1/d, 1/d)`` (gensim 4's initialisation), one row per word in order."""
+        n = len(self) - start
+        vectors = rng.random_sample((n, vector_size)).astype(np.float32)
+        vectors *= 2.0
+        vectors -= 1.0
+        vectors /= vector_size
+        return vectors
+
+    def update(self, scan):
+        """Add the counts of a further corpus, and its new words that reach the effective
+        ``min_count`` in it (appended, most frequent first); returns how many are new."""
+        counts, doc_freq = self.counts.copy(), self.doc_freq.copy()
+        new = []
+        for word, count in sorted(scan.counts.items(), key=lambda kv: -kv[1]):
+            index = self.key_to_index.get(word)
+            if index is not None:
+                counts[index] += count
+            elif count >= self.effective_min_count:
+                new.append((word, count))
+        for word, index in self.key_to_index.items():
+            doc_freq[index] += scan.doc_freq.get(word, 0)
+        for word, _ in new:
+            self.key_to_index[word] = len(self.index_to_key)
+            self.index_to_key.append(word)
+        self.counts = np.concatenate([counts, [c for _, c in new]]).astype(np.int64)
+        self.doc_freq = np.concatenate([doc_freq, [scan.doc_freq[w] for w, _ in new]]
+                                       ).astype(np.int64)
+        self.n_texts += scan.n_texts
+        return len(new)
 
 
 def keep_probabilities(counts, sample):

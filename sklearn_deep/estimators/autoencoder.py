@@ -1,198 +1,76 @@
 """Autoencoders as scikit-learn transformers: vanilla, denoising, contractive and sparse.
 
 ``AutoencoderTransformer`` encodes centred data with a fully connected encoder
-``X → hidden layers → n_components`` and reconstructs it with a mirrored decoder, trained
-by the engine and the shared training loop. With its default linear form it is a drop-in
-for :class:`sklearn.decomposition.PCA`: a linear autoencoder on centred data finds PCA's
-subspace (Baldi & Hornik, 1989), and the Rayleigh–Ritz step (``_pca_compat``) turns the
-learned subspace into PCA's fitted attributes.
-
-The penalties are composed from engine primitives; the functions computing them
-(:func:`contractive_penalty`, :func:`sampled_contractive_penalty`,
-:func:`kl_sparsity_penalty`, :func:`l1_activity_penalty`) are public for testing and reuse.
+``X → hidden layers → n_components`` and reconstructs it with a mirrored decoder. This
+module holds the estimator's parameters, their validation and resolution, and the
+scikit-learn API; the network and its objective are :class:`sklearn_deep.nn.Autoencoder`
+(penalties in :mod:`sklearn_deep.nn.penalties`), trained by the shared training loop. With
+its default linear form it is a drop-in for :class:`sklearn.decomposition.PCA`: a linear
+autoencoder on centred data finds PCA's subspace (Baldi & Hornik, 1989), and the
+Rayleigh–Ritz step (``_pca_compat``) turns the learned subspace into PCA's fitted
+attributes.
 """
 
+from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
-from scipy.special import expit
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.exceptions import NotFittedError
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .. import engine as E
 from .._compat import Interval, StrOptions, _check_feature_names_in, _fit_context, validate_data
-from ..engine import Tensor, get_activation, no_grad
-from ..nn import dense_forward, init_dense
-from ..training import TrainingState, fit_lbfgs, train_epochs
-from . import _pca_compat
+from ..engine import get_activation
+from ..nn import layer_activations
+from ..nn.autoencoder import Autoencoder, Corruption
+from ..nn.penalties import (
+    contractive_penalty,
+    kl_sparsity_penalty,
+    l1_activity_penalty,
+    sampled_contractive_penalty,
+)
+from ..training import MinibatchProblem
 from ._base import STOCHASTIC_SOLVERS, TrainedByLoopMixin
+from ._pca_compat import PCAAttributesMixin, RunningStatistics, pca_score_samples
 
+# the penalties keep their historical import path here
 __all__ = [
     "AutoencoderTransformer", "contractive_penalty", "kl_sparsity_penalty",
     "l1_activity_penalty", "sampled_contractive_penalty",
 ]
 
-# ------------------------------------------------------------------ penalties
-# s′ of each activation with a closed-form Jacobian, as a function of the pre-activation
-# tensor ``a`` and the output tensor ``h`` (a Tensor where s′ itself depends on the
-# weights, so that backprop gives the s″ term of Rifai et al.'s gradient; a constant
-# array where s′ is piecewise constant).
-_DERIVATIVES = {
-    "identity": lambda a, h: np.ones(a.shape, dtype=a.dtype),
-    "logistic": lambda a, h: h * (1.0 - h),
-    "tanh": lambda a, h: 1.0 - h * h,
-    "relu": lambda a, h: (a.data > 0).astype(a.dtype),
-    "leaky_relu": lambda a, h: np.where(a.data > 0, 1.0, 0.01).astype(a.dtype),
-    "elu": lambda a, h: E.where(a.data > 0, np.ones(a.shape, dtype=a.dtype), h + 1.0),
-    "softplus": lambda a, h: E.logistic(a),
-}
-_KL_EPS = 1e-6
-_CHUNK = 4096  # rows per chunk when a statistic of all the data is computed
 
+class _Reconstruction:
+    """The network's objective on raw rows, as :class:`~sklearn_deep.training.
+    MinibatchProblem` trains it: each batch is centred as it comes (so that training keeps
+    no centred copy of the data: memory bounded by the batch) and corrupted when
+    denoising."""
 
-def contractive_penalty(pre, code, W, activation):
-    """Mean squared Frobenius norm of the encoder's Jacobian, in closed form.
+    def __init__(self, network, params, mean, corruption=None):
+        self.network, self.params, self.mean = network, params, mean
+        self.corruption = corruption
 
-    For a one-layer encoder ``h = s(x W + b)`` (Rifai et al., 2011),
-    ``‖J_f(x)‖²_F = Σ_j s′(a_j)² ‖W_{:, j}‖²``.
+    def inputs_and_targets(self, X):
+        """A batch's centred inputs and its reconstruction targets (the centred data, or
+        the raw data in [0, 1] for the logistic output)."""
+        centred = X - self.mean
+        return centred, (X if self.network.out_activation == "logistic" else centred)
 
-    Parameters
-    ----------
-    pre : Tensor of shape (n_samples, k)
-        Pre-activations ``a = x W + b``.
-    code : Tensor of shape (n_samples, k)
-        Outputs ``h = s(a)``.
-    W : Tensor of shape (d, k)
-        Encoder weights.
-    activation : str
-        A name in ``_DERIVATIVES`` (every registered activation but maxout).
+    def loss_and_grads(self, X, rng=None):
+        X, T = self.inputs_and_targets(X)
+        if self.corruption is not None:
+            X = self.corruption(X, rng)
+        return self.network.loss_and_grads(self.params, X, T, rng)
 
-    Returns
-    -------
-    Tensor of shape ()
-        ``mean_i ‖J_f(x_i)‖²_F``.
-    """
-    col_norms = E.sum(W * W, axis=0)
-    if activation == "identity":  # J = Wᵀ for every sample
-        return E.sum(col_norms)
-    slope = _DERIVATIVES[activation](pre, code)
-    return E.sum(slope * slope * col_norms) / pre.shape[0]
-
-
-def sampled_contractive_penalty(encode, X, code, noise, sigma):
-    """Finite-difference estimate of ``mean_i ‖J_f(x_i)‖²_F`` for any encoder.
-
-    ``E_ε ‖f(x + ε) − f(x)‖² / σ²`` with ``ε ~ N(0, σ² I)`` equals ``‖J_f(x)‖²_F`` up to
-    O(σ²) (Rifai et al., 2011, §3); one draw per sample gives an unbiased estimate of
-    that, and needs only ordinary backprop.
-
-    Parameters
-    ----------
-    encode : callable
-        Tensor of shape (n, d) → codes Tensor of shape (n, k).
-    X : ndarray or Tensor of shape (n, d)
-    code : Tensor of shape (n, k)
-        ``encode(X)``.
-    noise : ndarray of shape (n, d)
-        The draw ``ε`` (standard deviation ``sigma``).
-    sigma : float
-
-    Returns
-    -------
-    Tensor of shape ()
-    """
-    diff = encode(X + noise) - code
-    return E.sum(diff * diff) / (code.shape[0] * sigma * sigma)
-
-
-def kl_sparsity_penalty(code, target):
-    """``Σ_j KL(ρ ‖ ρ̂_j)`` with ``ρ̂_j`` the mean activation of unit j over the batch
-    (Ng, CS294A notes); activations must lie in (0, 1).
-
-    Parameters
-    ----------
-    code : Tensor of shape (n_samples, k)
-    target : float
-        ``ρ`` in (0, 1).
-
-    Returns
-    -------
-    Tensor of shape ()
-    """
-    rho_hat = E.clip(E.mean(code, axis=0), _KL_EPS, 1.0 - _KL_EPS)
-    rho = float(target)
-    kl = (rho * (np.log(rho) - E.log(rho_hat))
-          + (1.0 - rho) * (np.log1p(-rho) - E.log(1.0 - rho_hat)))
-    return E.sum(kl)
-
-
-def l1_activity_penalty(code):
-    """``mean_i Σ_j |h_ij|``, the L1 activity penalty.
-
-    Parameters
-    ----------
-    code : Tensor of shape (n_samples, k)
-
-    Returns
-    -------
-    Tensor of shape ()
-    """
-    return E.l1_penalty(code) / code.shape[0]
-
-
-# ------------------------------------------------------------------ training problem
-class _AutoencoderProblem:
-    """The learning problem handed to the training loop (see training/loop.py).
-
-    It keeps the raw data and centres each batch as it goes, so that training needs no
-    centred copy of the whole data set (memory bounded by the batch)."""
-
-    def __init__(self, est, X, batch_size, shuffle, validation=None):
-        self.est, self.X = est, X
-        self.batch_size, self.shuffle = batch_size, shuffle
-        self.validation_data = validation  # raw X_val for early stopping
-        self.params = est._params
-        self.n_samples = X.shape[0]
-        self.rng = None
-
-    def batches(self, rng):
-        self.rng = rng
-        idx = np.arange(self.n_samples)
-        if self.shuffle:
-            rng.shuffle(idx)
-        for start in range(0, self.n_samples, self.batch_size):
-            yield idx[start:start + self.batch_size]
-
-    def loss_and_grads(self, batch):
-        X = self.X if batch is None else self.X[batch]
-        return self.est._batch_loss(*self.est._inputs_and_targets(X), self.rng)
-
-    def validation(self):
-        loss = self.est._data_loss(*self.est._inputs_and_targets(self.validation_data))
+    def validation(self, X):
+        """(score, loss) on held-out rows: minus and plus the reconstruction error."""
+        loss = self.network.reconstruction_error(self.params, *self.inputs_and_targets(X))
         return -loss, loss
 
 
-def _pca_attribute(name, doc):
-    def getter(self):
-        pca = self.__dict__.get("_pca")
-        if pca is None:
-            if "mean_" not in self.__dict__:
-                raise NotFittedError(f"This {type(self).__name__} instance is not fitted "
-                                     "yet; call 'fit' first.")
-            raise AttributeError(
-                f"{name} is defined for linear autoencoders only (activation='identity', "
-                "out_activation='identity'), whose subspace is PCA's. A non-linear "
-                "autoencoder has no principal components; use transform / "
-                "inverse_transform / score_samples.")
-        return pca[name]
-    return property(getter, doc=doc)
-
-
-class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator):
+class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, TransformerMixin,
+                             BaseEstimator):
     """Autoencoder transformer: vanilla, denoising, contractive or sparse; a PCA drop-in.
 
     The data are centred inside the estimator (``mean_``). The encoder maps the centred
@@ -421,18 +299,8 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
         Returns a dict (kept as ``self._config`` once the network is built).
         """
         hidden = self._hidden_sizes()
-        n_layers = len(hidden) + 1
-        if isinstance(self.activation, str):
-            enc_acts = [self.activation] * n_layers
-        else:
-            enc_acts = list(self.activation)
-            if len(enc_acts) != n_layers:
-                raise ValueError(
-                    f"activation lists {len(enc_acts)} name(s) for {n_layers} encoder "
-                    f"layer(s) ({len(hidden)} hidden + the code layer); give one name, or "
-                    "one per encoder layer")
-        specs = [get_activation(a) for a in enc_acts]  # ValueError for unknown names
-        dec_acts = enc_acts[:-1][::-1]
+        enc_acts = layer_activations(self.activation, len(hidden) + 1, kind="encoder")
+        specs = [get_activation(a) for a in enc_acts]
         linear = all(a == "identity" for a in enc_acts) and self.out_activation == "identity"
         widths_one = all(s.width_factor == 1 for s in specs)
         if self.tied_weights == "auto":
@@ -459,7 +327,8 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
                 and self.noise_level > 1):
             raise ValueError(f"noise={self.noise!r} takes noise_level as a probability in "
                              f"[0, 1], got {self.noise_level}.")
-        closed_form = linear or (n_layers == 1 and enc_acts[0] in _DERIVATIVES)
+        network = self._network(n_features, hidden, enc_acts, tied)
+        closed_form = network.contractive_closed_form
         if variant == "contractive" and not closed_form and self.noise_level <= 0:
             raise ValueError("the finite-difference contractive penalty of a deep encoder "
                              "needs noise_level > 0 (its perturbation's std).")
@@ -481,126 +350,41 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
         if self.score_method == "likelihood" and not linear:
             raise ValueError("score_method='likelihood' is PCA's probabilistic model, "
                              "defined for linear autoencoders only.")
-        return {"hidden": hidden, "enc_acts": enc_acts, "dec_acts": dec_acts,
-                "linear": linear, "tied": tied, "closed_form": closed_form,
-                "solver": solver}
+        return {"hidden": hidden, "enc_acts": enc_acts, "linear": linear, "tied": tied,
+                "solver": solver, "network": network}
 
-    # ------------------------------------------------------------------ parameters
-    def _unpack(self, params):
-        """Split the flat parameter list into (enc_W, enc_b, dec_W, dec_b)."""
-        L = len(self._config["enc_acts"])
-        enc_W, enc_b = params[:L], params[L:2 * L]
-        if self._config["tied"]:
-            dec_W = [W.T for W in reversed(enc_W)]
-            dec_b = params[2 * L:3 * L]
-        else:
-            dec_W, dec_b = params[2 * L:3 * L], params[3 * L:4 * L]
-        return enc_W, enc_b, dec_W, dec_b
 
-    def _init_params(self, n_features, rng, dtype):
-        cfg = self._config
-        enc_units = [n_features, *cfg["hidden"], self.n_components]
-        enc_W, enc_b = init_dense(enc_units, cfg["enc_acts"], rng, dtype)
-        dec_W, dec_b = init_dense(enc_units[::-1], cfg["dec_acts"], rng, dtype)
-        self._params = enc_W + enc_b + ([] if cfg["tied"] else dec_W) + dec_b
+    def _network(self, n_features, hidden, enc_acts, tied):
+        """The :class:`~sklearn_deep.nn.Autoencoder` of this architecture with the
+        objective the parameters ask for (the variant's penalty only)."""
+        variant = self.variant
+        return Autoencoder(
+            n_features, self.n_components, hidden, enc_acts,
+            out_activation=self.out_activation, tied=tied, alpha=self.alpha,
+            contractive_weight=self.contractive_weight if variant == "contractive" else 0.0,
+            contractive_sigma=self.noise_level,
+            sparsity=self.sparsity if variant == "sparse" else None,
+            sparsity_target=self.sparsity_target, sparsity_weight=self.sparsity_weight)
 
-    encoder_coefs_ = property(lambda self: self._unpack(self._params)[0])
-    encoder_intercepts_ = property(lambda self: self._unpack(self._params)[1])
-    decoder_coefs_ = property(lambda self: self._unpack(self._params)[2])
-    decoder_intercepts_ = property(lambda self: self._unpack(self._params)[3])
+    def _corruption(self):
+        """The denoising corruption, in centred units (None when there is none)."""
+        if self.variant != "denoising" or self.noise_level <= 0:
+            return None
+        s = self._stats
+        return Corruption(self.noise, self.noise_level, zero=-s.mean,
+                          low=s.data_min - s.mean, high=s.data_max - s.mean)
 
-    # ------------------------------------------------------------------ the model
-    def _encode(self, X, enc_W, enc_b):
-        """(pre-activation, code) of the code layer."""
-        acts = self._config["enc_acts"]
-        pre = dense_forward(X, enc_W, enc_b, acts[:-1])
-        return pre, get_activation(acts[-1]).function(pre)
+    encoder_coefs_ = property(lambda self: self._unpack()[0])
+    encoder_intercepts_ = property(lambda self: self._unpack()[1])
+    decoder_coefs_ = property(lambda self: self._unpack()[2])
+    decoder_intercepts_ = property(lambda self: self._unpack()[3])
 
-    def _decode(self, code, dec_W, dec_b):
-        """Raw reconstruction (before the output activation)."""
-        return dense_forward(code, dec_W, dec_b, self._config["dec_acts"])
-
-    def _reconstruction_loss(self, raw, target):
-        if self.out_activation == "logistic":
-            return E.binary_cross_entropy_with_logits(raw, target)
-        return E.squared_error(raw, target)
-
-    def _corrupt(self, X, rng):
-        """Corrupted copy of a batch of centred data (denoising; training only)."""
-        level = self.noise_level
-        if self.noise == "gaussian":
-            return X + (level * rng.standard_normal(X.shape)).astype(X.dtype)
-        hit = rng.random_sample(X.shape) < level
-        if self.noise == "masking":  # the raw value becomes 0, i.e. −mean_ once centred
-            replacement = np.broadcast_to(-self.mean_, X.shape)
-        else:
-            high = rng.random_sample(X.shape) < 0.5
-            replacement = np.where(high, self._data_max - self.mean_,
-                                   self._data_min - self.mean_)
-        return np.where(hit, replacement, X).astype(X.dtype, copy=False)
-
-    def _batch_loss(self, X, T, rng):
-        """Loss of a batch and the parameters' gradients (the training loop's contract)."""
-        tensors = [Tensor(p, requires_grad=True) for p in self._params]
-        loss = self._objective(tensors, X, T, rng)
-        loss.backward()
-        return loss.item(), X.shape[0], [t.grad for t in tensors]
-
-    def _objective(self, tensors, X, T, rng):
-        """Training objective of a batch as a 0-d Tensor of ``tensors`` (aligned with
-        ``_params``): data loss + variant penalty + L2 term.
-
-        Parameters
-        ----------
-        tensors : list of Tensor
-        X : ndarray of shape (n, n_features)
-            Centred inputs.
-        T : ndarray of shape (n, n_features)
-            Reconstruction targets (centred data, or the raw data in [0, 1]).
-        rng : numpy.random.RandomState
-            Draws the corruption (denoising) and the finite-difference perturbations.
-        """
-        cfg = self._config
-        enc_W, enc_b, dec_W, dec_b = self._unpack(tensors)
-        n = X.shape[0]
-        X_in = X
-        if self.variant == "denoising" and self.noise_level > 0:
-            X_in = self._corrupt(X, rng)
-        pre, code = self._encode(X_in, enc_W, enc_b)
-        loss = self._reconstruction_loss(self._decode(code, dec_W, dec_b), T)
-        if self.variant == "contractive" and self.contractive_weight:
-            if cfg["closed_form"] and len(enc_W) == 1:
-                penalty = contractive_penalty(pre, code, enc_W[0], cfg["enc_acts"][0])
-            elif cfg["closed_form"]:  # deep linear encoder: J = W1 W2 … Wl
-                J = enc_W[0]
-                for W in enc_W[1:]:
-                    J = J @ W
-                penalty = E.sum(J * J)
-            else:
-                noise = (self.noise_level * rng.standard_normal(X.shape)).astype(X.dtype)
-                penalty = sampled_contractive_penalty(
-                    lambda Z: self._encode(Z, enc_W, enc_b)[1], X, code, noise,
-                    self.noise_level)
-            loss = loss + self.contractive_weight * penalty
-        if self.variant == "sparse" and self.sparsity_weight:
-            penalty = (kl_sparsity_penalty(code, self.sparsity_target)
-                       if self.sparsity == "kl" else l1_activity_penalty(code))
-            loss = loss + self.sparsity_weight * penalty
-        if self.alpha and n > 0:
-            own = enc_W if cfg["tied"] else enc_W + dec_W
-            loss = loss + (self.alpha / n) * E.l2_penalty(*own)
-        return loss
-
-    def _data_loss(self, X, T):
-        """Reconstruction loss of clean centred data (no graph)."""
-        with no_grad():
-            enc_W, enc_b, dec_W, dec_b = self._unpack(self._params)
-            _, code = self._encode(X, enc_W, enc_b)
-            return self._reconstruction_loss(self._decode(code, dec_W, dec_b), T).item()
+    def _unpack(self):
+        return self._config["network"].unpack(self._params)
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, *, X_val=None):
         """Fit the autoencoder to X.
 
         Parameters
@@ -608,20 +392,20 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
         X : array-like of shape (n_samples, n_features)
         y : None
             Ignored.
+        X_val : array-like of shape (n_val, n_features), default=None
+            A validation set for early stopping (its reconstruction error), replacing the
+            internal split of ``validation_fraction``; needs ``early_stopping=True`` and a
+            minibatch solver. In a ``Pipeline``, ``transform_input=["X_val"]``
+            transforms it as X.
 
         Returns
         -------
         self : AutoencoderTransformer
         """
-        return self._fit(X, incremental=False)
+        given = self._check_validation_set(X_val, None, supervised=False)
+        return self._fit(X, incremental=False, X_val=X_val if given else None)
 
-    def _check_solver(self):
-        if self.solver == "lbfgs":
-            raise AttributeError("partial_fit is only available for stochastic optimizers. "
-                                 "lbfgs is not stochastic.")
-        return True
-
-    @available_if(_check_solver)
+    @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """One epoch over X, continuing from the current weights and optimizer state.
@@ -642,14 +426,13 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
         """
         return self._fit(X, incremental=True)
 
-    def _fit(self, X, incremental):
-        first_pass = not hasattr(self, "_params") or (not self.warm_start and not incremental)
+    def _fit(self, X, incremental, X_val=None):
+        first_pass = self._is_first_pass(incremental)
         X = validate_data(self, X, dtype=(np.float64, np.float32), reset=first_pass,
                           ensure_min_samples=1 if incremental else 2)
         n_samples, n_features = X.shape
         config = self._configure(n_features)
-        if incremental and self.early_stopping:
-            raise ValueError("partial_fit does not support early_stopping=True")
+        self._check_incremental(incremental)
         if self.out_activation == "logistic" and (X.min() < 0 or X.max() > 1):
             raise ValueError("out_activation='logistic' reconstructs data in [0, 1] with the "
                              f"binary cross-entropy; X has values in [{X.min():g}, "
@@ -666,98 +449,45 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
                 f"n_features={n_features}) for a linear autoencoder, as for PCA.")
         if incremental and config["solver"] == "lbfgs":
             config["solver"] = "adam"
-        rng = self._ensure_random_state(first_pass)
+        if X_val is not None:
+            X_val = validate_data(self, X_val, dtype=X.dtype, reset=False)
+        rng = self._begin_fit(first_pass, incremental)
         self._update_statistics(X, reset=first_pass or not incremental,
                                 scatter=config["linear"] and incremental)
         self._config = config
         if first_pass:
-            self._init_params(n_features, rng, X.dtype)
-            self._state = TrainingState()
-            self.__dict__.pop("_optimizer", None)
-        if not incremental:
-            self._state.n_iter = 0
-        batch = n_samples if config["solver"] == "lbfgs" else min(
-            n_samples, 200 if self.batch_size == "auto" else self.batch_size)
-        with self._thread_policy(batch, [n_features, *config["hidden"], self.n_components]):
-            if config["solver"] == "lbfgs":
-                problem = _AutoencoderProblem(self, X, n_samples, False)
-                # relative: the PCA drop-in must stop as close to PCA's subspace on pixels
-                # in [0, 1] as on pixels in [0, 16]
-                fit_lbfgs(problem, self._state, max_iter=self.max_iter, max_fun=self.max_fun,
-                          tol=self.tol, verbose=self.verbose, relative_tol=True)
-            else:
-                self._fit_stochastic(X, incremental, config["solver"])
+            self._params = config["network"].init_params(rng, X.dtype)
+        objective = _Reconstruction(config["network"], self._params, self.mean_,
+                                    self._corruption())
+
+        def make_problem(data, validation, batch_size, shuffle):
+            score = None if validation is None else partial(objective.validation,
+                                                            validation[0])
+            return MinibatchProblem(objective, data, batch_size=batch_size, shuffle=shuffle,
+                                    validation=score)
+
+        # relative tol: the PCA drop-in must stop as close to PCA's subspace on pixels in
+        # [0, 1] as on pixels in [0, 16]
+        self._train(make_problem, (X,), solver=config["solver"], incremental=incremental,
+                    units=[n_features, *config["hidden"], self.n_components],
+                    relative_tol=True, validation=None if X_val is None else (X_val,))
         self.solver_ = config["solver"]
         self.tied_weights_ = config["tied"]
         self.n_components_ = self.n_components
         self._finish(None if incremental else X)
-        self._publish_state(config["solver"] == "lbfgs")
         return self
 
-    def _inputs_and_targets(self, X):
-        """A batch's centred inputs and its reconstruction targets (the centred data, or the
-        raw data in [0, 1] for the logistic output)."""
-        centred = X - self.mean_
-        return centred, (X if self.out_activation == "logistic" else centred)
-
-    def _fit_stochastic(self, X, incremental, solver):
-        optimizer = self._optimizer_for(self._params, incremental, solver)
-        rng = self._random_state
-        validation = None
-        if self.early_stopping:
-            X, validation = train_test_split(X, random_state=rng,
-                                             test_size=self.validation_fraction)
-            if validation.shape[0] < 2:
-                raise ValueError("The validation set is too small. Increase "
-                                 "'validation_fraction' or the size of your dataset.")
-        batch_size = self._resolve_batch_size(X.shape[0])
-        problem = _AutoencoderProblem(self, X, batch_size, self.shuffle, validation)
-        train_epochs(problem, optimizer, self._state, max_iter=self.max_iter, rng=rng,
-                     tol=self.tol, n_iter_no_change=self.n_iter_no_change,
-                     early_stopping=self.early_stopping, incremental=incremental,
-                     verbose=self.verbose)
-
     def _update_statistics(self, X, reset, scatter):
-        """Mean, per-feature sum of squares, min/max (and the scatter matrix for linear
-        models in partial_fit), merged across batches (Chan et al.'s pairwise update)."""
-        n_b = X.shape[0]
-        mean_b = X.mean(axis=0)
-        m2_b = np.zeros_like(mean_b)
-        S_b = np.zeros((X.shape[1],) * 2, dtype=X.dtype) if scatter else None
-        for start in range(0, n_b, _CHUNK):  # deviations by chunks: no copy of all of X
-            dev = X[start:start + _CHUNK] - mean_b
-            m2_b += np.einsum("ij,ij->j", dev, dev)
-            if scatter:
-                S_b += dev.T @ dev
-        if reset or not hasattr(self, "mean_"):
-            self.n_samples_, self.mean_, self._m2 = n_b, mean_b, m2_b
-            self._scatter = S_b
-            self._data_min, self._data_max = X.min(axis=0), X.max(axis=0)
-            return
-        n_a = self.n_samples_
-        n = n_a + n_b
-        delta = mean_b - self.mean_
-        self.mean_ = (self.mean_ + delta * (n_b / n)).astype(X.dtype)
-        self._m2 = self._m2 + m2_b + delta**2 * (n_a * n_b / n)
-        if scatter:
-            if self._scatter is None:  # after fit, which keeps no d × d matrix
-                self._scatter = self._model_scatter(n_a)
-            self._scatter = self._scatter + S_b + np.outer(delta, delta) * (n_a * n_b / n)
-        self.n_samples_ = n
-        self._data_min = np.minimum(self._data_min, X.min(axis=0))
-        self._data_max = np.maximum(self._data_max, X.max(axis=0))
-
-    def _model_scatter(self, n_samples):
-        """Scatter matrix of ``n_samples`` under the fitted probabilistic PCA model,
-        ``(n − 1) · get_covariance()``: exact inside the learned subspace, isotropic
-        outside. Seeds ``partial_fit``'s running scatter after ``fit`` (linear models)."""
-        pca = self.__dict__.get("_pca")
-        if pca is None:
-            d = self.n_features_in_
-            return np.zeros((d, d), dtype=self.mean_.dtype)
-        cov = _pca_compat.pca_covariance(pca["components_"], pca["explained_variance_"],
-                                         pca["noise_variance_"], whiten=False)
-        return (max(n_samples - 1, 0) * cov).astype(self.mean_.dtype)
+        """Running statistics of the data (the scatter matrix for linear models in
+        partial_fit), fresh when ``reset``."""
+        stats = self.__dict__.get("_stats")
+        if reset or stats is None:
+            stats = self._stats = RunningStatistics(X, scatter)
+        else:
+            if scatter and stats.scatter is None:  # after fit, which keeps no d × d matrix
+                stats.scatter = self._model_scatter(stats.n_samples)
+            stats.update(X, scatter)
+        self.n_samples_, self.mean_ = stats.n_samples, stats.mean
 
     def _finish(self, X):
         """Linear models: the Rayleigh–Ritz step (on ``X``, or the running scatter matrix
@@ -765,40 +495,8 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
         if not self._config["linear"]:
             self._pca = None
             return
-        centred = None if X is None else X - self.mean_
-        enc_W, enc_b, dec_W, dec_b = self._unpack(self._params)
-        A_enc, a_enc = _compose(enc_W, enc_b)
-        A_dec, a_dec = _compose(dec_W, dec_b)
-        n, d, k = self.n_samples_, self.n_features_in_, self.n_components
-        if centred is None and self._scatter is None:
-            self._scatter = np.zeros((d, d), dtype=self.mean_.dtype)
-        ritz = _pca_compat.rayleigh_ritz(A_dec.T, n, centred=centred, scatter=self._scatter)
-        total_var = float(self._m2.sum() / max(n - 1, 1))
-        ev = ritz.explained_variance
-        rank = min(n, d)
-        noise_var = (total_var - float(ev.sum())) / (rank - k) if k < rank else 0.0
-        dtype = self.mean_.dtype
-        self._pca = {
-            "components_": ritz.components,
-            "explained_variance_": ev,
-            "explained_variance_ratio_": (ev / total_var if total_var > 0
-                                          else np.zeros_like(ev)),
-            "singular_values_": ritz.singular_values,
-            "noise_variance_": dtype.type(max(noise_var, 0.0)),
-        }
-        self._encode_map = (A_enc @ ritz.code_map).astype(dtype)
-        self._offset = (a_enc @ A_dec + a_dec).astype(dtype)
-
-    components_ = _pca_attribute(
-        "components_", "ndarray of shape (n_components, n_features): principal axes of the "
-        "learned subspace (linear models).")
-    explained_variance_ = _pca_attribute(
-        "explained_variance_", "ndarray of shape (n_components,) (linear models).")
-    explained_variance_ratio_ = _pca_attribute(
-        "explained_variance_ratio_", "ndarray of shape (n_components,) (linear models).")
-    singular_values_ = _pca_attribute(
-        "singular_values_", "ndarray of shape (n_components,) (linear models).")
-    noise_variance_ = _pca_attribute("noise_variance_", "float (linear models).")
+        self._set_pca_attributes(*self._config["network"].affine_maps(self._params),
+                                 self._stats, centred=None if X is None else X - self.mean_)
 
     # ------------------------------------------------------------------ inference
     def _validate(self, X):
@@ -808,26 +506,15 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
     def _codes(self, X):
         centred = X - self.mean_
         if self._config["linear"]:
-            Z = centred @ self._encode_map
-            if self.whiten:
-                Z /= np.sqrt(self._pca["explained_variance_"])
-            return Z
-        with no_grad():
-            enc_W, enc_b, _, _ = self._unpack(self._params)
-            return self._encode(centred, enc_W, enc_b)[1].data
+            return self._principal_codes(centred)
+        return self._config["network"].codes(self._params, centred)
 
     def _reconstruct(self, Z):
         if self._config["linear"]:
-            components = self._pca["components_"]
-            if self.whiten:
-                components = np.sqrt(self._pca["explained_variance_"])[:, None] * components
-            return Z @ components + self._offset + self.mean_
-        with no_grad():
-            _, _, dec_W, dec_b = self._unpack(self._params)
-            raw = self._decode(Z, dec_W, dec_b).data
-        if self.out_activation == "logistic":
-            return expit(raw)
-        return raw + self.mean_
+            return self._principal_reconstruction(Z)
+        network = self._config["network"]
+        out = network.reconstruction(self._params, Z)
+        return out if network.out_activation == "logistic" else out + self.mean_
 
     def transform(self, X):
         """Encode X.
@@ -883,7 +570,7 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
         """
         X = self._validate(X)
         if self.score_method == "likelihood":
-            return _pca_compat.pca_score_samples(X - self.mean_, self.get_precision())
+            return pca_score_samples(X - self.mean_, self.get_precision())
         diff = X - self._reconstruct(self._codes(X))
         return -np.mean(diff * diff, axis=1)
 
@@ -901,26 +588,6 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
         score : float
         """
         return float(np.mean(self.score_samples(X)))
-
-    def get_covariance(self):
-        """PCA's generative-model covariance (linear models).
-
-        Returns
-        -------
-        cov : ndarray of shape (n_features, n_features)
-        """
-        return _pca_compat.pca_covariance(self.components_, self.explained_variance_,
-                                          self.noise_variance_, self.whiten)
-
-    def get_precision(self):
-        """Inverse of :meth:`get_covariance` (linear models).
-
-        Returns
-        -------
-        precision : ndarray of shape (n_features, n_features)
-        """
-        return _pca_compat.pca_precision(self.components_, self.explained_variance_,
-                                         self.noise_variance_, self.whiten)
 
     def get_feature_names_out(self, input_features=None):
         """Output feature names: 'ae0', 'ae1', ….
@@ -944,9 +611,3 @@ class AutoencoderTransformer(TrainedByLoopMixin, TransformerMixin, BaseEstimator
         return tags
 
 
-def _compose(coefs, intercepts):
-    """The affine map ``x ↦ x A + a`` of a stack of linear layers (ndarrays)."""
-    A, a = coefs[0], intercepts[0]
-    for W, b in zip(coefs[1:], intercepts[1:]):
-        A, a = A @ W, a @ W + b
-    return np.asarray(A), np.asarray(a)

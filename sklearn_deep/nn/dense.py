@@ -11,16 +11,17 @@ from ..engine.init import sklearn_mlp_init
 __all__ = ["dense_forward", "init_dense", "layer_activations"]
 
 
-def layer_activations(activation, n_hidden):
+def layer_activations(activation, n_hidden, kind="hidden"):
     """One registered activation name per hidden layer.
 
     ``activation`` is a name (used for every hidden layer) or a sequence with one name per
-    hidden layer. Raises ValueError for unknown names or a wrong length.
+    hidden layer. Raises ValueError for unknown names or a wrong length; ``kind`` names the
+    layers in that message (an autoencoder's 'encoder' layers include its code layer).
     """
     names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
     if len(names) != n_hidden:
-        raise ValueError(f"activation lists {len(names)} activation(s) for {n_hidden} hidden "
-                         f"layer(s); give one name, or one per hidden layer")
+        raise ValueError(f"activation lists {len(names)} activation(s) for {n_hidden} {kind} "
+                         f"layer(s); give one name, or one per {kind} layer")
     for name in names:
         get_activation(name)  # raises a ValueError listing the valid names
     return names

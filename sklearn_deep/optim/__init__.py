@@ -6,6 +6,10 @@ An optimizer holds a list of parameter arrays and updates them in place::
     opt.step(grads)          # one gradient per parameter: ndarray, RowSparseGrad or None
     opt.iteration_ends(n)    # end of an epoch, n samples seen: moves the schedule along
 
+Rules that change the gradients before the update (word2vec's row damping; clipping or
+weight decay would be more) are gradient transformations, chained in front of any
+optimizer with ``transform=chain(...)`` (:mod:`.transforms`, as optax's ``chain``).
+
 ``learning_rate`` is a float or a :class:`Schedule` (:class:`Constant`,
 :class:`InvScaling`, :class:`Adaptive`, :class:`LinearDecay`), and a schedule works with
 every optimizer. :class:`SGD` and :class:`Adam` reproduce scikit-learn's MLP solvers bit
@@ -31,6 +35,7 @@ from .base import Optimizer
 from .rmsprop import RMSProp
 from .schedules import Adaptive, Constant, InvScaling, LinearDecay, Schedule
 from .sgd import SGD, Momentum
+from .transforms import Chain, GradientTransformation, RowDamping, chain
 
 __all__ = [
     "OPTIMIZERS",
@@ -38,13 +43,17 @@ __all__ = [
     "SGD",
     "Adam",
     "Adaptive",
+    "Chain",
     "Constant",
+    "GradientTransformation",
     "InvScaling",
     "LinearDecay",
     "Momentum",
     "Optimizer",
     "RMSProp",
+    "RowDamping",
     "Schedule",
+    "chain",
     "make_optimizer",
     "make_schedule",
 ]

@@ -37,6 +37,8 @@ class Adam(Optimizer):
         Decay rates of the first and second moments, in ``[0, 1)``.
     epsilon : float, default=1e-8
         Added to ``sqrt(v)`` for numerical stability, ``> 0``.
+    transform : GradientTransformation, optional
+        Applied to the gradients before each step (see :class:`Optimizer`).
 
     Attributes
     ----------
@@ -48,14 +50,15 @@ class Adam(Optimizer):
 
     _state_names = ("m", "v")
 
-    def __init__(self, params, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+    def __init__(self, params, learning_rate=1e-3, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 transform=None):
         for name, beta in (("beta_1", beta_1), ("beta_2", beta_2)):
             check_scalar(beta, name, Real, min_val=0.0, max_val=1.0, include_boundaries="left")
         self.beta_1 = float(beta_1)
         self.beta_2 = float(beta_2)
         self.epsilon = check_positive(epsilon, "epsilon")
         self.t = 0
-        super().__init__(params, learning_rate)
+        super().__init__(params, learning_rate, transform=transform)
 
     def _begin_step(self, learning_rate):
         self.t += 1

@@ -2,8 +2,7 @@
 
 import numpy as np
 
-from sklearn_deep.engine.sparse import RowSparseGrad
-
+from ..engine.sparse import RowSparseGrad
 from .schedules import Constant, Schedule, check_positive
 
 __all__ = ["Optimizer"]
@@ -27,6 +26,9 @@ class Optimizer:
         Floating-point arrays, updated in place (never rebound).
     learning_rate : float or Schedule
         A float means ``Constant(learning_rate)``.
+    transform : GradientTransformation, optional
+        Applied to every step's gradients (checked and coalesced) before the update
+        (:mod:`sklearn_deep.optim.transforms`).
 
     Attributes
     ----------
@@ -44,7 +46,7 @@ class Optimizer:
     # they are (plain SGD), so the result equals the row-by-row update.
     _dense_for_sparse = False
 
-    def __init__(self, params, learning_rate):
+    def __init__(self, params, learning_rate, transform=None):
         if not isinstance(params, (list, tuple)):
             raise TypeError(f"params must be a list of ndarrays, got {type(params).__name__}.")
         for i, param in enumerate(params):
@@ -56,6 +58,7 @@ class Optimizer:
         else:
             self.schedule = Constant(check_positive(learning_rate, "learning_rate"))
         self.params = list(params)
+        self.transform = transform
         self.state = [
             {name: np.zeros_like(param) for name in self._state_names} for param in self.params
         ]
@@ -73,9 +76,11 @@ class Optimizer:
         grads : list
             Aligned with ``params``; each an ndarray of the parameter's shape, a
             :class:`RowSparseGrad` of that shape (only its rows are updated), or None
-            (parameter left alone).
+            (parameter left alone). The transform, if any, may change them in place.
         """
         grads = self._check_grads(grads)
+        if self.transform is not None:
+            grads = self.transform.update(grads, self.params)
         coef = self._begin_step(float(self.schedule.learning_rate))
         for param, grad, state in zip(self.params, grads, self.state, strict=True):
             if grad is None:

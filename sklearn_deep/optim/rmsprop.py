@@ -28,6 +28,8 @@ class RMSProp(Optimizer):
         Decay rate of the running mean of squares, in ``[0, 1)``.
     epsilon : float, default=1e-8
         Added to the root mean square for numerical stability, ``> 0``.
+    transform : GradientTransformation, optional
+        Applied to the gradients before each step (see :class:`Optimizer`).
 
     Attributes
     ----------
@@ -37,11 +39,11 @@ class RMSProp(Optimizer):
 
     _state_names = ("cache",)
 
-    def __init__(self, params, learning_rate=1e-3, rho=0.9, epsilon=1e-8):
+    def __init__(self, params, learning_rate=1e-3, rho=0.9, epsilon=1e-8, transform=None):
         check_scalar(rho, "rho", Real, min_val=0.0, max_val=1.0, include_boundaries="left")
         self.rho = float(rho)
         self.epsilon = check_positive(epsilon, "epsilon")
-        super().__init__(params, learning_rate)
+        super().__init__(params, learning_rate, transform=transform)
 
     def _update(self, param, grad, state, learning_rate):
         cache = state["cache"]

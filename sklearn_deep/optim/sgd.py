@@ -28,6 +28,8 @@ class SGD(Optimizer):
         In ``[0, 1)``.
     nesterov : bool, default=False
         Whether to use Nesterov's momentum.
+    transform : GradientTransformation, optional
+        Applied to the gradients before each step (see :class:`Optimizer`).
 
     Attributes
     ----------
@@ -35,7 +37,8 @@ class SGD(Optimizer):
         ``state[i]["velocity"]`` for each parameter when ``momentum > 0``, else empty dicts.
     """
 
-    def __init__(self, params, learning_rate=0.1, momentum=0.0, nesterov=False):
+    def __init__(self, params, learning_rate=0.1, momentum=0.0, nesterov=False,
+                 transform=None):
         # [0, 1] as in scikit-learn's MLP (momentum 1 never forgets, but is allowed there)
         check_scalar(momentum, "momentum", Real, min_val=0.0, max_val=1.0,
                      include_boundaries="both")
@@ -43,7 +46,7 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         self._state_names = ("velocity",) if self.momentum else ()
         self._dense_for_sparse = not self.momentum  # param -= lr * 0 leaves a row alone
-        super().__init__(params, learning_rate)
+        super().__init__(params, learning_rate, transform=transform)
 
     def _update(self, param, grad, state, learning_rate):
         if not self.momentum:
@@ -67,13 +70,12 @@ class Momentum(SGD):
 
     Parameters
     ----------
-    params : list of ndarray
-        Floating-point arrays, updated in place.
-    learning_rate : float or Schedule, default=0.1
-        The step size, or a schedule giving it.
+    params, learning_rate, transform
+        As for :class:`SGD`.
     momentum : float, default=0.9
         In ``[0, 1]``.
     """
 
-    def __init__(self, params, learning_rate=0.1, momentum=0.9):
-        super().__init__(params, learning_rate, momentum=momentum, nesterov=False)
+    def __init__(self, params, learning_rate=0.1, momentum=0.9, transform=None):
+        super().__init__(params, learning_rate, momentum=momentum, nesterov=False,
+                         transform=transform)

@@ -557,47 +557,24 @@ def test_keyed_vectors_errors(sg_model, tmp_path):
 
 
 # ----------------------------------------------------------------- row damping
-@pytest.mark.parametrize("n_rows", [40, 4000])  # counted densely / with np.unique
-@pytest.mark.parametrize("backed", [False, True])
-def test_damping_scales_only_rows_used_more_than_the_cap(n_rows, backed):
-    from sklearn_deep.engine import RowSparseGrad
-    from sklearn_deep.estimators.word2vec import _Word2VecProblem
-
-    problem = _Word2VecProblem.__new__(_Word2VecProblem)
-    problem.row_cap = 4.0
-    rng = np.random.default_rng(0)
-    used = np.concatenate([np.full(10, 3), np.full(4, 7), np.full(6, 1), [0, 2, 2]])
-    rows = np.unique(used)
-    dense = np.zeros((n_rows, 2))
-    dense[rows] = rng.standard_normal((rows.shape[0], 2))
-    grad = (RowSparseGrad.from_dense(dense.copy(), rows) if backed
-            else RowSparseGrad(np.repeat(rows, 2), np.repeat(dense[rows], 2, axis=0) / 2,
-                               dense.shape))
-    damped = problem._damp(grad, used).to_dense()
-    expected = dense.copy()
-    expected[3] *= 4 / 10  # used 10 times: scaled to 4 contributions
-    expected[1] *= 4 / 6
-    np.testing.assert_allclose(damped, expected, rtol=1e-12)  # row 7 (4 uses) unchanged
-
-
 def test_hierarchical_softmax_damping_counts_only_real_path_nodes(texts, monkeypatch):
-    from sklearn_deep.estimators import word2vec as w2v_module
+    from sklearn_deep.estimators import _word2vec_problem
+    from sklearn_deep.optim.transforms import RowDamping
 
-    problem_cls = w2v_module._Word2VecProblem
+    problem_cls = _word2vec_problem.Word2VecProblem
     uses, expected = [], []
-    damp, loss_and_grads = problem_cls._damp, problem_cls.loss_and_grads
+    count_uses, loss_and_grads = RowDamping.count_uses, problem_cls.loss_and_grads
 
-    def spy_damp(self, grad, used):
-        if grad.shape[0] == self.model._tree.n_inner:
-            uses.append(np.asarray(used).size)
-        return damp(self, grad, used)
+    def spy_count(self, used, shapes):
+        uses.append(np.asarray(used[-1]).size)  # syn1, the last table with hs=1, negative=0
+        return count_uses(self, used, shapes)
 
     def spy_loss(self, batch):
-        tree = self.model._tree
+        tree = self.model.tree
         expected.append(int(tree.lengths[batch.centres].sum()))
         return loss_and_grads(self, batch)
 
-    monkeypatch.setattr(problem_cls, "_damp", spy_damp)
+    monkeypatch.setattr(RowDamping, "count_uses", spy_count)
     monkeypatch.setattr(problem_cls, "loss_and_grads", spy_loss)
     Word2VecTransformer(sg=0, hs=1, negative=0, vector_size=8, min_count=3, epochs=1,
                         batch_words=64, random_state=0).fit(texts[:200])
@@ -615,3 +592,13 @@ def test_auto_batch_size_follows_architecture_and_corpus_size():
     assert Word2VecTransformer(batch_words=300)._batch_size(10**7) == 300
     with pytest.raises(InvalidParameterError, match="batch_words"):
         Word2VecTransformer(batch_words="big").fit([["a", "b"]])
+
+
+def test_refitting_starts_afresh_for_every_output_layer(texts):
+    # a second fit (warm_start=False) must not keep the previous fit's output tables
+    params = dict(sg=1, hs=1, negative=0, vector_size=8, min_count=2, epochs=1,
+                  batch_words=64, random_state=0)
+    fresh = Word2VecTransformer(**params).fit(texts[:300])
+    refit = Word2VecTransformer(**params).fit(texts[300:]).fit(texts[:300])
+    np.testing.assert_array_equal(refit.syn1_, fresh.syn1_)
+    np.testing.assert_array_equal(refit.wv.vectors, fresh.wv.vectors)

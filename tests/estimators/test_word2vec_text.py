@@ -11,13 +11,13 @@ from sklearn_deep.estimators._text import (
     Corpus,
     HuffmanTree,
     NegativeSampler,
+    Vocabulary,
     centre_batches,
     context_matrix,
     encoded_chunks,
     keep_probabilities,
     negative_cumulative,
-    scan_vocabulary,
-    select_vocabulary,
+    scan_vocab,
 )
 
 
@@ -85,12 +85,12 @@ def test_vocabulary_and_sampling_match_gensim():
     model = gensim_word2vec.Word2Vec(vector_size=5, min_count=5, sample=1e-3,
                                      max_final_vocab=120)
     model.build_vocab(texts)
-    counts, _, _, _ = scan_vocabulary(Corpus(texts))
-    kept, effective = select_vocabulary(counts, 5, 120)
-    assert {w for w, _ in kept} == set(model.wv.index_to_key)
-    assert effective == model.effective_min_count
-    ours = keep_probabilities(np.array([c for _, c in kept]), 1e-3)
-    theirs = np.array([model.wv.get_vecattr(w, "sample_int") for w, _ in kept]) / 2**32
+    vocab = Vocabulary.prepare_vocab(scan_vocab(Corpus(texts)), 5, 120)
+    assert set(vocab.index_to_key) == set(model.wv.index_to_key)
+    assert vocab.effective_min_count == model.effective_min_count
+    ours = keep_probabilities(vocab.counts, 1e-3)
+    theirs = np.array([model.wv.get_vecattr(w, "sample_int")
+                       for w in vocab.index_to_key]) / 2**32
     np.testing.assert_allclose(ours, np.minimum(theirs, 1.0), atol=1e-8)
 
 
@@ -98,7 +98,7 @@ def test_max_vocab_size_prunes_like_gensim():
     # gensim prunes after a text once over the cap: words below a threshold that starts
     # at 1 (so the first prune drops nothing) and grows by one per prune
     texts = [["a"] * 5 + ["b", "c", "d", "e"], ["f"], ["a", "g", "g"]]
-    counts, _, _, _ = scan_vocabulary(Corpus(texts), max_vocab_size=3)
+    counts, _, _, _ = scan_vocab(Corpus(texts), max_vocab_size=3)
     assert counts == Counter({"a": 6, "g": 2})
     gensim_word2vec = pytest.importorskip("gensim.models.word2vec")
     model = gensim_word2vec.Word2Vec(vector_size=5, min_count=1, max_vocab_size=3)
@@ -203,7 +203,7 @@ def test_corpus_tokenises_like_countvectorizer_and_refuses_generators(tmp_path):
     path.write_text("one two\nthree\n")
     assert list(Corpus(path, token_pattern=None)) == [["one", "two"], ["three"]]
     assert list(Corpus(path, token_pattern=None)) == [["one", "two"], ["three"]]  # re-read
-    counts, doc_freq, n_texts, total = scan_vocabulary(Corpus([["a", "a", "b"], ["a"]]))
+    counts, doc_freq, n_texts, total = scan_vocab(Corpus([["a", "a", "b"], ["a"]]))
     assert counts == Counter({"a": 3, "b": 1}) and doc_freq["a"] == 2
     assert (n_texts, total) == (2, 4)
 
@@ -245,3 +245,36 @@ def test_only_collections_in_memory_are_cached(tmp_path):
     assert Corpus(np.array(["a b"], dtype=object)).in_memory
     assert Corpus(pd.Series(["a b"])).in_memory
     assert not Corpus(Stream()).in_memory and not Corpus(str(path)).in_memory
+
+
+def test_vocabulary_update_adds_counts_and_new_words_reaching_min_count():
+    first = Corpus([["a", "a", "b", "c"], ["a", "b"]])
+    vocab = Vocabulary.prepare_vocab(scan_vocab(first), min_count=2)
+    assert vocab.index_to_key == ["a", "b"] and vocab.effective_min_count == 2
+    added = vocab.update(scan_vocab(Corpus([["d", "d", "c", "b"], ["e", "d"]])))
+    # "d" (3 in the new corpus) joins; "c" (1 new + 1 dropped before) and "e" do not
+    assert added == 1 and vocab.index_to_key == ["a", "b", "d"]
+    assert vocab.key_to_index == {"a": 0, "b": 1, "d": 2}
+    np.testing.assert_array_equal(vocab.counts, [3, 3, 3])
+    np.testing.assert_array_equal(vocab.doc_freq, [2, 3, 2])
+    assert vocab.n_texts == 4
+
+
+def test_prepare_weights_draws_gensim_uniform_range_in_order():
+    vocab = Vocabulary(["a", "b", "c"], [3, 2, 1], [1, 1, 1], 1, 1)
+    rng = np.random.RandomState(0)
+    vectors = vocab.prepare_weights(4, rng)
+    expected = (np.random.RandomState(0).random_sample((3, 4)) * 2 - 1) / 4
+    np.testing.assert_allclose(vectors, expected, rtol=1e-6)
+    assert vectors.dtype == np.float32
+    tail = vocab.prepare_weights(4, np.random.RandomState(0), start=2)
+    assert tail.shape == (1, 4)
+
+
+def test_scan_vocab_refuses_an_empty_corpus():
+    with pytest.raises(ValueError, match="empty"):
+        scan_vocab(Corpus([]))
+    with pytest.raises(ValueError, match="no token"):
+        scan_vocab(Corpus([[], []]))
+    with pytest.raises(ValueError, match="min_count=9"):
+        Vocabulary.prepare_vocab(scan_vocab(Corpus([["a"]])), min_count=9)

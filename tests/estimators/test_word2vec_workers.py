@@ -13,8 +13,7 @@ import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_deep.datasets import make_synthetic_language
-from sklearn_deep.estimators import Word2VecTransformer
-from sklearn_deep.estimators import word2vec as w2v_module
+from sklearn_deep.estimators import Word2VecTransformer, _parallel, _word2vec_problem
 from sklearn_deep.estimators._parallel import fork_available
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="needs the fork start method")
@@ -27,7 +26,7 @@ ARCHITECTURES = {
 
 def _our_processes():
     return [p for p in multiprocessing.active_children()
-            if p.name.startswith("sklearn_deep-sgd")]
+            if p.name.startswith("sklearn_deep-worker")]
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +51,7 @@ def test_workers_give_the_serial_result_up_to_rounding_and_repeat_exactly(texts,
     np.testing.assert_allclose(parallel.loss_curve_, serial.loss_curve_, rtol=1e-5)
     # the workers are gone and the tables are ordinary arrays again
     assert _our_processes() == []
-    for table in parallel._tables():
+    for table in (parallel.syn0_, parallel.syn1neg_, parallel.syn1_, parallel.syn1softmax_):
         assert table is None or (table.base is None and table.flags.writeable)
     assert np.array_equal(pickle.loads(pickle.dumps(parallel)).wv.vectors,
                           parallel.wv.vectors)
@@ -67,14 +66,14 @@ def test_partial_fit_with_workers(texts):
 
 def test_a_failing_worker_raises_and_leaves_no_process(texts, monkeypatch):
     parent = os.getpid()
-    original = w2v_module._Word2VecProblem.part_gradients
+    original = _word2vec_problem.Word2VecProblem.part_gradients
 
     def fail_in_child(self, part):
         if os.getpid() != parent:
             raise FloatingPointError("boom in the worker")
         return original(self, part)
 
-    monkeypatch.setattr(w2v_module._Word2VecProblem, "part_gradients", fail_in_child)
+    monkeypatch.setattr(_word2vec_problem.Word2VecProblem, "part_gradients", fail_in_child)
     model = Word2VecTransformer(vector_size=8, min_count=1, batch_words=16, workers=2,
                                 random_state=0)
     with pytest.raises(RuntimeError, match=r"(?s)worker process failed.*boom in the worker"):
@@ -84,7 +83,7 @@ def test_a_failing_worker_raises_and_leaves_no_process(texts, monkeypatch):
 
 
 def test_without_fork_one_process_trains_with_a_warning(texts, monkeypatch):
-    monkeypatch.setattr(w2v_module, "fork_available", lambda: False)
+    monkeypatch.setattr(_parallel, "fork_available", lambda: False)
     with pytest.warns(UserWarning, match="fork"):
         model = _fit(texts, 2)
     np.testing.assert_array_equal(model.wv.vectors, _fit(texts, 1).wv.vectors)
@@ -123,14 +122,20 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     script.write_text(
         "import os, signal\n"
         "import numpy as np\n"
-        "from sklearn_deep.estimators._parallel import ParallelSGD, shared_array\n"
+        "from sklearn_deep.estimators._parallel import WorkerPool, shared_array\n"
+        "from sklearn_deep.optim import SGD\n"
         "table = shared_array((4, 2), np.float32)\n"
-        "workers = ParallelSGD(lambda part: (0.0, 0, [None]), [table],\n"
-        "                      {'x': ((2,), np.int32)}, 2)\n"
+        "workers = WorkerPool(lambda part: (0.0, 0, [None]), SGD([table]),\n"
+        "                     {'x': ((2,), np.int32)}, 2)\n"
         "print(*[p.pid for p in workers._processes], flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n", encoding="utf-8")
+    import sklearn_deep
+
+    root = os.path.dirname(os.path.dirname(sklearn_deep.__file__))  # this checkout's package
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [root, *filter(None, [os.environ.get("PYTHONPATH")])])}
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, env=env)
     pids = [int(pid) for pid in done.stdout.split()]
     assert len(pids) == 2, done.stderr
     deadline = time.monotonic() + 10

@@ -68,9 +68,9 @@ def test_parallel_post_fit_predicts_and_transforms_block_by_block(data):
     clf.fit(X, y)
     proba = clf.predict_proba(dX)
     assert isinstance(proba, da.Array) and proba.numblocks[0] == dX.numblocks[0]
-    np.testing.assert_array_equal(proba.compute(), clf.estimator_.predict_proba(X))
-    np.testing.assert_array_equal(clf.predict(dX).compute(), clf.estimator_.predict(X))
+    np.testing.assert_array_equal(proba.compute(), clf.estimator.predict_proba(X))
+    np.testing.assert_array_equal(clf.predict(dX).compute(), clf.estimator.predict(X))
     ae = wrappers.ParallelPostFit(AutoencoderTransformer(n_components=5, random_state=0))
     ae.fit(X)
-    np.testing.assert_allclose(ae.transform(dX).compute(), ae.estimator_.transform(X),
+    np.testing.assert_allclose(ae.transform(dX).compute(), ae.estimator.transform(X),
                                rtol=0, atol=1e-12)

@@ -2,9 +2,10 @@
 
 Each activation is a primitive (forward and backward side by side) or a composition of
 primitives, plus one :class:`ActivationSpec` line in :data:`ACTIVATIONS`. The estimators'
-``activation`` options, the initialisation gains and the gradient-check tests all read that
-registry, so adding an activation means: write it here, register it, and add it to the
-gradient-check table (a test fails until you do).
+``activation`` options, the initialisation gains, the contractive penalty's closed form (which
+needs the derivative) and the gradient-check tests all read that registry, so adding an
+activation means: write it here, register it (with its derivative when it has an elementwise
+closed form), and add it to the gradient-check table (a test fails until you do).
 """
 
 import math
@@ -15,13 +16,16 @@ from scipy.special import expit
 
 from ..function import Function
 from ..tensor import Tensor
-from .basic import Max, Reshape
+from .basic import Max, Reshape, Where
 
 __all__ = [
     "ACTIVATIONS", "ELU", "ActivationSpec", "LeakyReLU", "Logistic", "ReLU", "Softplus",
     "Tanh", "elu", "get_activation", "identity", "leaky_relu", "logistic", "maxout",
     "register_activation", "relu", "softplus", "tanh",
 ]
+
+_LEAKY_SLOPE = 0.01  # leaky_relu's slope for negative inputs
+_ELU_ALPHA = 1.0  # elu's saturation value is −α
 
 
 class Logistic(Function):
@@ -65,7 +69,7 @@ class ReLU(Function):
 
 class LeakyReLU(Function):
     @staticmethod
-    def forward(ctx, a, negative_slope=0.01):
+    def forward(ctx, a, negative_slope=_LEAKY_SLOPE):
         ctx.active, ctx.slope = a > 0, negative_slope
         return np.where(ctx.active, a, a * negative_slope)
 
@@ -78,7 +82,7 @@ class ELU(Function):
     """a for a > 0, α(e^a − 1) otherwise (Clevert et al., 2016)."""
 
     @staticmethod
-    def forward(ctx, a, alpha=1.0):
+    def forward(ctx, a, alpha=_ELU_ALPHA):
         ctx.active, ctx.alpha = a > 0, alpha
         ctx.out = np.where(ctx.active, a, alpha * np.expm1(np.minimum(a, 0)))
         return ctx.out
@@ -119,11 +123,11 @@ def relu(x):
     return ReLU.apply(x)
 
 
-def leaky_relu(x, negative_slope=0.01):
+def leaky_relu(x, negative_slope=_LEAKY_SLOPE):
     return LeakyReLU.apply(x, negative_slope=negative_slope)
 
 
-def elu(x, alpha=1.0):
+def elu(x, alpha=_ELU_ALPHA):
     return ELU.apply(x, alpha=alpha)
 
 
@@ -169,6 +173,12 @@ class ActivationSpec:
         How many pre-activation values each output unit consumes (maxout's pieces).
     description : str
         One line for documentation.
+    derivative : callable or None
+        ``s′`` elementwise, as ``derivative(a, h)`` of the pre-activation Tensor ``a`` and
+        the output Tensor ``h = s(a)``: a Tensor where ``s′`` varies smoothly (so that
+        backpropagating through it gives the ``s″`` terms), a constant ndarray where it is
+        piecewise constant. None where there is no elementwise form (maxout). Used by the
+        closed-form contractive penalty (Rifai et al., 2011).
     """
 
     name: str
@@ -178,6 +188,7 @@ class ActivationSpec:
     output_range: tuple = (-math.inf, math.inf)
     width_factor: int = 1
     description: str = ""
+    derivative: object = field(default=None, repr=False)
 
 
 ACTIVATIONS = {}
@@ -200,22 +211,41 @@ def get_activation(name):
                          f"{sorted(ACTIVATIONS)}") from None
 
 
+def _ones(a, h):
+    return np.ones(a.shape, dtype=a.dtype)
+
+
+def _step(a, h):
+    return (a.data > 0).astype(a.dtype)
+
+
+def _leaky_step(a, h):
+    return np.where(a.data > 0, 1.0, _LEAKY_SLOPE).astype(a.dtype)
+
+
+def _elu_derivative(a, h):  # h + α for a ≤ 0
+    return Where.apply(np.ones(a.shape, dtype=a.dtype), h + _ELU_ALPHA, condition=a.data > 0)
+
+
 _RECTIFIER = math.sqrt(2.0)
 for _spec in (
-    ActivationSpec("identity", identity, description="f(x) = x (no non-linearity)"),
+    ActivationSpec("identity", identity, description="f(x) = x (no non-linearity)",
+                   derivative=_ones),
     ActivationSpec("logistic", logistic, sklearn_init_factor=2.0,
                    output_range=(0.0, 1.0),
-                   description="sigmoid 1 / (1 + exp(-x))"),
+                   description="sigmoid 1 / (1 + exp(-x))",
+                   derivative=lambda a, h: h * (1.0 - h)),
     ActivationSpec("tanh", tanh, gain=5.0 / 3.0, output_range=(-1.0, 1.0),
-                   description="hyperbolic tangent"),
+                   description="hyperbolic tangent", derivative=lambda a, h: 1.0 - h * h),
     ActivationSpec("relu", relu, gain=_RECTIFIER, output_range=(0.0, math.inf),
-                   description="max(0, x)"),
-    ActivationSpec("leaky_relu", leaky_relu, gain=math.sqrt(2.0 / (1 + 0.01**2)),
-                   description="x if x > 0 else 0.01 x"),
+                   description="max(0, x)", derivative=_step),
+    ActivationSpec("leaky_relu", leaky_relu, gain=math.sqrt(2.0 / (1 + _LEAKY_SLOPE**2)),
+                   description=f"x if x > 0 else {_LEAKY_SLOPE} x", derivative=_leaky_step),
     ActivationSpec("elu", elu, gain=_RECTIFIER, output_range=(-1.0, math.inf),
-                   description="x if x > 0 else exp(x) - 1"),
+                   description="x if x > 0 else exp(x) - 1", derivative=_elu_derivative),
     ActivationSpec("softplus", softplus, gain=_RECTIFIER, output_range=(0.0, math.inf),
-                   description="log(1 + exp(x)), a smooth ReLU"),
+                   description="log(1 + exp(x)), a smooth ReLU",
+                   derivative=lambda a, h: logistic(a)),
     ActivationSpec("maxout", maxout, width_factor=2,
                    description="max of 2 linear pieces per unit (Goodfellow et al., 2013)"),
 ):

@@ -1,0 +1,190 @@
+"""The word2vec learning problem handed to the training loop: the batch stream of a
+corpus and the batch loss of a :class:`~sklearn_deep.nn.word2vec.Word2VecNetwork`.
+
+Built from the network, the data (corpus and vocabulary) and :class:`Word2VecSettings`;
+it follows :func:`sklearn_deep.training.train_epochs`'s contract (``params``,
+``n_samples``, ``batches``, ``loss_and_grads``, ``batch_fraction``). Each epoch the corpus
+is streamed (:mod:`._text`): tokens become ids, unknown and subsampled tokens are
+dropped, and the stream is cut into batches of ``batch_words`` centre positions, each
+with a dynamic window radius, its padded context matrix and its negatives.
+
+Its :attr:`~Word2VecProblem.gradient_transform`, a :class:`~sklearn_deep.optim.transforms.
+RowDamping` with ``cap = 1 / alpha``, goes into the optimizer: a row used by more than
+``1 / alpha`` examples of one batch has its summed update scaled down to ``1 / alpha``
+contributions (the gradients of a batch are all taken at the same parameters, and summing
+hundreds of them for one row overshoots where sequential SGD would not; it diverged with
+``sample=0`` on a small vocabulary).
+"""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engine import no_grad
+from ..nn.word2vec import Word2VecBatch
+from ..optim.transforms import RowDamping
+from ._text import (
+    NegativeSampler,
+    centre_batches,
+    context_matrix,
+    encoded_chunks,
+    keep_probabilities,
+)
+
+__all__ = ["Word2VecProblem", "Word2VecSettings"]
+
+# Largest score matrix (elements) one full-softmax minibatch may build.
+_SOFTMAX_BUDGET = 1 << 22
+
+
+@dataclass
+class Word2VecSettings:
+    """How the corpus is turned into batches, and the learning rate the damping follows.
+
+    Attributes
+    ----------
+    window : int
+        Largest distance between a centre and a context word.
+    batch_words : int
+        Centre words per batch (capped for a full softmax, see :class:`Word2VecProblem`).
+    alpha : float
+        Initial learning rate; the row damping's cap is ``1 / alpha``.
+    sample : float, default=0.0
+        Subsampling threshold (0 keeps every token).
+    shrink_windows : bool, default=False
+        Draw each centre's radius uniformly in ``1..window``.
+    negative : int, default=0
+        Negatives drawn per centre.
+    ns_exponent : float, default=0.75
+        Negatives are drawn proportionally to ``count ** ns_exponent``.
+    verbose : bool, default=False
+        Print progress (words/s, time left) about once a second.
+    n_epochs : int, default=1
+        Epochs of the run (for the progress line).
+    """
+
+    window: int
+    batch_words: int
+    alpha: float
+    sample: float = 0.0
+    shrink_windows: bool = False
+    negative: int = 0
+    ns_exponent: float = 0.75
+    verbose: bool = False
+    n_epochs: int = 1
+
+
+class Word2VecProblem:
+    """Train ``model`` on ``corpus`` (see the module docstring).
+
+    Parameters
+    ----------
+    model : Word2VecNetwork
+        The network; its tables are :attr:`params`.
+    corpus : Corpus
+        Re-iterable texts as token lists.
+    vocabulary : object
+        ``key_to_index`` (dict) and ``counts`` (ndarray) of the model's words.
+    total_words : int
+        Tokens of the corpus (samples of one epoch, and the progress's denominator).
+    settings : Word2VecSettings
+    """
+
+    def __init__(self, model, corpus, vocabulary, total_words, settings):
+        self.model = model
+        self.corpus = corpus
+        self.key_to_index = vocabulary.key_to_index
+        self.settings = settings
+        self.total_words = max(int(total_words), 1)
+        self.n_samples = int(total_words)
+        counts = vocabulary.counts
+        self.keep = keep_probabilities(counts, settings.sample) if settings.sample else None
+        self.noise = (NegativeSampler(counts, settings.ns_exponent) if settings.negative
+                      else None)
+        self.batch_words = settings.batch_words
+        if model.tables[3] is not None:  # full softmax: bound the score matrix
+            per_centre = (2 * settings.window if model.sg else 1) * len(counts)
+            self.batch_words = max(1, min(self.batch_words, _SOFTMAX_BUDGET // per_centre))
+        self.gradient_transform = RowDamping(1.0 / settings.alpha)
+        self._epoch = 0
+        # texts held in memory are encoded once, not once per epoch
+        self._encoded = {} if getattr(corpus, "in_memory", False) else None
+
+    @property
+    def params(self):
+        """list of ndarray : The network's tables, updated in place."""
+        return self.model.params
+
+    def batches(self, rng):
+        """The :class:`Word2VecBatch` es of one epoch, drawing windows, subsampling and
+        negatives from ``rng``."""
+        s = self.settings
+        chunks = encoded_chunks(self.corpus, self.key_to_index, self.keep, rng,
+                                cache=self._encoded)
+        started = last = time.perf_counter()
+        self._epoch += 1
+        for tokens, text_ids, start, stop, raw in centre_batches(chunks, self.batch_words,
+                                                                 s.window):
+            n = stop - start
+            radius = (rng.randint(1, s.window + 1, size=n) if s.shrink_windows
+                      else np.full(n, s.window))
+            positions, mask = context_matrix(text_ids, start, stop, s.window, radius)
+            negatives = self.noise.sample((n, s.negative), rng) if s.negative else None
+            yield Word2VecBatch(tokens[start:stop], tokens[positions], mask, negatives, raw)
+            if s.verbose:
+                now = time.perf_counter()
+                if now - last >= 1.0:
+                    last = now
+                    self._progress(raw, now - started)
+
+    def _progress(self, raw, elapsed):
+        n_epochs = self.settings.n_epochs
+        done = (self._epoch - 1 + raw / self.total_words) / n_epochs
+        speed = raw / elapsed if elapsed > 0 else float("nan")
+        left = (1 - done) * n_epochs * self.total_words / speed if speed > 0 else 0
+        print(f"Epoch {self._epoch}/{n_epochs}: {100 * raw / self.total_words:.1f}% of "
+              f"words, {speed:,.0f} words/s, about {left:.0f} s left")
+
+    def batch_fraction(self, batch):
+        """Fraction of the epoch done after ``batch``."""
+        return min(batch.raw_words / self.total_words, 1.0)
+
+    def count_uses(self, batch):
+        """Tell the gradient transform which rows ``batch`` uses (before its step)."""
+        self.gradient_transform.count_uses(self.model.row_uses(batch),
+                                           [p.shape for p in self.params])
+
+    def loss_and_grads(self, batch):
+        """Mean loss per example, number of examples, gradients (summed over examples)."""
+        loss, n, grads = self.model.loss_and_grads(batch)
+        if n == 0:
+            return 0.0, 0, grads
+        self.count_uses(batch)
+        return loss / n, n, grads
+
+    # ------------------------------------------------- parts, for worker processes
+    def part_arrays(self, n_parts):
+        """Largest shapes and dtypes of the arrays of one of ``n_parts`` parts of a
+        batch (:meth:`Word2VecBatch.parts`)."""
+        rows, s = -(-self.batch_words // n_parts), self.settings
+        spec = {"centres": ((rows,), np.int32), "contexts": ((rows, 2 * s.window), np.int32),
+                "mask": ((rows, 2 * s.window), bool)}
+        if s.negative:
+            spec["negatives"] = ((rows, s.negative), np.int32)
+        return spec
+
+    def part_gradients(self, part):
+        """Summed loss, example count and gradients of one part of a batch (a dict of
+        its arrays)."""
+        return self.model.loss_and_grads(Word2VecBatch(**part))
+
+    def mean_loss(self, rng):
+        """Mean loss per example over one epoch, without any update."""
+        total, weight = 0.0, 0
+        with no_grad():
+            for batch in self.batches(rng):
+                loss, n, _ = self.model.batch_loss(batch, requires_grad=False)
+                total += float(loss.item())
+                weight += n
+        return total / weight if weight else 0.0

@@ -1,0 +1,327 @@
+"""The word2vec network: the batch loss of skip-gram and CBOW with its output heads,
+over explicit parameter tables.
+
+How a minibatch's loss is computed
+----------------------------------
+A batch holds ``B`` *centre* words, each with its context positions in a padded
+``(B, 2·window)`` matrix and a mask (:class:`Word2VecBatch`). The loss of the whole batch
+is one small graph of engine operations:
+
+- ``H = syn0[contexts]`` — a row gather with a row-sparse gradient ``(B, 2w, d)``;
+  for CBOW the bag ``H = M · syn0`` ``(B, 1, d)``, with ``M`` the sparse ``(B, V)``
+  matrix of the (mean or sum) context weights (``embedding_bag``);
+- per output layer, the output rows of each centre ``O = table[rows]`` ``(B, J, d)`` and
+  the scores ``H @ Oᵀ`` ``(B, 2w or 1, J)``, one batched matrix product:
+
+  * negative sampling — ``rows = [centre, k negatives]``; the negatives of a centre are
+    shared by its context words (HogBatch, Ji et al. 2016, "Parallelizing Word2Vec in
+    Shared and Distributed Memory"), which is what turns the work into matrix products;
+    targets ``[1, 0, …, 0]``;
+  * hierarchical softmax — ``rows`` = the inner nodes on the centre's Huffman path,
+    targets ``1 − code`` (as in word2vec.c);
+  * full softmax (``hs=0, negative=0``) — scores against every output vector;
+
+- the fused, stable ``binary_cross_entropy_with_logits`` (or ``softmax_cross_entropy``)
+  with an element weight that masks padding, summed over the batch.
+
+The summed (not averaged) loss makes each pair's step ``alpha · gradient``, as in
+word2vec.c (Mikolov et al. 2013, "Distributed Representations of Words and Phrases and
+their Compositionality"). Copied from word2vec.c and gensim: with ``cbow_mean=1`` each
+context vector is updated with the full error of the mean (the gradient of the mean times
+the number of context words).
+
+Nothing here knows about scikit-learn, corpora or optimizers: :class:`Word2VecNetwork`
+gives a batch's loss and gradients, and which rows of each table the batch uses.
+"""
+
+import itertools
+
+import numpy as np
+
+from ..engine import (
+    RowSparseGrad,
+    Tensor,
+    binary_cross_entropy_with_logits,
+    embedding_bag,
+    gather_scores,
+    softmax_cross_entropy,
+)
+
+__all__ = ["Word2VecBatch", "Word2VecNetwork", "output_tables", "word2vec_batch_loss"]
+
+
+def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=True,
+                        syn1neg=None, negatives=None, syn1=None, points=None, codes=None,
+                        path_lengths=None, softmax_out=None, cbow_full_error=False):
+    """Summed word2vec loss of one minibatch, as an engine graph.
+
+    Parameters
+    ----------
+    syn0 : Tensor of shape (n_words, d)
+        Input (word) vectors.
+    contexts : ndarray of shape (B, C), int
+        Context word ids of each centre (padding entries are ignored through ``mask``).
+    mask : ndarray of shape (B, C), bool
+        Real context words.
+    centres : ndarray of shape (B,), int
+        Centre word ids (the words predicted).
+    sg : bool
+        Skip-gram (each context word predicts the centre) or CBOW (the mean or sum of the
+        context vectors predicts it).
+    cbow_mean : bool
+        CBOW hidden layer: mean (True) or sum of the context vectors.
+    syn1neg : Tensor of shape (n_words, d), optional
+        Output vectors for negative sampling, with ``negatives`` ``(B, k)``: ids of the
+        negatives shared by the contexts of each centre (a negative equal to the centre is
+        ignored, as word2vec.c skips it).
+    syn1 : Tensor of shape (n_words - 1, d), optional
+        Inner-node vectors for hierarchical softmax, with the Huffman ``points``, ``codes``
+        ``(n_words, L)`` and ``path_lengths`` ``(n_words,)``.
+    softmax_out : Tensor of shape (n_words, d), optional
+        Output vectors of a full softmax.
+    cbow_full_error : bool, default=False
+        word2vec.c's and gensim's CBOW update: with ``cbow_mean``, give every context
+        vector the full error of the mean rather than its gradient (the error divided by
+        the number of context words). The loss is unchanged; only the gradient reaching
+        ``syn0`` is scaled, by routing it through the sum while the value is the mean.
+
+    Returns
+    -------
+    loss : Tensor (0-d)
+        Sum over training examples (skip-gram: (context, centre) pairs; CBOW: centres with
+        at least one context word) of the losses of every output layer given.
+    n_examples : int
+        Number of training examples.
+    """
+    mask = np.asarray(mask, dtype=bool)
+    centres = np.asarray(centres)
+    if sg:
+        hidden, example = syn0[contexts], mask.astype(syn0.dtype)      # (B, C, d), (B, C)
+    else:
+        hidden, example = _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error)
+    total = None
+    for head in _output_heads(hidden, example, centres, syn1neg=syn1neg, negatives=negatives,
+                              syn1=syn1, points=points, codes=codes,
+                              path_lengths=path_lengths, softmax_out=softmax_out):
+        total = head if total is None else total + head
+    if total is None:
+        total = (hidden * 0.0).sum()  # no example: loss 0
+    return total, int(example.sum())
+
+
+def _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error):
+    """The CBOW hidden layer, the mean or sum of the context vectors ``(B, 1, d)``, and
+    the example weights ``(B, 1)`` (centres without context words are no example)."""
+    weights = mask.astype(syn0.dtype)
+    count = weights.sum(axis=1)
+    if cbow_mean and cbow_full_error:
+        total = embedding_bag(syn0, contexts, weights)                      # the sum ...
+        mean = total.data / np.maximum(count, 1)[:, None]
+        hidden = total + (mean - total.data)  # ... valued as the mean: constant shift
+    else:
+        mix = weights / np.maximum(count, 1)[:, None] if cbow_mean else weights
+        hidden = embedding_bag(syn0, contexts, mix)
+    example = (count > 0).astype(syn0.dtype)[:, None]
+    return hidden.reshape(len(count), 1, syn0.shape[1]), example
+
+
+def _output_heads(hidden, example, centres, *, syn1neg, negatives, syn1, points, codes,
+                  path_lengths, softmax_out):
+    """The summed losses of each output layer for hidden vectors ``(B, R, d)`` predicting
+    ``centres`` (see :func:`word2vec_batch_loss`)."""
+    dtype = example.dtype
+
+    def binary_head(table, rows, target, element):
+        w = example[:, :, None] * element[:, None, :]
+        w_sum = float(w.sum())
+        if w_sum == 0:
+            return None
+        scores = gather_scores(hidden, table, rows)            # (B, R, J)
+        t = np.broadcast_to(target[:, None, :], scores.shape)
+        return (binary_cross_entropy_with_logits(scores.reshape(-1), t.reshape(-1),
+                                                 w.reshape(-1)) * w_sum)
+
+    heads = []
+    if syn1neg is not None:
+        rows = np.concatenate([centres[:, None], negatives], axis=1)
+        target = np.zeros(rows.shape, dtype=dtype)
+        target[:, 0] = 1
+        element = (rows != centres[:, None]).astype(dtype)
+        element[:, 0] = 1
+        heads.append(binary_head(syn1neg, rows, target, element))
+    if syn1 is not None:
+        rows = points[centres]
+        target = (1 - codes[centres]).astype(dtype)
+        element = (np.arange(rows.shape[1])[None, :] < path_lengths[centres][:, None])
+        heads.append(binary_head(syn1, rows, target, element.astype(dtype)))
+    n_examples = float(example.sum())
+    if softmax_out is not None and n_examples:
+        flat_hidden = hidden.reshape(-1, hidden.shape[-1])
+        scores = flat_hidden @ softmax_out.T                    # (B·R, n_words)
+        target = np.broadcast_to(centres[:, None], example.shape).reshape(-1)
+        heads.append(softmax_cross_entropy(scores, target, example.reshape(-1))
+                     * n_examples)
+    return [head for head in heads if head is not None]
+
+
+class Word2VecBatch:
+    """The index arrays of one minibatch.
+
+    Parameters
+    ----------
+    centres : ndarray of shape (B,), int
+        Centre word ids.
+    contexts : ndarray of shape (B, C), int
+        Context word ids of each centre (padding where ``mask`` is False).
+    mask : ndarray of shape (B, C), bool
+        Real context words.
+    negatives : ndarray of shape (B, k), int, optional
+        Negative samples shared by the contexts of each centre.
+    raw_words : int, default=0
+        Progress through the corpus: tokens read up to the batch's last centre.
+    """
+
+    __slots__ = ("centres", "contexts", "mask", "negatives", "raw_words")
+
+    def __init__(self, centres, contexts, mask, negatives=None, raw_words=0):
+        self.centres, self.contexts, self.mask = centres, contexts, mask
+        self.negatives, self.raw_words = negatives, raw_words
+
+    def parts(self, n):
+        """The batch cut into ``n`` consecutive runs of centres, as dicts of arrays."""
+        bounds = np.linspace(0, self.centres.shape[0], n + 1).astype(int)
+        names = ("centres", "contexts", "mask") + (("negatives",) if self.negatives
+                                                   is not None else ())
+        return [{name: getattr(self, name)[a:b] for name in names}
+                for a, b in itertools.pairwise(bounds)]
+
+
+class Word2VecNetwork:
+    """Skip-gram or CBOW over explicit tables, with one or more output layers.
+
+    Parameters
+    ----------
+    syn0 : ndarray of shape (n_words, d)
+        Input (word) vectors, updated in place by whoever steps :attr:`params`.
+    syn1neg : ndarray of shape (n_words, d), optional
+        Output vectors of negative sampling.
+    syn1 : ndarray of shape (n_words - 1, d), optional
+        Inner-node vectors of hierarchical softmax; needs ``tree``.
+    syn1softmax : ndarray of shape (n_words, d), optional
+        Output vectors of the full softmax.
+    tree : object, optional
+        The Huffman coding of the words: ``points``, ``codes`` ``(n_words, L)`` and
+        ``lengths`` ``(n_words,)`` (inner nodes, branches and length of each word's path).
+    sg : bool, default=True
+        Skip-gram (True) or CBOW.
+    cbow_mean : bool, default=True
+        CBOW hidden layer: the mean (True) or the sum of the context vectors.
+    """
+
+    def __init__(self, syn0, *, syn1neg=None, syn1=None, syn1softmax=None, tree=None,
+                 sg=True, cbow_mean=True):
+        if syn1 is not None and tree is None:
+            raise ValueError("hierarchical softmax (syn1) needs the Huffman tree.")
+        self.tables = [syn0, syn1neg, syn1, syn1softmax]
+        self.tree = tree
+        self.sg, self.cbow_mean = bool(sg), bool(cbow_mean)
+
+    @property
+    def params(self):
+        """list of ndarray : The tables in use (syn0, then syn1neg, syn1, syn1softmax)."""
+        return [table for table in self.tables if table is not None]
+
+    def batch_loss(self, batch, requires_grad=True):
+        """The summed loss of ``batch`` as an engine graph.
+
+        Returns
+        -------
+        loss : Tensor (0-d)
+        n_examples : int
+        tensors : list of Tensor
+            The leaves wrapping :attr:`params`, in order (their ``grad`` after
+            ``loss.backward()``).
+        """
+        syn0, syn1neg, syn1, syn1softmax = self.tables
+        leaf = Tensor(syn0, requires_grad=requires_grad, sparse_grad=True)
+        extra, tensors = {}, [leaf]
+        if syn1neg is not None:
+            extra["syn1neg"] = Tensor(syn1neg, requires_grad=requires_grad, sparse_grad=True)
+            extra["negatives"] = batch.negatives
+            tensors.append(extra["syn1neg"])
+        if syn1 is not None:
+            extra["syn1"] = Tensor(syn1, requires_grad=requires_grad, sparse_grad=True)
+            extra.update(points=self.tree.points, codes=self.tree.codes,
+                         path_lengths=self.tree.lengths)
+            tensors.append(extra["syn1"])
+        if syn1softmax is not None:
+            extra["softmax_out"] = Tensor(syn1softmax, requires_grad=requires_grad)
+            tensors.append(extra["softmax_out"])
+        loss, n = word2vec_batch_loss(leaf, batch.contexts, batch.mask, batch.centres,
+                                      sg=self.sg, cbow_mean=self.cbow_mean,
+                                      cbow_full_error=True, **extra)
+        return loss, n, tensors
+
+    def loss_and_grads(self, batch):
+        """The summed loss, the number of examples and one gradient per parameter
+        (a coalesced :class:`RowSparseGrad`, a dense array, or None when the batch has
+        no example)."""
+        if batch.centres.shape[0] == 0:
+            return 0.0, 0, [None] * len(self.params)
+        loss, n, tensors = self.batch_loss(batch)
+        if n == 0:
+            return 0.0, 0, [None] * len(tensors)
+        loss.backward()
+        grads = [t.grad.coalesce() if isinstance(t.grad, RowSparseGrad) else t.grad
+                 for t in tensors]
+        return float(loss.item()), n, grads
+
+    def row_uses(self, batch):
+        """For each parameter, the rows its examples use (one entry per use; padding
+        excluded), or None for the full softmax's table (every row, every example)."""
+        _, syn1neg, syn1, syn1softmax = self.tables
+        used = [batch.contexts[batch.mask]]
+        if syn1neg is not None:
+            used.append(np.concatenate([batch.centres[:, None], batch.negatives], axis=1))
+        if syn1 is not None:
+            tree = self.tree
+            on_path = np.arange(tree.points.shape[1]) < tree.lengths[batch.centres][:, None]
+            used.append(tree.points[batch.centres][on_path])
+        if syn1softmax is not None:
+            used.append(None)
+        return used
+
+    def output_probabilities(self, hidden):
+        """Probability of every word being the centre, for a hidden vector ``(d,)``:
+        the softmax over the negative-sampling (as gensim's ``predict_output_word``) or
+        full-softmax output vectors, else the exact Huffman-tree probabilities."""
+        _, syn1neg, syn1, syn1softmax = self.tables
+        if syn1neg is not None or syn1softmax is not None:
+            out = syn1neg if syn1neg is not None else syn1softmax
+            scores = out.astype(np.float64) @ hidden
+            prob = np.exp(scores - scores.max())
+            prob /= prob.sum()
+            return prob
+        tree = self.tree
+        f = syn1.astype(np.float64)[tree.points] @ hidden                # (V, L)
+        sign = 1.0 - 2.0 * tree.codes                                    # code 0 → +
+        logp = -np.logaddexp(0.0, -sign * f)
+        logp *= np.arange(f.shape[1])[None, :] < tree.lengths[:, None]
+        return np.exp(logp.sum(axis=1))
+
+
+def output_tables(n_words, d, *, negative, hs, previous=(None, None, None)):
+    """The output tables ``(syn1neg, syn1, syn1softmax)`` of a network of ``n_words``
+    words: zeros (float32) for the layers in use (negative sampling when ``negative``,
+    hierarchical softmax when ``hs``, else the full softmax), None for the others; the
+    rows of ``previous`` tables (a smaller vocabulary) are kept."""
+    shapes = (n_words if negative else 0, max(n_words - 1, 1) if hs else 0,
+              n_words if not negative and not hs else 0)
+    tables = []
+    for n_rows, old in zip(shapes, previous, strict=True):
+        table = np.zeros((n_rows, d), np.float32) if n_rows else None
+        if table is not None and old is not None:
+            rows = min(old.shape[0], n_rows)
+            table[:rows] = old[:rows]
+        tables.append(table)
+    return tuple(tables)
