@@ -17,7 +17,6 @@ The estimator supplies the network and the problem built from it (:mod:`sklearn_
 :mod:`sklearn_deep.training`).
 """
 
-import copy
 import inspect
 import itertools
 import warnings
@@ -54,7 +53,8 @@ SMALL_WORK = 2**22
 class TrainedByLoopMixin(CallbackSupportMixin):
     """Shared parameters and the fit skeleton of the estimators trained by the loop.
 
-    Subclasses name the fitted attributes holding their weights in :meth:`_weights`.
+    Subclasses give the fitted attributes of the current weights in
+    :meth:`_epoch_attributes`.
     """
 
     _parameter_constraints = {
@@ -253,7 +253,7 @@ class TrainedByLoopMixin(CallbackSupportMixin):
         task = FitTask(self, max_subtasks=1 if incremental else self.max_iter, X=X, y=y,
                        metadata=metadata)
         hooks = task.epochs("lbfgs-iter" if lbfgs else "epoch",
-                            lambda: {**copy.deepcopy(self._weights()),
+                            lambda: {**self._epoch_attributes(X),
                                      **self._state_attributes(lbfgs)})
         with self._thread_policy(batch, units):
             if lbfgs:
@@ -276,8 +276,10 @@ class TrainedByLoopMixin(CallbackSupportMixin):
         task.end()
         return problem
 
-    def _weights(self):
-        """The fitted attributes holding the live weights, ``{name: value}``."""
+    def _epoch_attributes(self, X):
+        """The fitted attributes, copied from the live weights, that make a copy of the
+        estimator predict as it would if training stopped now (for a callback's
+        ``fitted_estimator``; ``X`` is the training data given to fit)."""
         raise NotImplementedError
 
     def _publish_state(self, lbfgs):

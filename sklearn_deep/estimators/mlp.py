@@ -67,8 +67,9 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
         """Raw output scores as an ndarray (no graph, no dropout)."""
         return self._network().forward(X)
 
-    def _weights(self):
-        return {"coefs_": self.coefs_, "intercepts_": self.intercepts_}
+    def _epoch_attributes(self, X):
+        return {"coefs_": [c.copy() for c in self.coefs_],
+                "intercepts_": [b.copy() for b in self.intercepts_]}
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)

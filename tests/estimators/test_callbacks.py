@@ -27,7 +27,7 @@ from sklearn.callback.tests._utils import (
     StopFitCallback,
 )
 
-from sklearn_deep import MLPClassifierScratch, MLPRegressorScratch
+from sklearn_deep import AutoencoderTransformer, MLPClassifierScratch, MLPRegressorScratch
 
 X, y = make_classification(120, 6, random_state=0)
 Xr, yr = make_regression(80, 5, noise=1.0, random_state=0)
@@ -280,6 +280,44 @@ def test_a_fitted_estimator_that_had_callbacks_pickles():
     _fit(again, X, y)  # and fits again with its callbacks
     assert len([r for r in again._skl_callbacks[1].get_logs().data
                 if r["task_name"] == "epoch"]) == 3
+
+
+@pytest.mark.parametrize("params", [
+    {"solver": "adam"},  # linear: PCA's attributes from the Rayleigh–Ritz step of that epoch
+    {"solver": "adam", "activation": "tanh", "hidden_layer_sizes": (6,)},
+    {"solver": "lbfgs", "activation": "tanh"},
+])
+def test_autoencoder_epochs_and_their_fitted_estimators(params):
+    cb = RecordingCallback()
+    ae = _fit(AutoencoderTransformer(n_components=2, max_iter=3, random_state=0, **params)
+              .set_callbacks(cb), X)
+    task = "lbfgs-iter" if params["solver"] == "lbfgs" else "epoch"
+    ends = [r["kwargs"] for r in cb.record
+            if r["name"] == "on_fit_task_end" and r["context"].task_name == task]
+    assert len(ends) == ae.n_iter_ == 3
+    for k, end in enumerate(ends, start=1):
+        reference = _fit(AutoencoderTransformer(n_components=2, max_iter=k, random_state=0,
+                                                **params), X)
+        np.testing.assert_array_equal(end["fitted_estimator"].transform(X),
+                                      reference.transform(X))
+        assert end["fitted_estimator"].score(X) == reference.score(X)
+        assert end["y"] is None
+    plain = _fit(AutoencoderTransformer(n_components=2, max_iter=3, random_state=0, **params),
+                 X)
+    np.testing.assert_array_equal(plain.transform(X), ae.transform(X))  # bit-identical
+
+
+def test_autoencoder_stops_on_request_inside_a_pipeline():
+    cb = RecordingAutoPropagatedCallback()
+    pipe = make_pipeline(StandardScaler(), AutoencoderTransformer(
+        n_components=2, solver="adam", max_iter=50, random_state=0))
+    pipe.set_callbacks(cb)
+    pipe[-1].set_callbacks(StopFitCallback())
+    _fit(pipe, X)
+    assert pipe[-1].n_iter_ == 1
+    assert _names(cb, "AutoencoderTransformer") == [
+        ("on_fit_task_begin", "fit"), ("on_fit_task_begin", "epoch"),
+        ("on_fit_task_end", "epoch"), ("on_fit_task_end", "fit")]
 
 
 def test_epochs_split_into_parts_report_progress_as_leaf_tasks():
