@@ -27,7 +27,13 @@ from sklearn.callback.tests._utils import (
     StopFitCallback,
 )
 
-from sklearn_deep import AutoencoderTransformer, MLPClassifierScratch, MLPRegressorScratch
+from sklearn_deep import (
+    AutoencoderTransformer,
+    MLPClassifierScratch,
+    MLPRegressorScratch,
+    Word2VecTransformer,
+)
+from sklearn_deep.datasets import make_synthetic_language
 
 X, y = make_classification(120, 6, random_state=0)
 Xr, yr = make_regression(80, 5, noise=1.0, random_state=0)
@@ -41,8 +47,10 @@ class StopAtEpoch(RecordingCallback):
         super().__init__()
         self.epoch = epoch
 
-    def on_fit_task_end(self, estimator, context, **kwargs):
-        super().on_fit_task_end(estimator, context, **kwargs)
+    def on_fit_task_end(self, estimator, context, *, X=None, y=None, metadata=None,
+                        fitted_estimator=None):
+        super().on_fit_task_end(estimator, context, X=X, y=y, metadata=metadata,
+                                fitted_estimator=fitted_estimator)
         return context.task_name != "fit" and context.task_id == self.epoch - 1
 
 
@@ -318,6 +326,78 @@ def test_autoencoder_stops_on_request_inside_a_pipeline():
     assert _names(cb, "AutoencoderTransformer") == [
         ("on_fit_task_begin", "fit"), ("on_fit_task_begin", "epoch"),
         ("on_fit_task_end", "epoch"), ("on_fit_task_end", "fit")]
+
+
+@pytest.fixture(scope="module")
+def texts():
+    return make_synthetic_language(1500, random_state=0).sentences
+
+
+W2V = dict(vector_size=8, min_count=3, epochs=3, random_state=0)
+
+
+def test_word2vec_epochs_report_the_words_done(texts):
+    cb = RecordingCallback()
+    w2v = Word2VecTransformer(**W2V).set_callbacks(cb).fit(texts)
+    epoch = f"epoch of {w2v.corpus_total_words_:,} words"
+    words = [("on_fit_task_begin", "words"), ("on_fit_task_end", "words")] * 100
+    assert _names(cb) == [("setup", "fit"), ("on_fit_task_begin", "fit"),
+                          *[("on_fit_task_begin", epoch), *words, ("on_fit_task_end", epoch)]
+                          * 3,
+                          ("on_fit_task_end", "fit"), ("teardown", "fit")]
+    ends = [r for r in cb.record
+            if r["name"] == "on_fit_task_end" and r["context"].task_name == epoch]
+    assert [r["context"].max_subtasks for r in ends] == [100] * 3
+    fitted = [r["kwargs"]["fitted_estimator"] for r in ends]
+    assert [f.n_iter_ for f in fitted] == [1, 2, 3]
+    assert [f.loss_curve_ for f in fitted] == [w2v.loss_curve_[:k] for k in (1, 2, 3)]
+    # copies of that epoch's vectors, not the live ones
+    assert not np.array_equal(fitted[0].wv_.vectors, w2v.wv_.vectors)
+    np.testing.assert_array_equal(fitted[-1].transform(texts[:20]), w2v.transform(texts[:20]))
+    assert ends[0]["kwargs"]["X"] is texts and ends[0]["kwargs"]["y"] is None
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_word2vec_is_bit_identical_with_a_passive_callback(texts, workers):
+    from sklearn_deep.estimators._parallel import fork_available
+
+    if workers > 1 and not fork_available():
+        pytest.skip("workers > 1 needs the fork start method")
+    plain = Word2VecTransformer(**W2V, workers=workers).fit(texts)
+    watched = Word2VecTransformer(**W2V, workers=workers)
+    watched.set_callbacks(RecordingCallback()).fit(texts)
+    np.testing.assert_array_equal(plain.wv_.vectors, watched.wv_.vectors)
+    np.testing.assert_array_equal(plain.syn1neg_, watched.syn1neg_)
+    assert plain.loss_curve_ == watched.loss_curve_
+
+
+def test_word2vec_stops_on_request_with_its_lowest_loss_vectors(texts):
+    cb = StopAtEpoch(2)
+    w2v = Word2VecTransformer(**{**W2V, "epochs": 10}).set_callbacks(cb).fit(texts)
+    assert w2v.n_iter_ == 2 and len(w2v.loss_curve_) == 2
+    ends = [r["kwargs"]["fitted_estimator"] for r in cb.record
+            if r["name"] == "on_fit_task_end" and r["context"].task_name.startswith("epoch")]
+    best = ends[int(np.argmin(w2v.loss_curve_))]
+    np.testing.assert_array_equal(w2v.wv_.vectors, best.wv_.vectors)
+
+
+def test_word2vec_partial_fit_is_one_epoch(texts):
+    cb = RecordingCallback()
+    w2v = Word2VecTransformer(**W2V).set_callbacks(cb)
+    w2v.partial_fit(texts)
+    assert [r["context"].task_name for r in cb.record
+            if r["name"] == "on_fit_task_end" and r["context"].task_name != "words"] == [
+        f"epoch of {w2v.corpus_total_words_:,} words", "fit"]
+
+
+def test_word2vec_progress_bar_in_a_pipeline(texts):
+    pytest.importorskip("rich")
+    from sklearn.callback import ProgressBar
+
+    pipe = make_pipeline(Word2VecTransformer(**W2V), StandardScaler())
+    with contextlib.redirect_stdout(io.StringIO()):
+        pipe.set_callbacks(ProgressBar(max_propagation_depth=None)).fit(texts)
+    assert pipe[0].n_iter_ == 3
 
 
 def test_epochs_split_into_parts_report_progress_as_leaf_tasks():
