@@ -14,10 +14,7 @@ try:
 except ImportError:  # scikit-learn < 1.9 has no callback API: fits run without callbacks
 
     class _NoCallbackContext:
-        """The part of ``sklearn.callback.CallbackContext`` the estimators call."""
-
-        def subcontext(self, **kwargs):
-            return self
+        """The part of ``sklearn.callback.CallbackContext`` a fit without callbacks calls."""
 
         def call_on_fit_task_begin(self, **kwargs):
             return self
