@@ -315,6 +315,21 @@ def test_autoencoder_epochs_and_their_fitted_estimators(params):
     np.testing.assert_array_equal(plain.transform(X), ae.transform(X))  # bit-identical
 
 
+@pytest.mark.parametrize("activation", ["identity", "tanh"])
+def test_autoencoder_partial_fit_epoch_is_the_model_after_the_call(activation):
+    # linear models: PCA's attributes from the running scatter, as partial_fit ends
+    cb = RecordingCallback()
+    ae = AutoencoderTransformer(n_components=2, activation=activation, random_state=0)
+    ae.set_callbacks(cb)
+    for _ in range(2):
+        ae.partial_fit(X)
+    last = [r["kwargs"]["fitted_estimator"] for r in cb.record
+            if r["name"] == "on_fit_task_end" and r["context"].task_name == "epoch"][-1]
+    np.testing.assert_array_equal(last.transform(X), ae.transform(X))
+    np.testing.assert_array_equal(last.inverse_transform(ae.transform(X)),
+                                  ae.inverse_transform(ae.transform(X)))
+
+
 def test_autoencoder_stops_on_request_inside_a_pipeline():
     cb = RecordingAutoPropagatedCallback()
     pipe = make_pipeline(StandardScaler(), AutoencoderTransformer(
