@@ -9,7 +9,9 @@ path both hand off to, as scikit-learn's MLP and PCA hand off from ``fit`` to a 
    ``partial_fit``), the generator and the loop's state;
 2. :meth:`~TrainedByLoopMixin._train` — L-BFGS on all the data, or minibatch epochs
    (validation split for early stopping, batch size, the kept optimizer for
-   ``partial_fit``), under the thread policy; then the fitted attributes.
+   ``partial_fit``), under the thread policy, as one task of scikit-learn's callbacks
+   (``set_callbacks``, scikit-learn ≥ 1.9; see :mod:`._callbacks`); then the fitted
+   attributes.
 
 The estimator supplies the network and the problem built from it (:mod:`sklearn_deep.nn`,
 :mod:`sklearn_deep.training`).
@@ -24,11 +26,12 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 from threadpoolctl import threadpool_limits
 
-from .._compat import Interval, Options, StrOptions
+from .._compat import CallbackSupportMixin, Interval, Options, StrOptions
 from .._random import make_rng
 from ..engine import ACTIVATIONS
 from ..optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 from ..training import TrainingState, fit_lbfgs, train_epochs
+from ._callbacks import FitTask
 
 __all__ = ["LEARNING_RATES", "STOCHASTIC_SOLVERS", "TrainedByLoopMixin"]
 
@@ -47,8 +50,12 @@ _PARAMETER_NAMES = {"nesterov": "nesterovs_momentum"}
 SMALL_WORK = 2**22
 
 
-class TrainedByLoopMixin:
-    """Shared parameters and the fit skeleton of the estimators trained by the loop."""
+class TrainedByLoopMixin(CallbackSupportMixin):
+    """Shared parameters and the fit skeleton of the estimators trained by the loop.
+
+    Subclasses give the fitted attributes of the current weights in
+    :meth:`_epoch_attributes`.
+    """
 
     _parameter_constraints = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
@@ -199,8 +206,14 @@ class TrainedByLoopMixin:
         return train, validation
 
     def _train(self, make_problem, data, *, solver, incremental, units, stratify=None,
-               relative_tol=False, validation=None):
+               relative_tol=False, validation=None, callback_data=None):
         """The one solver path: L-BFGS on all of ``data``, or minibatch epochs.
+
+        The fit is one task of scikit-learn's callbacks, each epoch (L-BFGS iteration) a
+        subtask; a callback asking to stop ends training after that epoch, keeping the best
+        weights as :func:`~sklearn_deep.training.train_epochs` says (the best validation
+        score's with early stopping, else the lowest training loss's; L-BFGS's last
+        iterate is its best).
 
         Parameters
         ----------
@@ -223,6 +236,9 @@ class TrainedByLoopMixin:
         validation : tuple of array-like, optional
             The caller's validation arrays, laid out as ``data``: they replace the
             internal split of ``early_stopping``.
+        callback_data : tuple, optional
+            ``(X, y, metadata)``: the training data given to ``fit`` as the callbacks see
+            it (``metadata`` a dict such as ``{"sample_weight": w}``, or None).
 
         Returns
         -------
@@ -233,11 +249,18 @@ class TrainedByLoopMixin:
         lbfgs = solver == "lbfgs"
         state = self._training_state
         batch = n_samples if lbfgs else self._resolve_batch_size(n_samples, warn=False)
+        X, y, metadata = callback_data if callback_data is not None else (data[0], None, None)
+        task = FitTask(self, max_subtasks=1 if incremental else self.max_iter, X=X, y=y,
+                       metadata=metadata)
+        hooks = task.epochs("lbfgs-iter" if lbfgs else "epoch",
+                            lambda: {**self._epoch_attributes(X),
+                                     **self._state_attributes(lbfgs)})
         with self._thread_policy(batch, units):
             if lbfgs:
                 problem = make_problem(data, None, n_samples, False)
                 fit_lbfgs(problem, state, max_iter=self.max_iter, max_fun=self.max_fun,
-                          tol=self.tol, verbose=self.verbose, relative_tol=relative_tol)
+                          tol=self.tol, verbose=self.verbose, relative_tol=relative_tol,
+                          hooks=hooks)
             else:
                 if self.early_stopping and validation is None:
                     data, validation = self._validation_split(data, stratify)
@@ -248,22 +271,32 @@ class TrainedByLoopMixin:
                 train_epochs(problem, optimizer, state, max_iter=self.max_iter, rng=self._rng,
                              tol=self.tol, n_iter_no_change=self.n_iter_no_change,
                              early_stopping=self.early_stopping, incremental=incremental,
-                             verbose=self.verbose)
+                             verbose=self.verbose, hooks=hooks)
         self._publish_state(lbfgs)
+        task.end()
         return problem
 
+    def _epoch_attributes(self, X):
+        """The fitted attributes, copied from the live weights, that make a copy of the
+        estimator predict as it would if training stopped now (for a callback's
+        ``fitted_estimator``; ``X`` is the training data given to fit)."""
+        raise NotImplementedError
+
     def _publish_state(self, lbfgs):
-        """Copy the loop's TrainingState to the fitted attributes, as scikit-learn names
-        them (validation attributes only with early stopping)."""
+        """Copy the loop's TrainingState to the fitted attributes."""
+        for name, value in self._state_attributes(lbfgs).items():
+            setattr(self, name, value)
+
+    def _state_attributes(self, lbfgs):
+        """The loop's TrainingState as scikit-learn names the fitted attributes
+        (validation attributes only with early stopping)."""
         s = self._training_state
-        self.n_iter_, self.t_, self.loss_ = s.n_iter, s.t, s.loss
-        self.loss_curve_ = list(s.loss_curve)
+        attributes = {"n_iter_": s.n_iter, "t_": s.t, "loss_": s.loss,
+                      "loss_curve_": list(s.loss_curve)}
         if lbfgs or not self.early_stopping:
-            self.best_loss_ = s.best_loss
-            self.validation_scores_ = self.best_validation_score_ = None
-            self.validation_loss_curve_ = None
-        else:
-            self.best_loss_ = None
-            self.validation_scores_ = list(s.validation_scores)
-            self.best_validation_score_ = s.best_validation_score
-            self.validation_loss_curve_ = list(s.validation_loss_curve)
+            return {**attributes, "best_loss_": s.best_loss, "validation_scores_": None,
+                    "best_validation_score_": None, "validation_loss_curve_": None}
+        return {**attributes, "best_loss_": None,
+                "validation_scores_": list(s.validation_scores),
+                "best_validation_score_": s.best_validation_score,
+                "validation_loss_curve_": list(s.validation_loss_curve)}

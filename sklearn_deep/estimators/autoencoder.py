@@ -11,6 +11,7 @@ Rayleigh–Ritz step (``_pca_compat``) turns the learned subspace into PCA's fit
 attributes.
 """
 
+import copy
 from functools import partial
 from numbers import Integral, Real
 
@@ -476,6 +477,17 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
         self.n_components_ = self.n_components
         self._finish(None if incremental else X)
         return self
+
+    def _epoch_attributes(self, X):
+        fitted = copy.copy(self)
+        fitted._params = copy.deepcopy(self._params)
+        fitted.solver_, fitted.tied_weights_ = self._config["solver"], self._config["tied"]
+        fitted.n_components_ = self.n_components
+        # the Rayleigh–Ritz step as fit (on X) or partial_fit (its running scatter) ends
+        fitted._finish(X if self._stats.scatter is None else None)
+        names = ("_params", "_pca", "_encode_map", "_offset", "solver_", "tied_weights_",
+                 "n_components_")
+        return {name: vars(fitted)[name] for name in names if name in vars(fitted)}
 
     def _update_statistics(self, X, reset, scatter):
         """Running statistics of the data (the scatter matrix for linear models in

@@ -7,6 +7,12 @@ and minibatch order for the same ``random_state``. Beyond scikit-learn they offe
 CS231n's multiclass hinge loss, every activation of the engine's registry (one per layer
 if wished), RMSProp and heavy-ball momentum solvers, learning-rate schedules for every
 stochastic solver, ``class_weight``, dropout and a validation-loss curve.
+
+With scikit-learn ≥ 1.9 both take scikit-learn's callbacks (``set_callbacks``, e.g.
+``ProgressBar`` or ``ScoringMonitor``), also inside a ``Pipeline`` or a search: each epoch
+(each L-BFGS iteration) is a task of the fit. A callback may stop training; the weights
+kept then are the best ones, as with ``early_stopping`` (see
+:meth:`~sklearn_deep.estimators._base.TrainedByLoopMixin._train`).
 """
 
 import math
@@ -60,6 +66,10 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
     def _raw(self, X):
         """Raw output scores as an ndarray (no graph, no dropout)."""
         return self._network().forward(X)
+
+    def _epoch_attributes(self, X):
+        return {"coefs_": [c.copy() for c in self.coefs_],
+                "intercepts_": [b.copy() for b in self.intercepts_]}
 
     # ------------------------------------------------------------------ fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -121,7 +131,7 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
         if sp.issparse(X):
             X = X.tocsr()
         Y = self._prepare_targets(y, first_pass, incremental, classes, X.dtype)
-        sample_weight = self._sample_weight(sample_weight, X, y)
+        given_weight, sample_weight = sample_weight, self._sample_weight(sample_weight, X, y)
         if self.dropout and self.solver == "lbfgs":
             raise ValueError("dropout needs a stochastic solver; solver='lbfgs' minimises a "
                              "deterministic full-batch loss.")
@@ -154,10 +164,11 @@ class _BaseMLPScratch(TrainedByLoopMixin, BaseEstimator):
         if validation is not None:
             validation = self._validation_arrays(*validation, X.dtype)
         stratify = y if is_classifier(self) and not self._multilabel else None
+        metadata = None if given_weight is None else {"sample_weight": given_weight}
         problem = self._train(make_problem, (X, Y, sample_weight, y), solver=self.solver,
                               incremental=incremental, stratify=stratify,
                               units=[X.shape[1], *(c.shape[1] for c in self.coefs_)],
-                              validation=validation)
+                              validation=validation, callback_data=(X, y, metadata))
         if self.solver != "lbfgs":
             self._sample_order = problem.order
         return self

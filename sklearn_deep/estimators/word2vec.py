@@ -16,13 +16,17 @@ is elsewhere, one module per job:
 - :mod:`._parallel` — ``workers > 1``: forked processes that compute parts of each
   batch's gradient and apply the optimizer's step to their share of the rows;
 - :mod:`._document_vectors` — what :meth:`~Word2VecTransformer.transform` returns: the
-  mean, tf-idf or SIF document vectors.
+  mean, tf-idf or SIF document vectors;
+- :mod:`._callbacks` — scikit-learn's callbacks (``set_callbacks``, scikit-learn ≥ 1.9):
+  each epoch a task, split into 100 parts of its words so that a ``ProgressBar`` shows
+  the words done (and the time left) in each epoch.
 
 The training follows Mikolov et al. (2013), "Efficient Estimation of Word Representations
 in Vector Space", word2vec.c and gensim's ``Word2Vec`` (same parameter names and
 defaults), with minibatches of ``batch_words`` centres.
 """
 
+import copy
 import math
 from numbers import Integral, Real
 
@@ -31,11 +35,12 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
-from .._compat import Interval, StrOptions, _fit_context
+from .._compat import CallbackSupportMixin, Interval, StrOptions, _fit_context
 from .._random import make_rng
 from ..nn.word2vec import Word2VecNetwork, output_tables, word2vec_batch_loss
 from ..optim import make_optimizer, make_schedule
 from ..training import TrainingState, train_epochs
+from ._callbacks import FitTask
 from ._document_vectors import document_vectors, sif_component, word_weights
 from ._keyedvectors import KeyedVectors
 from ._parallel import parallel_training, usable_workers
@@ -55,7 +60,13 @@ def _boolean_int():
     return [Interval(Integral, 0, 1, closed="both"), "boolean"]
 
 
-class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+# The fitted attributes training sets (the copy a callback's fitted_estimator carries).
+_TRAINED_ATTRIBUTES = ("wv_", "syn1neg_", "syn1_", "syn1softmax_", "loss_curve_", "n_iter_",
+                       "corpus_count_", "corpus_total_words_", "sif_component_")
+
+
+class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
+                          TransformerMixin, BaseEstimator):
     """Word2vec (skip-gram or CBOW) word vectors; transforms documents into the mean of
     their word vectors.
 
@@ -346,7 +357,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                 "vector_size, hs and negative cannot change between calls that continue "
                 "training (partial_fit, warm_start); fit a new model instead.")
 
-    def _train(self, corpus, scan, n_epochs, rng, incremental):
+    def _train(self, corpus, scan, n_epochs, rng, incremental, task):
         model = self._network()
         problem = Word2VecProblem(model, corpus, self.wv_, scan.total_words,
                                   self._settings(scan.total_words, n_epochs))
@@ -356,6 +367,18 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             return make_optimizer("sgd", params, learning_rate=schedule,
                                   transform=problem.gradient_transform)
 
+        def epoch_attributes():  # the live tables (in shared memory with workers), copied
+            fitted = copy.copy(self)
+            syn0, fitted.syn1neg_, fitted.syn1_, fitted.syn1softmax_ = (
+                None if t is None else t.copy() for t in model.tables)
+            fitted.wv_ = KeyedVectors(syn0, self.wv_.index_to_key, self.wv_.counts)
+            fitted._publish(corpus, scan)
+            return {name: vars(fitted)[name] for name in _TRAINED_ATTRIBUTES}
+
+        # each epoch is split into 100 parts of its words, so that a ProgressBar draws
+        # the words done in each epoch
+        hooks = task.epochs(f"epoch of {scan.total_words:,} words", epoch_attributes,
+                            parts=100, part_name="words")
         # Every product here is small: one BLAS thread is faster than several (thread
         # start-up and contention made some steps 10x slower with two).
         with (threadpool_limits(limits=1, user_api="blas"),
@@ -364,7 +387,11 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             train_epochs(trained, optimizer, self._training_state, max_iter=n_epochs,
                          rng=rng, tol=0.0, n_iter_no_change=math.inf,
                          incremental=incremental, verbose=bool(self.verbose),
-                         warn_at_max_iter=False)
+                         warn_at_max_iter=False, hooks=hooks)
+        self._publish(corpus, scan)
+
+    def _publish(self, corpus, scan):
+        """The fitted attributes of the training so far (:data:`_TRAINED_ATTRIBUTES`)."""
         state = self._training_state
         self.loss_curve_ = [float(v) for v in state.loss_curve]
         self.n_iter_ = state.n_iter
@@ -420,6 +447,8 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         epochs, or one for ``partial_fit``."""
         self._check_params_combination()
         corpus = self._corpus(X)
+        n_epochs = 1 if incremental else self.epochs
+        task = FitTask(self, max_subtasks=n_epochs, X=X)
         if continue_training and hasattr(self, "wv_"):
             self._check_model_compatible()
             rng = self._rng
@@ -427,8 +456,8 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         else:
             rng = self._rng = make_rng(self.random_state)
             scan = self._build(corpus, rng)
-        self._train(corpus, scan, 1 if incremental else self.epochs, rng,
-                    incremental=incremental)
+        self._train(corpus, scan, n_epochs, rng, incremental=incremental, task=task)
+        task.end()
         return self
 
     # --------------------------------------------------------------- transform

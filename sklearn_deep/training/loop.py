@@ -12,17 +12,21 @@ rate instead of stopping), early stopping on a validation score that restores th
 parameters, ``ConvergenceWarning`` at ``max_iter``, verbose lines, Ctrl-C keeping the
 current parameters with a warning. It adds divergence detection: a non-finite loss or
 parameter restores the parameters of the start of the epoch and raises ``ValueError``.
+
+An observer may follow the epochs through :class:`EpochHooks` (the estimators bridge it to
+scikit-learn's callbacks); it sees each epoch begin and end, and may stop training.
 """
 
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import scipy.optimize
 from sklearn.exceptions import ConvergenceWarning
 
-__all__ = ["TrainingError", "TrainingState", "fit_lbfgs", "train_epochs"]
+__all__ = ["EpochHooks", "TrainingError", "TrainingState", "fit_lbfgs", "train_epochs"]
 
 
 class TrainingError(ValueError):
@@ -45,13 +49,35 @@ class TrainingState:
     best_params: list = None
 
 
+class EpochHooks(Protocol):
+    """An observer of the epochs (L-BFGS iterations for :func:`fit_lbfgs`).
+
+    Every ``begin`` is followed by one ``end``, unless training raises. Neither may change
+    the parameters or draw from the generator.
+    """
+
+    def begin(self) -> None:
+        """An epoch starts; the parameters are those it starts from."""
+
+    def progress(self, fraction) -> None:
+        """A batch was trained; ``fraction`` of the epoch is done (called only for problems
+        that report it, :class:`~sklearn_deep.training.problem.ReportsProgress`)."""
+
+    def end(self, state) -> bool:
+        """An epoch ended; return True to stop training.
+
+        ``state`` is the updated :class:`TrainingState` and the parameters are the epoch's
+        result; ``state`` is None for an epoch that did not complete (Ctrl-C, or L-BFGS
+        stopping inside an iteration), whose return value is ignored.
+        """
+
+
 def _all_finite(arrays):
     return all(np.isfinite(a).all() for a in arrays)
 
 
 def _diverged(problem, snapshot, epoch, what, learning_rate, before_any_update=False):
-    for param, saved in zip(problem.params, snapshot):
-        param[...] = saved
+    _copy_into(problem.params, snapshot)
     if before_any_update:
         raise TrainingError(
             "The training loss is non-finite (inf or NaN) before any update: the inputs or "
@@ -68,7 +94,7 @@ def _diverged(problem, snapshot, epoch, what, learning_rate, before_any_update=F
 
 def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_no_change=10,
                  early_stopping=False, incremental=False, verbose=False,
-                 warn_at_max_iter=True):
+                 warn_at_max_iter=True, hooks=None):
     """Run minibatch epochs of ``optimizer`` on ``problem``, updating ``state``.
 
     Parameters
@@ -98,19 +124,30 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
         Warn with ``ConvergenceWarning`` when all ``max_iter`` epochs ran without the
         plateau rule stopping training (off for estimators that train a fixed number of
         epochs by design, such as word2vec).
+    hooks : EpochHooks, optional
+        Told when each epoch begins and ends. When ``hooks.end`` asks to stop, training
+        ends there and the best parameters are restored: those of the best validation
+        score with early stopping (as always then), otherwise those at the end of the
+        epoch with the lowest training loss of this call (``state.loss_curve`` keeps
+        every epoch run).
     """
     early_stopping = early_stopping and not incremental
     fraction = getattr(problem, "batch_fraction", None)
     n_epochs = 1 if incremental else max_iter
-    stepped = False
+    stepped = stopped = in_epoch = False
+    best_loss, best_params = math.inf, None  # the training loss's best, kept for hooks only
     try:
         for k in range(n_epochs):
             snapshot = [p.copy() for p in problem.params]
             epoch = state.n_iter + 1
+            if hooks is not None:
+                in_epoch = True
+                hooks.begin()
             total, weight = 0.0, 0.0
             for batch in problem.batches(rng):
-                if fraction is not None:
-                    optimizer.set_progress((k + fraction(batch)) / n_epochs)
+                done = None if fraction is None else fraction(batch)
+                if done is not None:
+                    optimizer.set_progress((k + done) / n_epochs)
                 loss, w, grads = problem.loss_and_grads(batch)
                 if not math.isfinite(loss):
                     _diverged(problem, snapshot, epoch, "loss", optimizer.learning_rate,
@@ -119,6 +156,8 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
                 stepped = True
                 total += loss * w
                 weight += w
+                if hooks is not None and done is not None:
+                    hooks.progress(done)
             if not _all_finite(problem.params):
                 _diverged(problem, snapshot, epoch, "parameters", optimizer.learning_rate)
             validation = problem.validation() if early_stopping else None
@@ -133,6 +172,19 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
                 print(f"Iteration {state.n_iter}, loss = {state.loss:.8f}")
             _update_no_improvement(problem, state, tol, validation, verbose)
             optimizer.iteration_ends(state.t)
+            if hooks is not None:
+                if not early_stopping and state.loss < best_loss:
+                    best_loss = state.loss
+                    if best_params is None:
+                        best_params = [p.copy() for p in problem.params]
+                    else:  # into the same buffers: no new allocation per improvement
+                        _copy_into(best_params, problem.params)
+                in_epoch = False
+                if hooks.end(state):
+                    stopped = True
+                    if verbose:
+                        print("Training stopped by a callback.")
+                    break
             if state.no_improvement_count > n_iter_no_change:
                 subject = "Validation score" if early_stopping else "Training loss"
                 msg = (f"{subject} did not improve more than tol={tol:f} for "
@@ -147,9 +199,17 @@ def train_epochs(problem, optimizer, state, *, max_iter, rng, tol=1e-4, n_iter_n
                     "optimization hasn't converged yet.", ConvergenceWarning, stacklevel=3)
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
+        if in_epoch:
+            hooks.end(None)
     if early_stopping and state.best_params is not None:
-        for param, best in zip(problem.params, state.best_params):
-            param[...] = best
+        _copy_into(problem.params, state.best_params)
+    elif stopped and best_params is not None:
+        _copy_into(problem.params, best_params)
+
+
+def _copy_into(targets, sources):
+    for target, source in zip(targets, sources):
+        target[...] = source
 
 
 def _update_no_improvement(problem, state, tol, validation, verbose):
@@ -176,7 +236,7 @@ def _update_no_improvement(problem, state, tol, validation, verbose):
 
 
 def fit_lbfgs(problem, state, *, max_iter, max_fun=15000, tol=1e-4, verbose=False,
-              relative_tol=False):
+              relative_tol=False, hooks=None):
     """Minimise the full-batch loss with scipy's L-BFGS-B on the flat parameter vector.
 
     ``problem.loss_and_grads(None)`` must return the loss and gradients on all the data.
@@ -197,7 +257,13 @@ def fit_lbfgs(problem, state, *, max_iter, max_fun=15000, tol=1e-4, verbose=Fals
         for param, lo, hi, shape in zip(params, bounds[:-1], bounds[1:], shapes):
             param[...] = x[lo:hi].reshape(shape)
 
+    start = state.n_iter
+    in_iteration, stopped = [False], [False]
+
     def objective(x):
+        if hooks is not None and not in_iteration[0]:
+            in_iteration[0] = True
+            hooks.begin()
         unpack(x)
         loss, _, grads = problem.loss_and_grads(None)
         if not math.isfinite(loss):
@@ -212,6 +278,14 @@ def fit_lbfgs(problem, state, *, max_iter, max_fun=15000, tol=1e-4, verbose=Fals
         state.loss_curve.append(float(intermediate_result.fun))
         if verbose:
             print(f"Iteration {len(state.loss_curve)}, loss = {intermediate_result.fun:.8f}")
+        if hooks is not None:
+            state.n_iter += 1
+            state.loss = float(intermediate_result.fun)
+            unpack(intermediate_result.x)
+            in_iteration[0] = False
+            if hooks.end(state):
+                stopped[0] = True
+                raise StopIteration
 
     x0 = np.concatenate([p.astype(np.float64).ravel() for p in params])
     gtol = tol
@@ -224,13 +298,17 @@ def fit_lbfgs(problem, state, *, max_iter, max_fun=15000, tol=1e-4, verbose=Fals
         )
     except KeyboardInterrupt:
         warnings.warn("Training interrupted by user.", stacklevel=3)
+        if in_iteration[0]:
+            hooks.end(None)
         return
-    if not result.success:
+    if in_iteration[0]:  # stopped (max_fun, say) inside an iteration
+        hooks.end(None)
+    if not result.success and not stopped[0]:
         warnings.warn(
             f"lbfgs failed to converge after {result.nit} iteration(s) (status "
             f"{result.status}): {result.message}. Increase max_iter (or max_fun), or scale "
             "the data.", ConvergenceWarning, stacklevel=3)
     unpack(result.x)
-    state.n_iter += int(result.nit)
+    state.n_iter = start + int(result.nit)
     state.loss = float(result.fun)
     state.best_loss = min(state.best_loss, state.loss)

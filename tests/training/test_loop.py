@@ -119,7 +119,8 @@ def test_progress_reaches_the_linear_decay():
     np.testing.assert_allclose(seen, [0.1 * (1 - k / 8) for k in range(1, 9)])
 
 
-def test_keyboard_interrupt_keeps_the_current_parameters():
+@pytest.mark.parametrize("with_hooks", [False, True])
+def test_keyboard_interrupt_keeps_the_current_parameters(with_hooks):
     p = Quadratic(np.array([1.0]))
     calls = []
 
@@ -131,6 +132,151 @@ def test_keyboard_interrupt_keeps_the_current_parameters():
 
     p.loss_and_grads = interrupting
     state = TrainingState()
+    hooks = Recorder(p) if with_hooks else None
     with pytest.warns(UserWarning, match="interrupted"):
-        train_epochs(p, SGD(p.params, 0.1), state, max_iter=10, rng=None)
+        train_epochs(p, SGD(p.params, 0.1), state, max_iter=10, rng=None, hooks=hooks)
     assert state.n_iter == 1 and 0 < p.w[0] < 1
+    if with_hooks:  # the interrupted epoch still ends, as one that did not complete
+        assert hooks.names() == ["begin", "end", "begin", "end"]
+        assert hooks.events[-1] == ("end", None)
+
+
+class Recorder:
+    """EpochHooks that records what it sees and asks to stop after ``stop_after`` epochs."""
+
+    def __init__(self, problem, stop_after=None):
+        self.problem, self.stop_after, self.events = problem, stop_after, []
+
+    def begin(self):
+        self.events.append(("begin", [p.copy() for p in self.problem.params]))
+
+    def progress(self, fraction):
+        self.events.append(("progress", fraction))
+
+    def end(self, state):
+        if state is None:
+            self.events.append(("end", None))
+            return False
+        self.events.append(("end", (state.n_iter, state.loss)))
+        return self.stop_after is not None and state.n_iter >= self.stop_after
+
+    def names(self):
+        return [name for name, _ in self.events]
+
+
+class Scripted(Quadratic):
+    """One batch an epoch, constant gradient −1 (w grows by the rate each epoch) and the
+    epoch losses (and validation scores) given in advance."""
+
+    def __init__(self, losses, scores=None):
+        super().__init__(np.zeros(1), n_batches=1)
+        self.losses, self.scores, self.epoch = list(losses), scores, 0
+
+    def loss_and_grads(self, batch):
+        self.epoch += 1
+        return self.losses[self.epoch - 1], 1.0, [-np.ones(1)]
+
+    def validation(self):
+        return self.scores[self.epoch - 1], 0.0
+
+
+def test_hooks_see_each_epoch_begin_and_end_in_pairs():
+    p = Quadratic(np.array([1.0, -2.0]))
+    hooks = Recorder(p)
+    state = TrainingState()
+    train_epochs(p, SGD(p.params, 0.5), state, max_iter=30, rng=None, tol=1e-3,
+                 n_iter_no_change=2, hooks=hooks)
+    assert hooks.names() == ["begin", "end"] * state.n_iter
+    ends = [seen for name, seen in hooks.events if name == "end"]
+    assert ends == list(zip(range(1, state.n_iter + 1), state.loss_curve))
+
+
+def test_hooks_do_not_change_the_run():
+    runs = []
+    for hooks in (None, "passive"):
+        p = Quadratic(np.array([1.0, -2.0]))
+        state = TrainingState()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            train_epochs(p, SGD(p.params, 0.1), state, max_iter=5, rng=None,
+                         hooks=None if hooks is None else Recorder(p))
+        runs.append((p.w.copy(), state.loss_curve))
+    np.testing.assert_array_equal(runs[0][0], runs[1][0])
+    assert runs[0][1] == runs[1][1]
+
+
+def test_hooks_hear_the_progress_of_problems_that_report_it():
+    p = Quadratic(np.array([1.0]), n_batches=4)
+    p.batch_fraction = lambda batch: (batch + 1) / 4
+    hooks = Recorder(p)
+    train_epochs(p, SGD(p.params, 0.1), TrainingState(), max_iter=2, rng=None,
+                 tol=-math.inf, warn_at_max_iter=False, hooks=hooks)
+    epoch = ["begin", *["progress"] * 4, "end"]
+    assert hooks.names() == epoch * 2
+    assert [f for name, f in hooks.events if name == "progress"] == [0.25, 0.5, 0.75, 1.0] * 2
+
+
+def test_a_stop_request_keeps_the_weights_of_the_lowest_training_loss():
+    # w after epoch k is k * 0.1; the lowest loss is epoch 2's
+    p = Scripted([3.0, 1.0, 2.0, 5.0, 0.5])
+    state = TrainingState()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # a stop is not a failure
+        train_epochs(p, SGD(p.params, 0.1), state, max_iter=5, rng=None, hooks=Recorder(p, 4))
+    assert state.n_iter == 4 and state.loss_curve == [3.0, 1.0, 2.0, 5.0]
+    np.testing.assert_allclose(p.w, [0.2])
+
+
+def test_a_stop_request_with_early_stopping_keeps_the_best_validation_score():
+    # the best validation score (epoch 3's) wins over the lowest loss (epoch 1's)
+    p = Scripted([1.0, 2.0, 3.0, 4.0], scores=[0.1, 0.2, 0.9, 0.3])
+    state = TrainingState()
+    train_epochs(p, SGD(p.params, 0.1), state, max_iter=10, rng=None, early_stopping=True,
+                 hooks=Recorder(p, 4))
+    assert state.n_iter == 4
+    np.testing.assert_allclose(p.w, [0.3])
+
+
+def test_without_a_stop_request_the_last_weights_stay():
+    p = Scripted([3.0, 1.0, 2.0])
+    train_epochs(p, SGD(p.params, 0.1), TrainingState(), max_iter=3, rng=None,
+                 warn_at_max_iter=False, hooks=Recorder(p))
+    np.testing.assert_allclose(p.w, [0.3])
+
+
+def test_lbfgs_hooks_see_each_iterate_and_can_stop():
+    from sklearn_deep.training import fit_lbfgs
+
+    target, scale = np.array([1.0, -2.0, 3.0]), np.array([1.0, 30.0, 0.1])
+
+    class IllConditioned(Quadratic):
+        def loss_and_grads(self, batch):
+            d = (self.w - target) * scale
+            return 0.5 * float(d @ d), 1.0, [d * scale]
+
+    def loss_at(w):
+        d = (w - target) * scale
+        return 0.5 * float(d @ d)
+
+    full = TrainingState()
+    fit_lbfgs(IllConditioned(target), full, max_iter=100, tol=1e-10)
+    assert full.n_iter > 3
+
+    p = IllConditioned(target)
+    hooks = Recorder(p)
+    state = TrainingState()
+    fit_lbfgs(p, state, max_iter=100, tol=1e-10, hooks=hooks)
+    assert hooks.names() == ["begin", "end"] * state.n_iter
+    assert state.n_iter == full.n_iter and state.loss_curve == full.loss_curve
+    # each iteration begins at the previous iterate: the loss there is the one recorded
+    begins = [seen for name, seen in hooks.events if name == "begin"]
+    for w, loss in zip(begins[1:], state.loss_curve):
+        assert loss_at(w[0]) == pytest.approx(loss)
+
+    p = IllConditioned(target)
+    state = TrainingState()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)  # a stop is not a failure
+        fit_lbfgs(p, state, max_iter=100, tol=1e-10, hooks=Recorder(p, stop_after=2))
+    assert state.n_iter == 2 and state.loss_curve == full.loss_curve[:2]
+    assert loss_at(p.w) == pytest.approx(state.loss_curve[-1])  # the iterate kept
