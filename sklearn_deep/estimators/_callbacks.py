@@ -44,8 +44,10 @@ class FitTask:
 
         Parameters
         ----------
-        task_name : str
-            Name of each subtask ('epoch', 'lbfgs-iter').
+        task_name : str or callable
+            Name of each subtask ('epoch', 'lbfgs-iter'), or a function called as each
+            epoch begins that returns it (``ProgressBar`` shows the name a task begins
+            with: word2vec puts its words/s so far there).
         reconstruction : callable
             ``reconstruction()`` returns the fitted attributes (copies) that make a copy of
             the estimator predict as the estimator does at that moment.
@@ -76,7 +78,8 @@ class _EpochCallbacks:
         self._context, self._parts_done = None, 0
 
     def begin(self):
-        self._context = self._task.context.subcontext(task_name=self._task_name,
+        name = self._task_name() if callable(self._task_name) else self._task_name
+        self._context = self._task.context.subcontext(task_name=name,
                                                       max_subtasks=self._parts)
         self._parts_done = 0
         self._context.call_on_fit_task_begin(estimator=self._task._estimator,

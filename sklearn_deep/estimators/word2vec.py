@@ -28,6 +28,7 @@ defaults), with minibatches of ``batch_words`` centres.
 
 import copy
 import math
+import time
 from numbers import Integral, Real
 
 import numpy as np
@@ -375,10 +376,20 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
             fitted._publish(corpus, scan)
             return {name: vars(fitted)[name] for name in _TRAINED_ATTRIBUTES}
 
+        state, started = self._training_state, time.perf_counter()
+        first_epoch = state.n_iter
+
+        def epoch_name():  # what a ProgressBar shows: the epoch's words, words/s so far
+            name = f"epoch of {scan.total_words:,} words"
+            if state.n_iter > first_epoch:
+                rate = ((state.n_iter - first_epoch) * scan.total_words
+                        / (time.perf_counter() - started))
+                name += f", {rate:,.0f} words/s"
+            return name
+
         # each epoch is split into 100 parts of its words, so that a ProgressBar draws
         # the words done in each epoch
-        hooks = task.epochs(f"epoch of {scan.total_words:,} words", epoch_attributes,
-                            parts=100, part_name="words")
+        hooks = task.epochs(epoch_name, epoch_attributes, parts=100, part_name="words")
         # Every product here is small: one BLAS thread is faster than several (thread
         # start-up and contention made some steps 10x slower with two).
         with (threadpool_limits(limits=1, user_api="blas"),

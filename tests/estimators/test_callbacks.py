@@ -8,6 +8,7 @@ that epoch (the random stream being the same).
 import contextlib
 import io
 import pickle
+import time
 import warnings
 
 import numpy as np
@@ -353,15 +354,25 @@ W2V = dict(vector_size=8, min_count=3, epochs=3, random_state=0)
 
 def test_word2vec_epochs_report_the_words_done(texts):
     cb = RecordingCallback()
+    started = time.perf_counter()
     w2v = Word2VecTransformer(**W2V).set_callbacks(cb).fit(texts)
-    epoch = f"epoch of {w2v.corpus_total_words_:,} words"
+    elapsed = time.perf_counter() - started
+    words_per_epoch = w2v.corpus_total_words_
+    epoch = f"epoch of {words_per_epoch:,} words"
+    names = [name for _, name in _names(cb) if name.startswith(epoch)]
+    # the first epoch names its words; later ones add the words/s so far, which is at
+    # least the words of the epochs done over the whole fit's time
+    assert names[:2] == [epoch, epoch]
+    for k, name in enumerate(names[2::2], start=1):
+        rate = float(name.removeprefix(epoch + ", ").removesuffix(" words/s").replace(",", ""))
+        assert rate >= k * words_per_epoch / elapsed
     words = [("on_fit_task_begin", "words"), ("on_fit_task_end", "words")] * 100
-    assert _names(cb) == [("setup", "fit"), ("on_fit_task_begin", "fit"),
-                          *[("on_fit_task_begin", epoch), *words, ("on_fit_task_end", epoch)]
-                          * 3,
-                          ("on_fit_task_end", "fit"), ("teardown", "fit")]
+    assert [(event, epoch if name.startswith(epoch) else name) for event, name in _names(cb)
+            ] == [("setup", "fit"), ("on_fit_task_begin", "fit"),
+                  *[("on_fit_task_begin", epoch), *words, ("on_fit_task_end", epoch)] * 3,
+                  ("on_fit_task_end", "fit"), ("teardown", "fit")]
     ends = [r for r in cb.record
-            if r["name"] == "on_fit_task_end" and r["context"].task_name == epoch]
+            if r["name"] == "on_fit_task_end" and r["context"].task_name.startswith(epoch)]
     assert [r["context"].max_subtasks for r in ends] == [100] * 3
     fitted = [r["kwargs"]["fitted_estimator"] for r in ends]
     assert [f.n_iter_ for f in fitted] == [1, 2, 3]
