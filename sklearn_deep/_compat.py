@@ -2,7 +2,7 @@
 releases; keep every such import here)."""
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, Options, RealNotInt, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
     _check_sample_weight,
@@ -10,6 +10,6 @@ from sklearn.utils.validation import (
 )
 
 __all__ = [
-    "Interval", "Options", "StrOptions", "_check_feature_names_in", "_check_sample_weight",
-    "_fit_context", "validate_data",
+    "Interval", "Options", "RealNotInt", "StrOptions", "_check_feature_names_in",
+    "_check_sample_weight", "_fit_context", "validate_data",
 ]
