@@ -129,11 +129,38 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
     non-linear models these attributes are absent (AttributeError) and ``transform``
     returns the encoder's output.
 
+    **Sparse input** (CSR or CSC) is centred implicitly, as PCA's ARPACK and
+    covariance solvers do: every computation over the data (training batches, L-BFGS's
+    full-batch objective, the statistics, the Rayleigh–Ritz step, ``transform``,
+    ``score_samples``) works on dense blocks of rows, so memory is bounded by a block
+    (1 MiB of entries), never by a dense copy of X. Results equal those on the dense X
+    up to rounding. For L-BFGS on sparse X, ``variant='sparse'`` with ``sparsity='kl'``
+    (a function of the whole batch's mean activation) is refused.
+
     Parameters
     ----------
-    n_components : int, default=2
-        Units of the code layer. Must not exceed ``n_features`` (nor, for a linear
-        model, ``n_samples``), as for PCA.
+    n_components : int, float, 'mle' or None, default=2
+        Units of the code layer, in any form :class:`~sklearn.decomposition.PCA` takes:
+
+        - an int: at most ``n_features`` (and, for a linear model, ``n_samples``);
+        - None: ``min(n_samples, n_features)``, or one less where PCA would use ARPACK
+          (``svd_solver='arpack'``, or 'auto' on sparse input), as PCA resolves it;
+        - 0 (linear models): no code. Nothing is trained; ``transform`` returns
+          ``(n_samples, 0)``, ``inverse_transform`` the mean, and the model is PCA's
+          isotropic Gaussian (``noise_variance_`` the mean variance), for choosing k by
+          likelihood over k = 0, 1, …;
+        - a float in (0, 1), or 'mle' (linear models; 'mle' needs ``n_samples >=
+          n_features``): k is chosen as PCA chooses it — the smallest k whose cumulative
+          ``explained_variance_ratio_`` is strictly above the fraction, or Minka's
+          maximum of the PCA model evidence (Minka, 2000) — from the spectrum *of the
+          model*: the network is trained at full width ``min(n_samples, n_features)``,
+          the Rayleigh–Ritz step gives the spectrum of its learned subspace, k is chosen
+          from it, and the code layer is recoded onto the k leading Ritz directions
+          (which span the best k-dimensional subspace within the learned one). No PCA is
+          called. Cost: one fit at full width, O(n_samples · n_features · min(n_samples,
+          n_features)) per L-BFGS evaluation (a k-wide fit costs O(n · d · k)), plus one
+          Rayleigh–Ritz step of the same order. ``partial_fit`` and ``warm_start``
+          refits, which continue a network of fixed width, refuse these forms.
     hidden_layer_sizes : array-like of int, default=()
         Units of the encoder's hidden layers, input side first; the decoder mirrors them.
         ``()`` is a single-layer encoder.
@@ -224,12 +251,24 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
     max_fun : int, default=15000
     rho : float, default=0.9
         All as in the MLP estimators.
+    copy : bool, default=True
+        PCA's; accepted for compatibility. X is never written to, so nothing changes.
+    svd_solver : {'auto', 'full', 'covariance_eigh', 'arpack', 'randomized'}, \
+            default='auto'
+        PCA's; accepted for compatibility and ignored (the subspace is trained, not
+        computed by an SVD), except that ``n_components=None`` resolves as PCA resolves it
+        for this solver.
+    iterated_power : int or 'auto', default='auto'
+    n_oversamples : int, default=10
+    power_iteration_normalizer : {'auto', 'QR', 'LU', 'none'}, default='auto'
+        PCA's randomized-solver parameters; accepted for compatibility and ignored.
 
     Attributes
     ----------
     mean_ : ndarray of shape (n_features,)
         Per-feature mean (running mean over ``partial_fit`` calls).
     n_components_ : int
+        The code width: ``n_components`` resolved (None, a fraction, 'mle').
     n_samples_ : int
         Samples the statistics were computed on (all samples seen by ``partial_fit``).
     components_ : ndarray of shape (n_components, n_features)
@@ -239,7 +278,8 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
     explained_variance_ratio_ : ndarray of shape (n_components,)
     singular_values_ : ndarray of shape (n_components,)
     noise_variance_ : float
-        Linear models: ``(total variance − Σ explained_variance_) / (min(n, d) − k)``.
+        Linear models: ``(total variance − Σ explained_variance_) / (min(n, d) − k)``
+        (0 when k = min(n, d)); with k = 0, the mean variance.
     encoder_coefs_, encoder_intercepts_ : list of ndarray
         Encoder weights ``(fan_in, fan_out)`` and biases, input side first (live arrays).
     decoder_coefs_, decoder_intercepts_ : list of ndarray
@@ -450,10 +490,10 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
-        X_val : array-like of shape (n_val, n_features), default=None
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
             A validation set for early stopping (its reconstruction error), replacing the
             internal split of ``validation_fraction``; needs ``early_stopping=True`` and a
             minibatch solver. In a ``Pipeline``, ``transform_input=["X_val"]``
@@ -477,7 +517,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
 
@@ -673,7 +713,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -711,7 +751,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -736,7 +776,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
 
