@@ -313,3 +313,31 @@ def test_what_pca_forms_refuse_or_we_refuse():
             AE(n_components=bad).fit(X)
     with pytest.raises(ValueError, match="sparsity='kl'"):
         AE(variant="sparse", activation="logistic", solver="lbfgs").fit(sparse_data())
+
+
+def test_minka_dimension_agrees_with_pcas_on_random_spectra():
+    """Our Minka (2000) evidence, written from the paper, against scikit-learn's own
+    implementation on spectra with gaps, plateaus and near-null tails."""
+    from sklearn_deep.estimators._pca_compat import minka_dimension
+    pca_module = pytest.importorskip("sklearn.decomposition._pca")
+    rng = np.random.default_rng(0)
+    for trial in range(100):
+        d = int(rng.integers(2, 25))
+        n = int(rng.integers(d, 400))
+        spectrum = np.sort(rng.exponential(size=d) * rng.choice([1, 10, 100], size=d))[::-1]
+        if trial % 3 == 0:
+            spectrum[rng.integers(1, d):] *= 1e-3
+        if trial % 7 == 0:
+            spectrum[rng.integers(1, d):] = 0.0
+        assert minka_dimension(spectrum, n) == pca_module._infer_dimension(spectrum, n)
+
+
+def test_sparse_partial_fit_equals_dense():
+    Xs = sparse_data(n=200)
+    a, b = AE(n_components=3, random_state=0), AE(n_components=3, random_state=0)
+    for start in range(0, 200, 50):
+        a.partial_fit(Xs[start:start + 50])
+        b.partial_fit(Xs[start:start + 50].toarray())
+    np.testing.assert_allclose(a.mean_, b.mean_, rtol=1e-12)
+    np.testing.assert_allclose(a.components_, b.components_, rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(a.transform(Xs), b.transform(Xs.toarray()), atol=1e-8)
