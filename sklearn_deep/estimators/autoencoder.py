@@ -159,8 +159,13 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
           (which span the best k-dimensional subspace within the learned one). No PCA is
           called. Cost: one fit at full width, O(n_samples · n_features · min(n_samples,
           n_features)) per L-BFGS evaluation (a k-wide fit costs O(n · d · k)), plus one
-          Rayleigh–Ritz step of the same order. ``partial_fit`` and ``warm_start``
-          refits, which continue a network of fixed width, refuse these forms.
+          Rayleigh–Ritz step of the same order; on all of digits (1797 × 64) 25–45 s
+          against under a second for k = 10, often stopping at ``max_iter`` with a
+          ConvergenceWarning. When ``n_samples >= n_features`` the full-width subspace is
+          the whole space as soon as the decoder has full rank, so k and the kept
+          directions do not depend on how far that fit converged (the codes of an untied
+          model do). ``partial_fit`` and ``warm_start`` refits, which continue a network
+          of fixed width, refuse these forms.
     hidden_layer_sizes : array-like of int, default=()
         Units of the encoder's hidden layers, input side first; the decoder mirrors them.
         ``()`` is a single-layer encoder.
