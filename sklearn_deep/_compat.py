@@ -2,7 +2,7 @@
 releases; keep every such import here), and the one that bridges scikit-learn versions."""
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, Options, RealNotInt, StrOptions
 from sklearn.utils.validation import (
     _check_feature_names_in,
     _check_sample_weight,
@@ -30,6 +30,7 @@ except ImportError:  # scikit-learn < 1.9 has no callback API: fits run without 
 
 
 __all__ = [
-    "CallbackSupportMixin", "Interval", "Options", "StrOptions", "_check_feature_names_in",
+    "CallbackSupportMixin", "Interval", "Options", "RealNotInt", "StrOptions",
+    "_check_feature_names_in",
     "_check_sample_weight", "_fit_context", "validate_data",
 ]

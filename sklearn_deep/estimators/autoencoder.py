@@ -16,12 +16,20 @@ from functools import partial
 from numbers import Integral, Real
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import check_array
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from .._compat import Interval, StrOptions, _check_feature_names_in, _fit_context, validate_data
+from .._compat import (
+    Interval,
+    RealNotInt,
+    StrOptions,
+    _check_feature_names_in,
+    _fit_context,
+    validate_data,
+)
 from ..engine import get_activation
 from ..nn import layer_activations
 from ..nn.autoencoder import Autoencoder, Corruption
@@ -33,7 +41,14 @@ from ..nn.penalties import (
 )
 from ..training import MinibatchProblem
 from ._base import STOCHASTIC_SOLVERS, TrainedByLoopMixin
-from ._pca_compat import PCAAttributesMixin, RunningStatistics, pca_score_samples
+from ._pca_compat import (
+    PCAAttributesMixin,
+    RunningStatistics,
+    apply_by_rows,
+    pca_score_samples,
+    row_blocks,
+    select_n_components,
+)
 
 # the penalties keep their historical import path here
 __all__ = [
@@ -46,7 +61,9 @@ class _Reconstruction:
     """The network's objective on raw rows, as :class:`~sklearn_deep.training.
     MinibatchProblem` trains it: each batch is centred as it comes (so that training keeps
     no centred copy of the data: memory bounded by the batch) and corrupted when
-    denoising."""
+    denoising. A sparse batch (all of a sparse X for L-BFGS) is evaluated by dense blocks
+    of rows (:func:`~._pca_compat.row_blocks`), the losses and gradients summed with the
+    blocks' weights: its full-batch objective, without a dense copy of X."""
 
     def __init__(self, network, params, mean, corruption=None):
         self.network, self.params, self.mean = network, params, mean
@@ -58,15 +75,36 @@ class _Reconstruction:
         centred = X - self.mean
         return centred, (X if self.network.out_activation == "logistic" else centred)
 
-    def loss_and_grads(self, X, rng=None):
+    def loss_and_grads(self, X, rng=None, l2_rows=None):
+        if sparse.issparse(X):
+            return self._by_blocks(X, rng)
         X, T = self.inputs_and_targets(X)
         if self.corruption is not None:
             X = self.corruption(X, rng)
-        return self.network.loss_and_grads(self.params, X, T, rng)
+        return self.network.loss_and_grads(self.params, X, T, rng, l2_rows)
+
+    def _by_blocks(self, X, rng):
+        """A sparse batch's mean loss and gradients from its dense blocks of rows (the L2
+        term divided by the whole batch's rows, so that the sum is the batch's
+        objective)."""
+        n, total, grads = X.shape[0], 0.0, None
+        for block in row_blocks(X):
+            loss, m, g = self.loss_and_grads(block, rng, l2_rows=n)
+            total += loss * m
+            grads = ([gi * m for gi in g] if grads is None
+                     else [a + gi * m for a, gi in zip(grads, g)])
+        return total / n, n, [g / n for g in grads]
 
     def validation(self, X):
-        """(score, loss) on held-out rows: minus and plus the reconstruction error."""
-        loss = self.network.reconstruction_error(self.params, *self.inputs_and_targets(X))
+        """(score, loss) on held-out rows: minus and plus the reconstruction error (by
+        blocks of rows for sparse X)."""
+        def error(rows):
+            return self.network.reconstruction_error(self.params,
+                                                     *self.inputs_and_targets(rows))
+        if sparse.issparse(X):
+            loss = sum(error(b) * b.shape[0] for b in row_blocks(X)) / X.shape[0]
+        else:
+            loss = error(X)
         return -loss, loss
 
 
@@ -92,11 +130,43 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
     non-linear models these attributes are absent (AttributeError) and ``transform``
     returns the encoder's output.
 
+    **Sparse input** (CSR or CSC) is centred implicitly, as PCA's ARPACK and
+    covariance solvers do: every computation over the data (training batches, L-BFGS's
+    full-batch objective, the statistics, the Rayleigh–Ritz step, ``transform``,
+    ``score_samples``) works on dense blocks of rows, so memory is bounded by a block
+    (1 MiB of entries), never by a dense copy of X. Results equal those on the dense X
+    up to rounding. For L-BFGS on sparse X, ``variant='sparse'`` with ``sparsity='kl'``
+    (a function of the whole batch's mean activation) is refused.
+
     Parameters
     ----------
-    n_components : int, default=2
-        Units of the code layer. Must not exceed ``n_features`` (nor, for a linear
-        model, ``n_samples``), as for PCA.
+    n_components : int, float, 'mle' or None, default=2
+        Units of the code layer, in any form :class:`~sklearn.decomposition.PCA` takes:
+
+        - an int: at most ``n_features`` (and, for a linear model, ``n_samples``);
+        - None: ``min(n_samples, n_features)``, or one less where PCA would use ARPACK
+          (``svd_solver='arpack'``, or 'auto' on sparse input), as PCA resolves it;
+        - 0 (linear models): no code. Nothing is trained; ``transform`` returns
+          ``(n_samples, 0)``, ``inverse_transform`` the mean, and the model is PCA's
+          isotropic Gaussian (``noise_variance_`` the mean variance), for choosing k by
+          likelihood over k = 0, 1, …;
+        - a float in (0, 1), or 'mle' (linear models; 'mle' needs ``n_samples >=
+          n_features``): k is chosen as PCA chooses it — the smallest k whose cumulative
+          ``explained_variance_ratio_`` is strictly above the fraction, or Minka's
+          maximum of the PCA model evidence (Minka, 2000) — from the spectrum *of the
+          model*: the network is trained at full width ``min(n_samples, n_features)``,
+          the Rayleigh–Ritz step gives the spectrum of its learned subspace, k is chosen
+          from it, and the code layer is recoded onto the k leading Ritz directions
+          (which span the best k-dimensional subspace within the learned one). No PCA is
+          called. Cost: one fit at full width, O(n_samples · n_features · min(n_samples,
+          n_features)) per L-BFGS evaluation (a k-wide fit costs O(n · d · k)), plus one
+          Rayleigh–Ritz step of the same order; on all of digits (1797 × 64) 25–45 s
+          against under a second for k = 10, often stopping at ``max_iter`` with a
+          ConvergenceWarning. When ``n_samples >= n_features`` the full-width subspace is
+          the whole space as soon as the decoder has full rank, so k and the kept
+          directions do not depend on how far that fit converged (the codes of an untied
+          model do). ``partial_fit`` and ``warm_start`` refits, which continue a network
+          of fixed width, refuse these forms.
     hidden_layer_sizes : array-like of int, default=()
         Units of the encoder's hidden layers, input side first; the decoder mirrors them.
         ``()`` is a single-layer encoder.
@@ -187,12 +257,24 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
     max_fun : int, default=15000
     rho : float, default=0.9
         All as in the MLP estimators.
+    copy : bool, default=True
+        PCA's; accepted for compatibility. X is never written to, so nothing changes.
+    svd_solver : {'auto', 'full', 'covariance_eigh', 'arpack', 'randomized'}, \
+            default='auto'
+        PCA's; accepted for compatibility and ignored (the subspace is trained, not
+        computed by an SVD), except that ``n_components=None`` resolves as PCA resolves it
+        for this solver.
+    iterated_power : int or 'auto', default='auto'
+    n_oversamples : int, default=10
+    power_iteration_normalizer : {'auto', 'QR', 'LU', 'none'}, default='auto'
+        PCA's randomized-solver parameters; accepted for compatibility and ignored.
 
     Attributes
     ----------
     mean_ : ndarray of shape (n_features,)
         Per-feature mean (running mean over ``partial_fit`` calls).
     n_components_ : int
+        The code width: ``n_components`` resolved (None, a fraction, 'mle').
     n_samples_ : int
         Samples the statistics were computed on (all samples seen by ``partial_fit``).
     components_ : ndarray of shape (n_components, n_features)
@@ -202,7 +284,8 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
     explained_variance_ratio_ : ndarray of shape (n_components,)
     singular_values_ : ndarray of shape (n_components,)
     noise_variance_ : float
-        Linear models: ``(total variance − Σ explained_variance_) / (min(n, d) − k)``.
+        Linear models: ``(total variance − Σ explained_variance_) / (min(n, d) − k)``
+        (0 when k = min(n, d)); with k = 0, the mean variance.
     encoder_coefs_, encoder_intercepts_ : list of ndarray
         Encoder weights ``(fan_in, fan_out)`` and biases, input side first (live arrays).
     decoder_coefs_, decoder_intercepts_ : list of ndarray
@@ -232,7 +315,9 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
     _parameter_constraints = {
         **TrainedByLoopMixin._parameter_constraints,
         "solver": [StrOptions({"auto", "lbfgs", *STOCHASTIC_SOLVERS})],
-        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "n_components": [Interval(Integral, 0, None, closed="left"),
+                         Interval(RealNotInt, 0, 1, closed="neither"), StrOptions({"mle"}),
+                         None],
         "out_activation": [StrOptions({"identity", "logistic"})],
         "variant": [StrOptions({"vanilla", "denoising", "contractive", "sparse"})],
         "noise": [StrOptions({"gaussian", "masking", "salt_and_pepper"})],
@@ -244,6 +329,13 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
         "tied_weights": ["boolean", StrOptions({"auto"})],
         "whiten": ["boolean"],
         "score_method": [StrOptions({"reconstruction", "likelihood"})],
+        # PCA's solver parameters, accepted so that code written for PCA runs unchanged
+        "copy": ["boolean"],
+        "svd_solver": [StrOptions({"auto", "full", "covariance_eigh", "arpack",
+                                   "randomized"})],
+        "iterated_power": [StrOptions({"auto"}), Interval(Integral, 0, None, closed="left")],
+        "n_oversamples": [Interval(Integral, 1, None, closed="left")],
+        "power_iteration_normalizer": [StrOptions({"auto", "QR", "LU", "none"})],
     }
 
     def __init__(self, n_components=2, *, hidden_layer_sizes=(), activation="identity",
@@ -255,7 +347,9 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
                  power_t=0.5, max_iter=200, shuffle=True, random_state=None, tol=1e-4,
                  verbose=False, warm_start=False, momentum=0.9, nesterovs_momentum=True,
                  early_stopping=False, validation_fraction=0.1, beta_1=0.9, beta_2=0.999,
-                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, rho=0.9):
+                 epsilon=1e-8, n_iter_no_change=10, max_fun=15000, rho=0.9, copy=True,
+                 svd_solver="auto", iterated_power="auto", n_oversamples=10,
+                 power_iteration_normalizer="auto"):
         self.n_components = n_components
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -292,10 +386,16 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.rho = rho
+        self.copy = copy
+        self.svd_solver = svd_solver
+        self.iterated_power = iterated_power
+        self.n_oversamples = n_oversamples
+        self.power_iteration_normalizer = power_iteration_normalizer
 
     # ------------------------------------------------------------------ configuration
-    def _configure(self, n_features):
-        """Resolve the architecture and options; raise ValueError on inconsistencies.
+    def _configure(self, n_features, width):
+        """Resolve the architecture and options for a code of ``width`` units; raise
+        ValueError on inconsistencies.
 
         Returns a dict (kept as ``self._config`` once the network is built).
         """
@@ -312,9 +412,15 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
                 raise ValueError("tied_weights=True needs activations with one "
                                  "pre-activation per unit; maxout has several. Use "
                                  "tied_weights=False.")
-        if self.n_components > n_features:
-            raise ValueError(f"n_components={self.n_components} must be <= "
+        if width > n_features:
+            raise ValueError(f"n_components={width} must be <= "
                              f"n_features={n_features}, as for PCA.")
+        if not linear and (width == 0 or self._selects_width()):
+            raise ValueError(
+                f"n_components={self.n_components!r} is for the linear (PCA) model only: "
+                "a fraction or 'mle' chooses k from the principal spectrum, and a code of "
+                "width 0 is PCA's isotropic-noise model; a non-linear autoencoder has "
+                "neither. Give an integer n_components >= 1.")
         variant = self.variant
         if variant == "sparse" and self.sparsity == "kl":
             low, high = specs[-1].output_range
@@ -328,7 +434,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
                 and self.noise_level > 1):
             raise ValueError(f"noise={self.noise!r} takes noise_level as a probability in "
                              f"[0, 1], got {self.noise_level}.")
-        network = self._network(n_features, hidden, enc_acts, tied)
+        network = self._network(n_features, width, hidden, enc_acts, tied)
         closed_form = network.contractive_closed_form
         if variant == "contractive" and not closed_form and self.noise_level <= 0:
             raise ValueError("the finite-difference contractive penalty of a deep encoder "
@@ -355,12 +461,12 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
                 "solver": solver, "network": network}
 
 
-    def _network(self, n_features, hidden, enc_acts, tied):
+    def _network(self, n_features, width, hidden, enc_acts, tied):
         """The :class:`~sklearn_deep.nn.Autoencoder` of this architecture with the
         objective the parameters ask for (the variant's penalty only)."""
         variant = self.variant
         return Autoencoder(
-            n_features, self.n_components, hidden, enc_acts,
+            n_features, width, hidden, enc_acts,
             out_activation=self.out_activation, tied=tied, alpha=self.alpha,
             contractive_weight=self.contractive_weight if variant == "contractive" else 0.0,
             contractive_sigma=self.noise_level,
@@ -390,10 +496,10 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
-        X_val : array-like of shape (n_val, n_features), default=None
+        X_val : {array-like, sparse matrix} of shape (n_val, n_features), default=None
             A validation set for early stopping (its reconstruction error), replacing the
             internal split of ``validation_fraction``; needs ``early_stopping=True`` and a
             minibatch solver. In a ``Pipeline``, ``transform_input=["X_val"]``
@@ -417,7 +523,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
 
@@ -427,12 +533,43 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
         """
         return self._fit(X, incremental=True)
 
+    def _selects_width(self):
+        """Whether ``n_components`` is a variance fraction or 'mle' (k chosen in fit from
+        the learned spectrum)."""
+        n_components = self.n_components
+        return isinstance(n_components, str) or (isinstance(n_components, Real)
+                                                  and not isinstance(n_components, Integral))
+
+    def _code_width(self, X, first_pass, incremental):
+        """The width of the code layer trained: ``n_components``, PCA's resolution of None,
+        or the full width ``min(n_samples, n_features)`` from which a fraction or 'mle'
+        chooses k."""
+        n_samples, n_features = X.shape
+        if self._selects_width():
+            if incremental or not first_pass:
+                raise ValueError(
+                    f"n_components={self.n_components!r} chooses k from the spectrum of a "
+                    "full-width fit; partial_fit and warm_start continue a network of fixed "
+                    "width. Pass the fitted n_components_ as n_components instead.")
+            if self.n_components == "mle" and n_samples < n_features:
+                raise ValueError("n_components='mle' is only supported if n_samples >= "
+                                 "n_features, as for PCA.")
+            return min(n_samples, n_features)
+        if self.n_components is not None:
+            return self.n_components
+        if not first_pass:
+            return self.n_components_
+        # PCA: min(n_samples, n_features), one less where it uses ARPACK
+        arpack = self.svd_solver == "arpack" or (self.svd_solver == "auto"
+                                                 and sparse.issparse(X))
+        return min(n_samples, n_features) - int(arpack)
+
     def _fit(self, X, incremental, X_val=None):
         first_pass = self._is_first_pass(incremental)
-        X = validate_data(self, X, dtype=(np.float64, np.float32), reset=first_pass,
-                          ensure_min_samples=1 if incremental else 2)
+        X = self._check_data(X, reset=first_pass, ensure_min_samples=1 if incremental else 2)
         n_samples, n_features = X.shape
-        config = self._configure(n_features)
+        width = self._code_width(X, first_pass, incremental)
+        config = self._configure(n_features, width)
         self._check_incremental(incremental)
         if self.out_activation == "logistic" and (X.min() < 0 or X.max() > 1):
             raise ValueError("out_activation='logistic' reconstructs data in [0, 1] with the "
@@ -444,18 +581,26 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
             raise ValueError("hidden_layer_sizes, activation or tied_weights changed since "
                              "the network was built; refit without warm_start to change "
                              "the architecture")
-        if config["linear"] and not incremental and self.n_components > min(X.shape):
+        if config["linear"] and not incremental and width > min(X.shape):
             raise ValueError(
-                f"n_components={self.n_components} must be <= min(n_samples={n_samples}, "
+                f"n_components={width} must be <= min(n_samples={n_samples}, "
                 f"n_features={n_features}) for a linear autoencoder, as for PCA.")
         if incremental and config["solver"] == "lbfgs":
             config["solver"] = "adam"
+        if (sparse.issparse(X) and config["solver"] == "lbfgs" and self.variant == "sparse"
+                and self.sparsity == "kl"):
+            raise ValueError("sparsity='kl' compares the mean activation of the whole batch, "
+                             "which L-BFGS on sparse X (evaluated by blocks of rows) does not "
+                             "form; use a minibatch solver or sparsity='l1'.")
         if X_val is not None:
-            X_val = validate_data(self, X_val, dtype=X.dtype, reset=False)
+            X_val = self._check_data(X_val, dtype=X.dtype, reset=False)
         rng = self._begin_fit(first_pass, incremental)
         self._update_statistics(X, reset=first_pass or not incremental,
                                 scatter=config["linear"] and incremental)
         self._config = config
+        if width == 0:  # PCA's isotropic model: every sample reconstructed as the mean
+            self._fit_no_components(None if incremental else X, rng)
+            return self
         if first_pass:
             self._params = config["network"].init_params(rng, X.dtype)
         objective = _Reconstruction(config["network"], self._params, self.mean_,
@@ -470,24 +615,69 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
         # relative tol: the PCA drop-in must stop as close to PCA's subspace on pixels in
         # [0, 1] as on pixels in [0, 16]
         self._train(make_problem, (X,), solver=config["solver"], incremental=incremental,
-                    units=[n_features, *config["hidden"], self.n_components],
+                    units=[n_features, *config["hidden"], width],
                     relative_tol=True, validation=None if X_val is None else (X_val,))
         self.solver_ = config["solver"]
         self.tied_weights_ = config["tied"]
-        self.n_components_ = self.n_components
-        self._finish(None if incremental else X)
+        self.n_components_ = width
+        ritz = self._finish(None if incremental else X)
+        if self._selects_width():
+            self._keep_leading(ritz, X)
         return self
 
     def _epoch_attributes(self, X):
         fitted = copy.copy(self)
         fitted._params = copy.deepcopy(self._params)
         fitted.solver_, fitted.tied_weights_ = self._config["solver"], self._config["tied"]
-        fitted.n_components_ = self.n_components
+        fitted.n_components_ = self._config["network"].n_components
         # the Rayleigh–Ritz step as fit (on X) or partial_fit (its running scatter) ends
         fitted._finish(X if self._stats.scatter is None else None)
         names = ("_params", "_pca", "_encode_map", "_offset", "solver_", "tied_weights_",
                  "n_components_")
         return {name: vars(fitted)[name] for name in names if name in vars(fitted)}
+
+    def _fit_no_components(self, X, rng):
+        """``n_components=0`` (linear models): no code, nothing to train. The weights are
+        a one-unit network's initial ones with the unit removed, the biases zero, so that
+        the decoder outputs the mean (the optimal constant reconstruction of centred
+        data); PCA's attributes are empty and ``noise_variance_`` is the mean variance, as
+        for PCA."""
+        config, dtype = self._config, self.mean_.dtype
+        one = self._network(self.n_features_in_, 1, config["hidden"], config["enc_acts"],
+                            config["tied"])
+        _, self._params = one.recoded(one.init_params(rng, dtype), np.zeros((1, 0), dtype),
+                                      np.zeros((0, 1), dtype))
+        _, enc_b, _, dec_b = config["network"].unpack(self._params)
+        for bias in enc_b + dec_b:
+            bias[...] = 0
+        solver = config["solver"]
+        self._publish_state(solver == "lbfgs")
+        self.solver_, self.tied_weights_ = solver, self._config["tied"]
+        self.n_components_ = 0
+        self._finish(X)
+
+    def _keep_leading(self, ritz, X):
+        """``n_components`` a fraction or 'mle': choose k by PCA's rule from the
+        Rayleigh–Ritz spectrum of the full-width model just fitted, and keep the network's
+        k leading principal directions: its code layer is recoded so that the decoder
+        spans exactly the k leading Ritz vectors ``Q B_k`` (with ``V = Q R`` the decoder,
+        ``T = Rᵀ B`` the code map). Tied: the encoder is the decoder, so the new code
+        ``h (VᵀV)⁻¹ T_k`` makes both ``Q B_k``; untied: the code ``h T_k`` (the trained
+        encoder in the principal basis) decoded through ``(T⁻¹)_k``."""
+        k = select_n_components(self.n_components, ritz.explained_variance.astype(np.float64),
+                                self._stats.total_variance(), self.n_samples_)
+        network = self._config["network"]
+        T = ritz.code_map.astype(np.float64)
+        if network.tied:
+            V = network.affine_maps(self._params)[1][0].T.astype(np.float64)
+            encode, decode = np.linalg.solve(V.T @ V, T[:, :k]), None
+        else:
+            encode, decode = T[:, :k], np.linalg.inv(T)[:k]
+        network, params = network.recoded(self._params, encode, decode)
+        self._params = [p.astype(self.mean_.dtype, copy=False) for p in params]
+        self._config["network"] = network
+        self.n_components_ = k
+        self._finish(X)
 
     def _update_statistics(self, X, reset, scatter):
         """Running statistics of the data (the scatter matrix for linear models in
@@ -503,17 +693,24 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
 
     def _finish(self, X):
         """Linear models: the Rayleigh–Ritz step (on ``X``, or the running scatter matrix
-        when None) and the affine maps transform uses."""
+        when None) and the affine maps transform uses; returns the RitzBasis (None for a
+        non-linear model)."""
         if not self._config["linear"]:
             self._pca = None
-            return
-        self._set_pca_attributes(*self._config["network"].affine_maps(self._params),
-                                 self._stats, centred=None if X is None else X - self.mean_)
+            return None
+        return self._set_pca_attributes(*self._config["network"].affine_maps(self._params),
+                                        self._stats, X)
 
     # ------------------------------------------------------------------ inference
+    def _check_data(self, X, reset=False, dtype=(np.float64, np.float32), **kwargs):
+        """Validated X: an ndarray, or sparse rows (CSR) centred implicitly."""
+        X = validate_data(self, X, accept_sparse=("csr", "csc"), dtype=dtype, reset=reset,
+                          **kwargs)
+        return X.tocsr() if sparse.issparse(X) else X
+
     def _validate(self, X):
         check_is_fitted(self)
-        return validate_data(self, X, dtype=(np.float64, np.float32), reset=False)
+        return self._check_data(X)
 
     def _codes(self, X):
         centred = X - self.mean_
@@ -533,7 +730,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -542,7 +739,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
             (PCA's scores when the subspace is PCA's), divided by
             ``sqrt(explained_variance_)`` with ``whiten=True``.
         """
-        return self._codes(self._validate(X))
+        return apply_by_rows(self._codes, self._validate(X))
 
     def inverse_transform(self, X):
         """Decode codes back to the data space.
@@ -560,7 +757,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
         """
         check_is_fitted(self)
         dtype = self.mean_.dtype
-        Z = check_array(X, dtype=(np.float64, np.float32))
+        Z = check_array(X, dtype=(np.float64, np.float32), ensure_min_features=0)
         if Z.shape[1] != self.n_components_:
             raise ValueError(f"X has {Z.shape[1]} features (codes), but "
                              f"{type(self).__name__} decodes {self.n_components_}.")
@@ -571,7 +768,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
 
         Returns
         -------
@@ -582,16 +779,21 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
         """
         X = self._validate(X)
         if self.score_method == "likelihood":
-            return pca_score_samples(X - self.mean_, self.get_precision())
-        diff = X - self._reconstruct(self._codes(X))
-        return -np.mean(diff * diff, axis=1)
+            precision = self.get_precision()
+            return apply_by_rows(lambda rows: pca_score_samples(rows - self.mean_, precision),
+                                 X)
+
+        def minus_error(rows):
+            diff = rows - self._reconstruct(self._codes(rows))
+            return -np.mean(diff * diff, axis=1)
+        return apply_by_rows(minus_error, X)
 
     def score(self, X, y=None):
         """Mean of :meth:`score_samples` over X.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
         y : None
             Ignored.
 
@@ -620,6 +822,7 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        tags.input_tags.sparse = True
         return tags
 
 

@@ -18,6 +18,8 @@ output, binary cross-entropy for a logistic one) plus the contractive or sparsit
 :class:`Corruption` is the denoising autoencoder's input corruption (Vincent et al., 2008).
 """
 
+import copy
+
 import numpy as np
 from scipy.special import expit
 
@@ -121,6 +123,29 @@ class Autoencoder:
         enc_W, enc_b, dec_W, dec_b = self.unpack(params)
         return _compose(enc_W, enc_b), _compose(dec_W, dec_b)
 
+    def recoded(self, params, encode, decode):
+        """The network whose code layer outputs ``k`` linear combinations of this one's
+        codes, and its parameters: a code ``c = h @ encode`` (``encode`` of shape (K, k))
+        is decoded as the old code ``c @ decode`` (``decode`` (k, K); ignored for a tied
+        network, whose decoder stays its encoder transposed). For a linear code layer only
+        (a linear map commutes with it). The output bias is shifted so that the network's
+        constant term (the reconstruction of the mean) is kept. Returns ``(network,
+        params)``; the arrays are new."""
+        enc_W, enc_b, dec_W, dec_b = self.unpack(params)
+        network = copy.copy(self)
+        network.n_components = encode.shape[1]
+        enc_W = [*enc_W[:-1], enc_W[-1] @ encode]
+        enc_b = [*enc_b[:-1], enc_b[-1] @ encode]
+        own_dec_W = [] if self.tied else [decode @ dec_W[0], *dec_W[1:]]
+        new = [np.array(p) for p in enc_W + enc_b + own_dec_W + dec_b]
+        new[-1] += self._constant_term(params) - network._constant_term(new)
+        return network, new
+
+    def _constant_term(self, params):
+        """The reconstruction of a centred input of zero by a linear network."""
+        (_, a_enc), (A_dec, a_dec) = self.affine_maps(params)
+        return a_enc @ A_dec + a_dec
+
     # ------------------------------------------------------------------ forward
     def encode(self, X, enc_W, enc_b):
         """``(pre, code)``: the code layer's pre-activation and output Tensors."""
@@ -150,7 +175,7 @@ class Autoencoder:
             return binary_cross_entropy_with_logits(raw, target)
         return squared_error(raw, target)
 
-    def objective(self, params, X, target, rng=None):
+    def objective(self, params, X, target, rng=None, l2_rows=None):
         """The training objective of a batch as a 0-d Tensor of ``params``.
 
         Parameters
@@ -164,6 +189,9 @@ class Autoencoder:
         rng : numpy.random.RandomState, optional
             Draws the perturbations of the finite-difference contractive penalty (the only
             random term).
+        l2_rows : int, optional
+            The rows the L2 term is divided by, when ``X`` is one block of a larger batch
+            (default: ``X``'s own rows).
         """
         enc_W, enc_b, dec_W, dec_b = self.unpack(params)
         pre, code = self.encode(X, enc_W, enc_b)
@@ -175,7 +203,7 @@ class Autoencoder:
             penalty = (kl_sparsity_penalty(code, self.sparsity_target)
                        if self.sparsity == "kl" else l1_activity_penalty(code))
             loss = loss + self.sparsity_weight * penalty
-        n = X.shape[0]
+        n = X.shape[0] if l2_rows is None else l2_rows
         if self.alpha and n > 0:
             own = enc_W if self.tied else enc_W + dec_W
             loss = loss + (self.alpha / n) * l2_penalty(*own)
@@ -194,11 +222,11 @@ class Autoencoder:
         return sampled_contractive_penalty(lambda Z: self.encode(Z, enc_W, enc_b)[1], X, code,
                                            noise, sigma)
 
-    def loss_and_grads(self, params, X, target, rng=None):
+    def loss_and_grads(self, params, X, target, rng=None, l2_rows=None):
         """``(loss, n, grads)`` of a batch: the training loop's contract for ``params``
-        (ndarrays)."""
+        (ndarrays); ``l2_rows`` as in :meth:`objective`."""
         tensors = [Tensor(p, requires_grad=True) for p in params]
-        loss = self.objective(tensors, X, target, rng)
+        loss = self.objective(tensors, X, target, rng, l2_rows)
         loss.backward()
         return loss.item(), X.shape[0], [t.grad for t in tensors]
 
