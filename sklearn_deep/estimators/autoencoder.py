@@ -158,15 +158,15 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
           the Rayleigh–Ritz step gives the spectrum of its learned subspace, k is chosen
           from it, and the code layer is recoded onto the k leading Ritz directions
           (which span the best k-dimensional subspace within the learned one). No PCA is
-          called. Cost: one fit at full width, O(n_samples · n_features · min(n_samples,
-          n_features)) per L-BFGS evaluation (a k-wide fit costs O(n · d · k)), plus one
-          Rayleigh–Ritz step of the same order; on all of digits (1797 × 64) 25–45 s
-          against under a second for k = 10, often stopping at ``max_iter`` with a
-          ConvergenceWarning. When ``n_samples >= n_features`` the full-width subspace is
-          the whole space as soon as the decoder has full rank, so k and the kept
-          directions do not depend on how far that fit converged (the codes of an untied
-          model do). ``partial_fit`` and ``warm_start`` refits, which continue a network
-          of fixed width, refuse these forms.
+          called. Cost: when ``n_samples >= n_features`` (and the model is the tied,
+          vanilla, L-BFGS default) the full-width code spans the whole space from its
+          full-rank start, so the subspace is already optimal and no epoch is run: the
+          cost is the Rayleigh–Ritz step, O(n_samples · n_features²) (digits: under a
+          second, as for ``n_components=None``). Otherwise it is one fit at full width,
+          O(n · d · min(n, d)) per L-BFGS evaluation (a k-wide fit costs O(n · d · k)),
+          which can take much longer than a k-wide one and may stop at ``max_iter`` with
+          a ConvergenceWarning. ``partial_fit`` and ``warm_start`` refits, which
+          continue a network of fixed width, refuse these forms.
     hidden_layer_sizes : array-like of int, default=()
         Units of the encoder's hidden layers, input side first; the decoder mirrors them.
         ``()`` is a single-layer encoder.
@@ -612,17 +612,30 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
             return MinibatchProblem(objective, data, batch_size=batch_size, shuffle=shuffle,
                                     validation=score)
 
-        # relative tol: the PCA drop-in must stop as close to PCA's subspace on pixels in
-        # [0, 1] as on pixels in [0, 16]
-        self._train(make_problem, (X,), solver=config["solver"], incremental=incremental,
-                    units=[n_features, *config["hidden"], width],
-                    relative_tol=True, validation=None if X_val is None else (X_val,))
+        # A tied linear code as wide as the input spans the whole space from its full-rank
+        # start: its subspace, all that the Rayleigh–Ritz step and the recoding onto the
+        # leading directions use, is already the optimal one, so no epoch is needed ...
+        whole_space = (first_pass and not incremental and width == n_features
+                       and (self.n_components is None or self._selects_width())
+                       and config["linear"] and config["tied"] and self.variant == "vanilla"
+                       and config["solver"] == "lbfgs")
+        if whole_space:  # ... and on centred data the optimal biases are zero
+            _, enc_b, _, dec_b = config["network"].unpack(self._params)
+            for bias in enc_b + dec_b:
+                bias[...] = 0
+            self._publish_state(lbfgs=True)
+        else:
+            # relative tol: the PCA drop-in must stop as close to PCA's subspace on pixels
+            # in [0, 1] as on pixels in [0, 16]
+            self._train(make_problem, (X,), solver=config["solver"], incremental=incremental,
+                        units=[n_features, *config["hidden"], width],
+                        relative_tol=True, validation=None if X_val is None else (X_val,))
         self.solver_ = config["solver"]
         self.tied_weights_ = config["tied"]
         self.n_components_ = width
         ritz = self._finish(None if incremental else X)
-        if self._selects_width():
-            self._keep_leading(ritz, X)
+        if self._selects_width() or whole_space:
+            self._keep_leading(ritz, X, None if self._selects_width() else width)
         return self
 
     def _epoch_attributes(self, X):
@@ -656,16 +669,19 @@ class AutoencoderTransformer(PCAAttributesMixin, TrainedByLoopMixin, Transformer
         self.n_components_ = 0
         self._finish(X)
 
-    def _keep_leading(self, ritz, X):
-        """``n_components`` a fraction or 'mle': choose k by PCA's rule from the
-        Rayleigh–Ritz spectrum of the full-width model just fitted, and keep the network's
+    def _keep_leading(self, ritz, X, k=None):
+        """``n_components`` a fraction or 'mle' (or a given ``k``): choose k by PCA's rule
+        from the Rayleigh–Ritz spectrum of the full-width model just fitted, and keep the
+        network's
         k leading principal directions: its code layer is recoded so that the decoder
         spans exactly the k leading Ritz vectors ``Q B_k`` (with ``V = Q R`` the decoder,
         ``T = Rᵀ B`` the code map). Tied: the encoder is the decoder, so the new code
         ``h (VᵀV)⁻¹ T_k`` makes both ``Q B_k``; untied: the code ``h T_k`` (the trained
         encoder in the principal basis) decoded through ``(T⁻¹)_k``."""
-        k = select_n_components(self.n_components, ritz.explained_variance.astype(np.float64),
-                                self._stats.total_variance(), self.n_samples_)
+        if k is None:
+            k = select_n_components(self.n_components,
+                                    ritz.explained_variance.astype(np.float64),
+                                    self._stats.total_variance(), self.n_samples_)
         network = self._config["network"]
         T = ritz.code_map.astype(np.float64)
         if network.tied:

@@ -341,3 +341,20 @@ def test_sparse_partial_fit_equals_dense():
     np.testing.assert_allclose(a.mean_, b.mean_, rtol=1e-12)
     np.testing.assert_allclose(a.components_, b.components_, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(a.transform(Xs), b.transform(Xs.toarray()), atol=1e-8)
+
+
+@pytest.mark.parametrize("n_components", [None, 0.95, "mle"])
+def test_a_full_width_tied_code_needs_no_epoch_and_equals_pca(n_components):
+    """With n_samples >= n_features a tied linear code as wide as the input spans the whole
+    space from its start: no epoch is run, and the result is PCA's (all of digits)."""
+    from sklearn.datasets import load_digits
+
+    X = load_digits().data
+    X = X[:, X.std(axis=0) > 0]  # constant pixels have no defined principal axis
+    ae = AE(n_components=n_components, random_state=0).fit(X)
+    pca = PCA(n_components=n_components).fit(X)
+    assert ae.n_iter_ == 0 and ae.loss_curve_ == []
+    assert_matches_pca(ae, pca, X, atol=1e-8, rtol=1e-8)
+    # the kept model reconstructs as PCA does
+    np.testing.assert_allclose(ae.inverse_transform(ae.transform(X)),
+                               pca.inverse_transform(pca.transform(X)), atol=1e-8)
