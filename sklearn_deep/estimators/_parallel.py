@@ -142,8 +142,8 @@ class WorkerPool:
             except BaseException:  # reported to the parent, which raises
                 connection.send(("error", traceback.format_exc()))
 
-    def _gradient(self, k, n_rows):
-        part = {name: array[:n_rows] for name, array in self._inputs[k].items()}
+    def _gradient(self, k, lengths):
+        part = {name: array[:lengths[name]] for name, array in self._inputs[k].items()}
         loss, n, grads = self.compute(part)
         sizes = []
         for grad, (out_rows, out_values) in zip(grads, self._outputs[k], strict=True):
@@ -151,6 +151,7 @@ class WorkerPool:
                 sizes.append(0)
                 continue
             if isinstance(grad, RowSparseGrad):
+                grad = grad.coalesce()  # at most one entry per row of the table
                 rows, values = grad.indices, grad.values
             else:  # a dense gradient: every row
                 rows, values = np.arange(grad.shape[0]), grad
@@ -193,10 +194,10 @@ class WorkerPool:
         :meth:`step`)."""
         messages = []
         for inputs, part in zip(self._inputs, parts, strict=True):
-            n_rows = next(iter(part.values())).shape[0]
+            lengths = {name: array.shape[0] for name, array in part.items()}
             for name, array in part.items():
-                inputs[name][:n_rows] = array
-            messages.append(("gradient", n_rows))
+                inputs[name][:lengths[name]] = array
+            messages.append(("gradient", lengths))
         self._ask(messages)
         if meanwhile is not None:
             meanwhile()

@@ -46,7 +46,7 @@ __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 
 # batch_words="auto": centres per batch for skip-gram and CBOW, capped to 1 % of the
 # corpus and at least the minimum (benchmarks/word2vec.py compares sizes).
-_AUTO_BATCH_SG, _AUTO_BATCH_CBOW, _AUTO_BATCH_MIN = 1024, 4096, 64
+_AUTO_BATCH_SG, _AUTO_BATCH_CBOW, _AUTO_BATCH_MIN = 256, 512, 64
 _OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
 
 
@@ -95,6 +95,15 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     negative : int, default=5
         Negative samples per centre word (0: none). With ``hs=0`` and ``negative=0`` the
         full softmax over the vocabulary is trained (exact; for small vocabularies).
+    shared_negatives : int, default=4
+        Consecutive centre words that share one draw of ``negative`` negatives (an
+        approximation of word2vec, which draws them for every pair): every training
+        example is still scored against ``negative`` negatives from the same
+        distribution, so the expected objective is word2vec's, but the draws of
+        neighbouring centres are no longer independent. Sharing turns the work into a
+        few small matrix products per group; 1 draws per centre (shared by its context
+        words, as HogBatch). The default was chosen by quality measured against gensim
+        (``benchmarks/word2vec.py``).
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}, default=1
@@ -145,6 +154,10 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     warm_start : bool, default=False
         ``fit`` continues from the previous vectors (adding new words) instead of
         starting afresh.
+    compute_loss : bool, default=False
+        Accepted for gensim users (gensim's spelling); the training loss is always
+        computed here, at no extra cost: per epoch in :attr:`loss_curve_`, and summed over
+        the last call in :meth:`get_latest_training_loss`.
 
     Attributes
     ----------
@@ -157,7 +170,12 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     syn1softmax_ : ndarray of shape (n_words, vector_size) or None
         Output vectors of the full softmax.
     loss_curve_ : list of float
-        Mean training loss per example (pair for skip-gram, centre for CBOW) per epoch.
+        Mean training loss per example (pair for skip-gram, centre for CBOW) per epoch,
+        each example's loss taken at the parameters its batch started from (the exact
+        objective, even where ``|score| >= 6`` gets no gradient).
+    training_loss_ : float
+        The training loss summed over the examples of every epoch of the last ``fit``
+        or ``partial_fit`` (see :meth:`get_latest_training_loss`).
     n_iter_ : int
         Epochs run in all.
     corpus_count_ : int
@@ -192,6 +210,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         "sg": _boolean_int(),
         "hs": _boolean_int(),
         "negative": [Interval(Integral, 0, None, closed="left")],
+        "shared_negatives": [Interval(Integral, 1, None, closed="left")],
         "ns_exponent": [Interval(Real, None, None, closed="neither")],
         "cbow_mean": _boolean_int(),
         "shrink_windows": ["boolean"],
@@ -205,14 +224,16 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
         "workers": [Interval(Integral, 1, None, closed="left")],
+        "compute_loss": ["boolean"],
     }
 
     def __init__(self, vector_size=100, *, window=5, min_count=5, max_vocab_size=None,
                  max_final_vocab=None, sample=1e-3, alpha=0.025, min_alpha=1e-4, epochs=5,
-                 sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1, shrink_windows=True,
-                 batch_words="auto", tokenizer=None, token_pattern=r"(?u)\b\w+\b",
-                 lowercase=True, weighting="mean", sif_alpha=1e-3, random_state=None,
-                 verbose=0, warm_start=False, workers=1):
+                 sg=0, hs=0, negative=5, shared_negatives=4, ns_exponent=0.75, cbow_mean=1,
+                 shrink_windows=True, batch_words="auto", tokenizer=None,
+                 token_pattern=r"(?u)\b\w+\b", lowercase=True, weighting="mean",
+                 sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=1,
+                 compute_loss=False):
         self.vector_size = vector_size
         self.window = window
         self.min_count = min_count
@@ -225,6 +246,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         self.sg = sg
         self.hs = hs
         self.negative = negative
+        self.shared_negatives = shared_negatives
         self.ns_exponent = ns_exponent
         self.cbow_mean = cbow_mean
         self.shrink_windows = shrink_windows
@@ -238,6 +260,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         self.verbose = verbose
         self.warm_start = warm_start
         self.workers = workers
+        self.compute_loss = compute_loss
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -280,7 +303,8 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             window=self.window, batch_words=self._batch_size(total_words), alpha=self.alpha,
             sample=self.sample if training else 0.0,
             shrink_windows=self.shrink_windows if training else False,
-            negative=self.negative, ns_exponent=self.ns_exponent,
+            negative=self.negative, shared_negatives=self.shared_negatives,
+            ns_exponent=self.ns_exponent,
             verbose=bool(self.verbose) and training, n_epochs=n_epochs)
 
     def _network(self):
@@ -367,6 +391,9 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                          warn_at_max_iter=False)
         state = self._training_state
         self.loss_curve_ = [float(v) for v in state.loss_curve]
+        self.training_loss_ = float(sum(
+            mean * n for mean, n in zip(self.loss_curve_[-n_epochs:],
+                                        problem.examples_per_epoch, strict=True)))
         self.n_iter_ = state.n_iter
         self.corpus_count_ = scan.n_texts
         self.corpus_total_words_ = scan.total_words
@@ -430,6 +457,19 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         self._train(corpus, scan, 1 if incremental else self.epochs, rng,
                     incremental=incremental)
         return self
+
+    def get_latest_training_loss(self):
+        """The training loss summed over the examples of all epochs of the last ``fit`` or
+        ``partial_fit`` call (gensim's method, which with ``compute_loss=True`` returns the
+        running sum of its last ``train`` call; here it is always available, whatever
+        ``compute_loss``, and is the exact loss: gensim's is known to be inaccurate).
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self, "training_loss_")
+        return self.training_loss_
 
     # --------------------------------------------------------------- transform
     def _document_vectors(self, corpus, component=None):

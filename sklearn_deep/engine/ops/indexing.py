@@ -7,7 +7,7 @@ import scipy.sparse
 from ..function import Function
 from ..sparse import RowSparseGrad, scatter_rows
 
-__all__ = ["EmbeddingBag", "GatherRows", "GatherScores"]
+__all__ = ["EmbeddingBag", "GatherRows", "GatherScores", "SampledLogistic"]
 
 
 def _check_rows(rows, n, negative=False):
@@ -130,3 +130,77 @@ class EmbeddingBag(Function):
         # row rows[b, c] gains weights[b, c] · grad[b]
         return (scatter_rows(ctx.rows, ctx.sources, ctx.weights, grad, ctx.shape),
                 None, None)
+
+
+class SampledLogistic(Function):
+    """The summed logistic loss of hidden vectors scored against gathered table rows:
+    :class:`GatherScores` fused with a weighted binary cross-entropy on the scores.
+
+    ``S[g, l, j] = hidden[g, l] · table[rows[g, j]]`` (one small matrix product per group
+    ``g``) and the loss is ``Σ weights · log(1 + exp(-(2·targets - 1) · S))``. This is
+    negative sampling's output layer when a group of centre words shares its negatives:
+    ``rows[g]`` holds the group's centres and its negatives, ``hidden[g]`` the hidden
+    vectors of all its training examples (skip-gram: one per (context, centre) pair;
+    CBOW: one per centre), and ``weights`` say which (example, row) scores count
+    (0 for padding and for the other centres' rows). The backward pass is two more
+    batched products; the table's gradient is an uncoalesced :class:`RowSparseGrad`
+    (one entry per gathered row), which a plain SGD step adds in place
+    (:func:`~sklearn_deep.engine.sparse.add_rows`).
+
+    Parameters
+    ----------
+    hidden : ndarray of shape (G, L, d)
+    table : ndarray of shape (V, d)
+    rows : ndarray of int, shape (G, J)
+    targets : ndarray of shape (G, L, J)
+        1 for the true (centre) row, 0 for a negative.
+    weights : ndarray of shape (G, L, J)
+        Weight of each score's loss.
+    clip : float or None
+        word2vec.c's and gensim's shortcut: a score with ``|S| >= clip`` gets no gradient
+        (their sigmoid table ends at ±6). The loss is computed exactly either way, so
+        with ``clip`` the gradient is the loss's only where every ``|S| < clip``; None
+        gives the exact gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, hidden, table, rows, targets, weights, clip=None):
+        rows = _check_rows(rows, table.shape[0])
+        G, L, _ = hidden.shape
+        if rows.ndim != 2 or rows.shape[0] != G or np.shape(targets) != (G, L, rows.shape[1]):
+            raise ValueError(f"hidden {hidden.shape}, rows {rows.shape} and targets "
+                             f"{np.shape(targets)} must be (G, L, d), (G, J) and (G, L, J)")
+        gathered = np.take(table, rows, axis=0)                       # (G, J, d)
+        scores = np.matmul(hidden, gathered.transpose(0, 2, 1))       # (G, L, J)
+        targets = np.asarray(targets, dtype=scores.dtype)
+        weights = np.asarray(weights, dtype=scores.dtype)
+        # softplus(-z) = max(-z, 0) + log1p(exp(-|z|)) with z = ±S; σ(S) from the same
+        # exp(-|S|) (np.logaddexp is ~20x slower than exp and log1p on float32)
+        shrunk = np.exp(-np.abs(scores))
+        signed = scores * (2 * targets - 1)
+        np.negative(signed, out=signed)
+        np.maximum(signed, 0, out=signed)
+        signed += np.log1p(shrunk)
+        loss = np.sum(weights * signed, dtype=np.float64)
+        # d loss / d S = weights · (σ(S) − targets)
+        ratio = 1 / (1 + shrunk)
+        slope = np.where(scores >= 0, ratio, shrunk * ratio)
+        slope -= targets
+        slope *= weights
+        if clip is not None:
+            slope[np.abs(scores) >= clip] = 0
+        ctx.hidden, ctx.gathered, ctx.rows, ctx.slope, ctx.shape = (
+            hidden, gathered, rows, slope, table.shape)
+        return np.asarray(loss, dtype=scores.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        slope = ctx.slope * np.asarray(grad, dtype=ctx.slope.dtype)
+        need_hidden, need_table = ctx.needs_input_grad[:2]
+        g_hidden = np.matmul(slope, ctx.gathered) if need_hidden else None   # (G, L, d)
+        g_table = None
+        if need_table:
+            values = np.matmul(slope.transpose(0, 2, 1), ctx.hidden)      # (G, J, d)
+            g_table = RowSparseGrad(ctx.rows.reshape(-1), values.reshape(-1, ctx.shape[1]),
+                                    ctx.shape)
+        return g_hidden, g_table, None, None, None
