@@ -186,6 +186,17 @@ class Word2VecProblem:
             spec["negatives"] = ((groups, s.negative), np.int32)
         return spec
 
+    def part_gradient_rows(self, n_parts):
+        """Per table, the most entries of one part's uncoalesced gradient: every context
+        slot, every group's rows and every Huffman path node of its centres."""
+        spec, s = self.part_arrays(n_parts), self.settings
+        rows, window = spec["centres"][0][0], spec["contexts"][0][1]
+        groups = spec["negatives"][0][0] if s.negative else 0
+        tree = self.model.tree
+        path = tree.points.shape[1] if tree is not None else 0
+        n = rows * (window + path) + groups * (s.shared_negatives + s.negative)
+        return [n] * len(self.params)
+
     def part_gradients(self, part):
         """Summed loss, example count and gradients of one part of a batch (a dict of
         its arrays)."""

@@ -166,12 +166,18 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
     if hidden is None:  # skip-gram
         # each group's pairs first, padding last, cut to the longest group
         slots = example.reshape(G, share * C) > 0
-        order = np.argsort(~slots, axis=1, kind="stable")
-        L = max(int(slots.sum(axis=1).max()), 1)
-        order = order[:, :L]
-        valid = np.take_along_axis(slots, order, axis=1)
-        words = np.take_along_axis(contexts.reshape(G, share * C), order, axis=1)
-        own = order // C                                    # centre of each pair, in group
+        counts = slots.sum(axis=1)
+        L = max(int(counts.max()), 1)
+        flat = np.flatnonzero(slots)                        # the pairs, group by group
+        rank = np.arange(flat.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
+        at = flat // (share * C) * L + rank                 # their places in (G, L)
+        words = np.zeros(G * L, dtype=contexts.dtype)
+        words[at] = contexts.reshape(-1)[flat]
+        own = np.zeros(G * L, dtype=np.intp)                # centre of each pair, in group
+        own[at] = flat % (share * C) // C
+        valid = np.zeros(G * L, dtype=bool)
+        valid[at] = True
+        words, own, valid = words.reshape(G, L), own.reshape(G, L), valid.reshape(G, L)
         hidden = syn0[words]                                             # (G, L, d)
     else:
         L = share
