@@ -32,7 +32,8 @@ import numpy as np
 
 from ..engine import RowSparseGrad
 
-__all__ = ["WorkerPool", "fork_available", "parallel_training", "shared_array", "usable_workers"]
+__all__ = ["WorkerPool", "fork_available", "parallel_training", "shared_array", "usable_cores",
+           "usable_workers"]
 
 
 def fork_available():
@@ -41,8 +42,19 @@ def fork_available():
     return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
+def usable_cores():
+    """The cores this process may run on (its CPU affinity where the system says, else
+    every core)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
 def usable_workers(n_workers):
-    """``n_workers``, or 1 with a warning where processes cannot be forked."""
+    """``n_workers``, or 1 with a warning where processes cannot be forked; None: one per
+    usable core where processes can be forked, else 1 (silently)."""
+    if n_workers is None:
+        return usable_cores() if fork_available() else 1
     if n_workers > 1 and not fork_available():
         warnings.warn("workers > 1 needs the 'fork' start method, which this platform "
                       "lacks; training in one process.", UserWarning, stacklevel=5)

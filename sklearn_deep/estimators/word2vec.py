@@ -44,9 +44,9 @@ from ._word2vec_problem import Word2VecProblem, Word2VecSettings
 
 __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 
-# batch_words="auto": centres per batch for skip-gram and CBOW, capped to 1 % of the
-# corpus and at least the minimum (benchmarks/word2vec.py compares sizes).
-_AUTO_BATCH_SG, _AUTO_BATCH_CBOW, _AUTO_BATCH_MIN = 256, 512, 64
+# batch_words="auto": centres per batch, capped to 1 % of the corpus and at least the
+# minimum (benchmarks/word2vec.py compares sizes).
+_AUTO_BATCH, _AUTO_BATCH_MIN = 512, 64
 _OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
 
 
@@ -112,13 +112,13 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         Draw each centre's radius uniformly in ``1..window`` (word2vec's dynamic window);
         False always uses ``window``.
     batch_words : int or "auto", default="auto"
-        Centre words per minibatch (after subsampling). The negatives of a centre are
-        shared by its context words and every pair in a batch is updated from the same
-        parameters. "auto" takes 1024 for skip-gram and 4096 for CBOW, but at most 1 %
-        of the corpus's tokens (at least 64), so that a small corpus still gets about
-        100 steps an epoch; large batches cost CBOW quality on small corpora. Larger is
-        faster, smaller follows word2vec's one-pair-at-a-time updates more closely
-        (``benchmarks/word2vec.py`` measures both).
+        Centre words per minibatch (after subsampling); every pair in a batch is updated
+        from the same parameters. "auto" takes 512, but at most 1 % of the corpus's
+        tokens (at least 64), so that a small corpus still gets about 100 steps an
+        epoch. Batches whose rows fit in the CPU's L2 cache (a few hundred centres) are
+        the fastest; beyond about 1024 centres both speed and quality drop, and smaller
+        batches follow word2vec's one-pair-at-a-time updates more closely
+        (``benchmarks/word2vec.py`` measures them).
     tokenizer : callable, default=None
         Splits a raw-string text into tokens (after lower-casing); overrides
         ``token_pattern``.
@@ -139,8 +139,12 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         bit-identical vectors on every run.
     verbose : int, default=0
         Print progress (words/s, time left) and the loss of every epoch.
-    workers : int, default=1
-        Processes training each minibatch (gensim's name): with ``k > 1`` the batch is
+    workers : int or None, default=None
+        Processes training each minibatch (gensim's name). None (the default) uses one
+        per core this process may run on (its CPU affinity): one process, without
+        forking, on a 1-core machine, and one process, silently, where processes cannot
+        be forked (see below); pass an int for results that do not depend on the
+        machine. With ``k > 1`` the batch is
         cut into ``k`` parts whose gradients, taken from the same parameters, are
         computed by ``k`` forked processes (the tables are in shared memory during
         training); each then applies the optimizer's step to its share of the rows, one
@@ -223,7 +227,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
-        "workers": [Interval(Integral, 1, None, closed="left")],
+        "workers": [Interval(Integral, 1, None, closed="left"), None],
         "compute_loss": ["boolean"],
     }
 
@@ -232,7 +236,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
                  sg=0, hs=0, negative=5, shared_negatives=4, ns_exponent=0.75, cbow_mean=1,
                  shrink_windows=True, batch_words="auto", tokenizer=None,
                  token_pattern=r"(?u)\b\w+\b", lowercase=True, weighting="mean",
-                 sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=1,
+                 sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=None,
                  compute_loss=False):
         self.vector_size = vector_size
         self.window = window
@@ -293,8 +297,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         """Centre words per minibatch for a corpus of ``total_words`` tokens."""
         if self.batch_words != "auto":
             return self.batch_words
-        preferred = _AUTO_BATCH_SG if self.sg else _AUTO_BATCH_CBOW
-        return int(max(_AUTO_BATCH_MIN, min(preferred, total_words // 100)))
+        return int(max(_AUTO_BATCH_MIN, min(_AUTO_BATCH, total_words // 100)))
 
     def _settings(self, total_words, n_epochs=1, *, training=True):
         """The problem's settings; for scoring (``training=False``) without subsampling

@@ -582,10 +582,10 @@ def test_hierarchical_softmax_damping_counts_only_real_path_nodes(texts, monkeyp
     assert uses == expected  # one use per node on each centre's path, none for padding
 
 
-def test_auto_batch_size_follows_architecture_and_corpus_size():
+def test_auto_batch_size_follows_corpus_size():
     sg, cbow = Word2VecTransformer(sg=1), Word2VecTransformer(sg=0)
     assert sg.batch_words == "auto"
-    assert sg._batch_size(10**7) == 256 and cbow._batch_size(10**7) == 512
+    assert sg._batch_size(10**7) == 512 and cbow._batch_size(10**7) == 512
     # at most 1 % of the corpus (about 100 steps an epoch), never under 64
     assert cbow._batch_size(30_000) == 300 and sg._batch_size(20_000) == 200
     assert cbow._batch_size(1_000) == 64

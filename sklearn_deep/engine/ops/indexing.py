@@ -172,23 +172,27 @@ class SampledLogistic(Function):
                              f"{np.shape(targets)} must be (G, L, d), (G, J) and (G, L, J)")
         gathered = np.take(table, rows, axis=0)                       # (G, J, d)
         scores = np.matmul(hidden, gathered.transpose(0, 2, 1))       # (G, L, J)
-        targets = np.asarray(targets, dtype=scores.dtype)
+        targets = np.asarray(targets)
         weights = np.asarray(weights, dtype=scores.dtype)
-        # softplus(-z) = max(-z, 0) + log1p(exp(-|z|)) with z = ±S; σ(S) from the same
-        # exp(-|S|) (np.logaddexp is ~20x slower than exp and log1p on float32)
-        shrunk = np.exp(-np.abs(scores))
-        signed = scores * (2 * targets - 1)
-        np.negative(signed, out=signed)
-        np.maximum(signed, 0, out=signed)
-        signed += np.log1p(shrunk)
-        loss = np.sum(weights * signed, dtype=np.float64)
+        # σ(|S|) and σ(-|S|) from one exp(-|S|), which never overflows (np.logaddexp is
+        # ~20x slower than exp on float32). The loss is -log σ(±S), the probability of
+        # the target: log σ(|S|), or log σ(-|S|) = log σ(|S|) - |S| where the score
+        # disagrees with the target (log σ(|S|) rounds to 0 only where |S| > 16, an
+        # error under 1e-7)
+        magnitude = np.abs(scores)
+        shrunk = np.exp(-magnitude)
+        high = 1 / (1 + shrunk)                                        # σ(|S|)
+        low = shrunk * high                                            # σ(-|S|)
+        positive = scores >= 0
+        log_likely = np.log(high)
+        log_likely -= magnitude * (positive != (targets > 0))
+        loss = -np.sum(weights * log_likely, dtype=np.float64)
         # d loss / d S = weights · (σ(S) − targets)
-        ratio = 1 / (1 + shrunk)
-        slope = np.where(scores >= 0, ratio, shrunk * ratio)
+        slope = np.where(positive, high, low)
         slope -= targets
         slope *= weights
         if clip is not None:
-            slope[np.abs(scores) >= clip] = 0
+            slope[magnitude >= clip] = 0
         ctx.hidden, ctx.gathered, ctx.rows, ctx.slope, ctx.shape = (
             hidden, gathered, rows, slope, table.shape)
         return np.asarray(loss, dtype=scores.dtype)
