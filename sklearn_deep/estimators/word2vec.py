@@ -47,6 +47,8 @@ __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 # batch_words="auto": centres per batch, capped to 1 % of the corpus and at least the
 # minimum (benchmarks/word2vec.py compares sizes).
 _AUTO_BATCH, _AUTO_BATCH_MIN = 512, 64
+# shared_negatives="auto": centres sharing one draw of negatives, skip-gram and CBOW
+_AUTO_SHARED_SG, _AUTO_SHARED_CBOW = 4, 16
 _OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
 
 
@@ -95,15 +97,17 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
     negative : int, default=5
         Negative samples per centre word (0: none). With ``hs=0`` and ``negative=0`` the
         full softmax over the vocabulary is trained (exact; for small vocabularies).
-    shared_negatives : int, default=4
+    shared_negatives : int or "auto", default="auto"
         Consecutive centre words that share one draw of ``negative`` negatives (an
         approximation of word2vec, which draws them for every pair): every training
         example is still scored against ``negative`` negatives from the same
         distribution, so the expected objective is word2vec's, but the draws of
         neighbouring centres are no longer independent. Sharing turns the work into a
         few small matrix products per group; 1 draws per centre (shared by its context
-        words, as HogBatch). The default was chosen by quality measured against gensim
-        (``benchmarks/word2vec.py``).
+        words, as HogBatch). "auto" takes 4 for skip-gram and 16 for CBOW, chosen by
+        quality measured against gensim (``benchmarks/word2vec.py``): sharing among
+        more skip-gram centres raised word similarity but lowered analogies, while
+        CBOW's analogies were lower with 4 than with 16.
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}, default=1
@@ -139,12 +143,14 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         bit-identical vectors on every run.
     verbose : int, default=0
         Print progress (words/s, time left) and the loss of every epoch.
-    workers : int or None, default=None
-        Processes training each minibatch (gensim's name). None (the default) uses one
-        per core this process may run on (its CPU affinity): one process, without
-        forking, on a 1-core machine, and one process, silently, where processes cannot
-        be forked (see below); pass an int for results that do not depend on the
-        machine. With ``k > 1`` the batch is
+    workers : int or None, default=1
+        Processes training each minibatch (gensim's name). None uses one per core this
+        process may run on (its CPU affinity): one process, without forking, on a 1-core
+        machine, and one process, silently, where processes cannot be forked (see
+        below); results then depend on the machine. The default is 1 because, measured
+        on a busy 2-core machine, two processes trained slower than one (each batch
+        waits twice for both workers to be scheduled); ``benchmarks/word2vec.py``
+        compares both. With ``k > 1`` the batch is
         cut into ``k`` parts whose gradients, taken from the same parameters, are
         computed by ``k`` forked processes (the tables are in shared memory during
         training); each then applies the optimizer's step to its share of the rows, one
@@ -214,7 +220,8 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
         "sg": _boolean_int(),
         "hs": _boolean_int(),
         "negative": [Interval(Integral, 0, None, closed="left")],
-        "shared_negatives": [Interval(Integral, 1, None, closed="left")],
+        "shared_negatives": [Interval(Integral, 1, None, closed="left"),
+                             StrOptions({"auto"})],
         "ns_exponent": [Interval(Real, None, None, closed="neither")],
         "cbow_mean": _boolean_int(),
         "shrink_windows": ["boolean"],
@@ -233,10 +240,10 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
 
     def __init__(self, vector_size=100, *, window=5, min_count=5, max_vocab_size=None,
                  max_final_vocab=None, sample=1e-3, alpha=0.025, min_alpha=1e-4, epochs=5,
-                 sg=0, hs=0, negative=5, shared_negatives=4, ns_exponent=0.75, cbow_mean=1,
+                 sg=0, hs=0, negative=5, shared_negatives="auto", ns_exponent=0.75, cbow_mean=1,
                  shrink_windows=True, batch_words="auto", tokenizer=None,
                  token_pattern=r"(?u)\b\w+\b", lowercase=True, weighting="mean",
-                 sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=None,
+                 sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=1,
                  compute_loss=False):
         self.vector_size = vector_size
         self.window = window
@@ -299,6 +306,11 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             return self.batch_words
         return int(max(_AUTO_BATCH_MIN, min(_AUTO_BATCH, total_words // 100)))
 
+    def _shared_negatives(self):
+        if self.shared_negatives != "auto":
+            return self.shared_negatives
+        return _AUTO_SHARED_SG if self.sg else _AUTO_SHARED_CBOW
+
     def _settings(self, total_words, n_epochs=1, *, training=True):
         """The problem's settings; for scoring (``training=False``) without subsampling
         and with full windows."""
@@ -306,7 +318,7 @@ class Word2VecTransformer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, Bas
             window=self.window, batch_words=self._batch_size(total_words), alpha=self.alpha,
             sample=self.sample if training else 0.0,
             shrink_windows=self.shrink_windows if training else False,
-            negative=self.negative, shared_negatives=self.shared_negatives,
+            negative=self.negative, shared_negatives=self._shared_negatives(),
             ns_exponent=self.ns_exponent,
             verbose=bool(self.verbose) and training, n_epochs=n_epochs)
 
