@@ -187,11 +187,11 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
     group_centres = centres.reshape(G, share)
     rows = np.concatenate([group_centres, negatives], axis=1)           # (G, J)
     J = rows.shape[1]
-    column = np.arange(J)
-    targets = column[None, None, :] == own[:, :, None]                   # (G, L, J)
-    centre_of = np.take_along_axis(group_centres, own, axis=1)           # (G, L)
-    weights = targets | ((column >= share)[None, None, :]
-                         & (rows[:, None, :] != centre_of[:, :, None]))
+    targets = np.zeros((G, L, J), dtype=bool)                           # own centre: 1
+    targets.reshape(G * L, J)[np.arange(G * L), own.reshape(-1)] = True
+    centre_of = group_centres[np.arange(G)[:, None], own]               # (G, L)
+    weights = targets.copy()                   # own centre, and negatives but the centre
+    np.not_equal(negatives[:, None, :], centre_of[:, :, None], out=weights[:, :, share:])
     weights &= valid[:, :, None]
     if not weights.any():
         return None
