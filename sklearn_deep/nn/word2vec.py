@@ -52,6 +52,9 @@ from ..engine import (
     softmax_cross_entropy,
 )
 
+# Skip-gram: pairs of one group scored together in one row of the fused primitive.
+_PAIRS_PER_ROW = 16
+
 __all__ = ["Word2VecBatch", "Word2VecNetwork", "output_tables", "word2vec_batch_loss"]
 
 
@@ -163,35 +166,42 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
     equal to its centre) with target 0, the other centres with weight 0."""
     B, C = example.shape
     G = B // share
+    group_centres = centres.reshape(G, share)
     if hidden is None:  # skip-gram
-        # each group's pairs first, padding last, cut to the longest group
+        # The pairs, flat, group by group, in rows of at most _PAIRS_PER_ROW (a group
+        # with more takes several rows, which share its output rows): padding to the
+        # longest group's pair count instead wasted ~40 % of the work.
         slots = example.reshape(G, share * C) > 0
         counts = slots.sum(axis=1)
-        L = max(int(counts.max()), 1)
-        flat = np.flatnonzero(slots)                        # the pairs, group by group
+        n_rows = -(-counts // _PAIRS_PER_ROW)                          # rows per group
+        L = min(max(int(counts.max()), 1), _PAIRS_PER_ROW)
+        group = np.repeat(np.arange(G), n_rows)                        # group of each row
+        flat = np.flatnonzero(slots)                                   # the pairs
         rank = np.arange(flat.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
-        at = flat // (share * C) * L + rank                 # their places in (G, L)
-        words = np.zeros(G * L, dtype=contexts.dtype)
+        first_row = np.cumsum(n_rows) - n_rows
+        at = (first_row[flat // (share * C)] + rank // L) * L + rank % L
+        words = np.zeros(group.shape[0] * L, dtype=contexts.dtype)
         words[at] = contexts.reshape(-1)[flat]
-        own = np.zeros(G * L, dtype=np.intp)                # centre of each pair, in group
+        own = np.zeros(group.shape[0] * L, dtype=np.intp)      # centre of each pair, in group
         own[at] = flat % (share * C) // C
-        valid = np.zeros(G * L, dtype=bool)
+        valid = np.zeros(group.shape[0] * L, dtype=bool)
         valid[at] = True
-        words, own, valid = words.reshape(G, L), own.reshape(G, L), valid.reshape(G, L)
-        hidden = syn0[words]                                             # (G, L, d)
+        words, own, valid = (a.reshape(-1, L) for a in (words, own, valid))
+        hidden = syn0[words]                                             # (rows, L, d)
     else:
         L = share
+        group = np.arange(G)
         valid = example.reshape(G, share) > 0
         own = np.broadcast_to(np.arange(share), (G, share))
         hidden = hidden.reshape(G, share, syn0.shape[1])
-    group_centres = centres.reshape(G, share)
-    rows = np.concatenate([group_centres, negatives], axis=1)           # (G, J)
-    J = rows.shape[1]
-    targets = np.zeros((G, L, J), dtype=bool)                           # own centre: 1
-    targets.reshape(G * L, J)[np.arange(G * L), own.reshape(-1)] = True
-    centre_of = group_centres[np.arange(G)[:, None], own]               # (G, L)
+    rows = np.concatenate([group_centres, negatives], axis=1)[group]    # (rows, J)
+    n, J = rows.shape
+    targets = np.zeros((n, L, J), dtype=bool)                           # own centre: 1
+    targets.reshape(n * L, J)[np.arange(n * L), own.reshape(-1)] = True
+    centre_of = group_centres[group[:, None], own]                      # (rows, L)
     weights = targets.copy()                   # own centre, and negatives but the centre
-    np.not_equal(negatives[:, None, :], centre_of[:, :, None], out=weights[:, :, share:])
+    np.not_equal(negatives[group][:, None, :], centre_of[:, :, None],
+                 out=weights[:, :, share:])
     weights &= valid[:, :, None]
     if not weights.any():
         return None

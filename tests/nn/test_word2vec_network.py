@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from sklearn_deep.engine import RowSparseGrad
+from sklearn_deep.nn import word2vec as word2vec_network
 from sklearn_deep.nn.word2vec import Word2VecBatch, Word2VecNetwork
 from sklearn_deep.optim import make_optimizer
 from sklearn_deep.training import TrainingState, train_epochs
@@ -46,9 +47,12 @@ def _dense(grad):
     return grad.to_dense() if isinstance(grad, RowSparseGrad) else np.asarray(grad)
 
 
-@pytest.mark.parametrize("head, shared", [("negative", 1), ("negative", 2),
-                                          ("negative", 5), ("hs", 1), ("softmax", 1)])
-def test_skip_gram_gradients_match_numerical_differentiation(head, shared):
+@pytest.mark.parametrize("head, shared, pairs_per_row", [
+    ("negative", 1, 16), ("negative", 2, 16), ("negative", 5, 16), ("negative", 5, 3),
+    ("hs", 1, 16), ("softmax", 1, 16)])
+def test_skip_gram_gradients_match_numerical_differentiation(head, shared, pairs_per_row,
+                                                             monkeypatch):
+    monkeypatch.setattr(word2vec_network, "_PAIRS_PER_ROW", pairs_per_row)
     rng = np.random.default_rng(0)
     model = _network(head, True, rng)
     batch = _batch(rng, head == "negative", shared=shared)
@@ -92,12 +96,14 @@ def _log_sigmoid(x):
     return -np.logaddexp(0.0, -x)
 
 
-@pytest.mark.parametrize("sg", [True, False])
+@pytest.mark.parametrize("sg, pairs_per_row", [(True, 16), (True, 2), (False, 16)])
 @pytest.mark.parametrize("shared", [1, 2, 3])
-def test_shared_negatives_loss_equals_word2vec_objective_per_example(sg, shared):
+def test_shared_negatives_loss_equals_word2vec_objective_per_example(sg, pairs_per_row,
+                                                                     shared, monkeypatch):
     # oracle: word2vec's negative-sampling objective written example by example, each
     # example scored against the negatives of its centre's group (a negative equal to the
-    # centre skipped)
+    # centre skipped); skip-gram groups split over several rows of pairs or not
+    monkeypatch.setattr(word2vec_network, "_PAIRS_PER_ROW", pairs_per_row)
     rng = np.random.default_rng(3)
     model = _network("negative", sg, rng, n_words=6, d=4)
     syn0, out = model.params
