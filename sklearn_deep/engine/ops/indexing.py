@@ -97,8 +97,10 @@ class EmbeddingBag(Function):
     one primitive: ``rows`` is an integer array ``(B, C)`` and ``weights`` a constant
     ``(B, C)`` (1 for a sum, ``1/n_b`` for a mean, 0 for padding). The output has shape
     ``(B, d)``; the table's gradient is row-sparse, ``weights[b, c] · grad[b]`` on row
-    ``rows[b, c]``, returned coalesced (one row per distinct row). Entries of weight 0
-    (padding) are left out of both: their rows are not part of the gradient.
+    ``rows[b, c]``, one entry per use, uncoalesced (plain SGD adds them in place,
+    :func:`~sklearn_deep.engine.sparse.add_rows`, ~2x faster than summing repeated rows
+    first). Entries of weight 0 (padding) are left out of both: their rows are not part
+    of the gradient.
     """
 
     @staticmethod
@@ -128,8 +130,12 @@ class EmbeddingBag(Function):
         if not ctx.needs_input_grad[0]:
             return None, None, None
         # row rows[b, c] gains weights[b, c] · grad[b]
-        return (scatter_rows(ctx.rows, ctx.sources, ctx.weights, grad, ctx.shape),
-                None, None)
+        if grad.dtype.kind != "f":
+            return (scatter_rows(ctx.rows, ctx.sources, ctx.weights, grad, ctx.shape),
+                    None, None)
+        values = grad[ctx.sources]
+        values *= ctx.weights.reshape(-1, *[1] * (grad.ndim - 1))
+        return RowSparseGrad(ctx.rows, values, ctx.shape), None, None
 
 
 class SampledLogistic(Function):
