@@ -208,7 +208,12 @@ def test_negative_sampling_ranks_contexts_like_the_full_softmax(texts):
     chance."""
     kwargs = dict(SMALL, sg=0, epochs=8)
     softmax = Word2VecTransformer(hs=0, negative=0, **kwargs).fit(texts)
-    ns = Word2VecTransformer(negative=5, ns_exponent=0.0, **kwargs).fit(texts)
+    # word2vec's own negative sampling (a draw per centre): the property is about what
+    # that objective learns, not about sharing draws among centres (an approximation
+    # whose quality benchmarks/word2vec.py measures; its top-10 overlap here is within
+    # the seed-to-seed spread, 0.22-0.35 over shared_negatives 1-16 and two seeds)
+    ns = Word2VecTransformer(negative=5, ns_exponent=0.0, shared_negatives=1,
+                             **kwargs).fit(texts)
     n_words = len(ns.wv)
     rhos, overlaps = [], []
     for context in (["capital", "of"], ["the", "animal"], ["people", "in"], ["ate", "the"]):
