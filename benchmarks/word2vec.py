@@ -14,7 +14,8 @@ architecture, as medians over ``--repeats`` runs:
   the seeds, so our figures can be placed inside gensim's seed-to-seed spread;
 - with ``--profile``, where our time goes (cProfile, top functions by own time).
 
-    python benchmarks/word2vec.py [--repeats 3] [--arch sg cbow] [--profile]
+    python benchmarks/word2vec.py [--repeats 3] [--arch sg cbow] [--batch-words N]
+                                  [--shared-negatives N] [--profile]
 """
 
 import argparse
@@ -52,6 +53,8 @@ def main():
     parser.add_argument("--arch", nargs="+", default=["sg", "cbow"], choices=["sg", "cbow"])
     parser.add_argument("--batch-words", type=int, default=None,
                         help="our batch_words (default: the estimator's default)")
+    parser.add_argument("--shared-negatives", type=int, default=None,
+                        help="our shared_negatives (default: the estimator's default)")
     parser.add_argument("--profile", action="store_true")
     args = parser.parse_args()
     Word2Vec, datapath = _gensim()
@@ -61,7 +64,9 @@ def main():
     cores = os.cpu_count() or 1
     settings = dict(vector_size=100, window=5, negative=5, min_count=5, sample=1e-3,
                     epochs=5, hs=0)
-    ours_extra = {} if args.batch_words is None else {"batch_words": args.batch_words}
+    ours_extra = {name: value for name, value in (("batch_words", args.batch_words),
+                                                  ("shared_negatives", args.shared_negatives))
+                  if value is not None}
     print(f"corpus: head500.noblanks.cor, {len(texts)} texts, {n_tokens} tokens; "
           f"{cores} cores; medians of {args.repeats} runs")
     for arch in args.arch:

@@ -17,7 +17,7 @@ The public surface, which estimators and users can rely on::
 - :func:`check_grad` — numerical gradient check (central differences, float64).
 - Functional forms of the primitives: ``add sub mul div neg power matmul affine exp log sqrt
   absolute sum mean max reshape transpose concatenate gather_rows gather_scores
-  embedding_bag where clip logsumexp softmax``.
+  embedding_bag sampled_logistic where clip logsumexp softmax``.
 - Activations, by registered name (:data:`ACTIVATIONS`, :func:`get_activation`):
   ``identity logistic tanh relu leaky_relu elu softplus maxout``.
 - Losses, by registered name (:data:`LOSSES`, :func:`get_loss`): ``softmax_cross_entropy
@@ -46,9 +46,9 @@ from .gradcheck import GradientCheckError, check_grad
 from .graph import draw_graph, to_dot
 from .ops import *  # noqa: F403 - the functional forms, listed in ops.__all__
 from .ops import __all__ as _ops_all
-from .sparse import RowSparseGrad
+from .sparse import RowSparseGrad, add_rows
 
 __all__ = [
-    "Function", "GradientCheckError", "RowSparseGrad", "Tensor", "check_grad", "draw_graph",
-    "is_grad_enabled", "no_grad", "to_dot", "unbroadcast", *_ops_all,
+    "Function", "GradientCheckError", "RowSparseGrad", "Tensor", "add_rows", "check_grad",
+    "draw_graph", "is_grad_enabled", "no_grad", "to_dot", "unbroadcast", *_ops_all,
 ]

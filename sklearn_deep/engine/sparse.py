@@ -18,7 +18,12 @@ nothing.
 import numpy as np
 import scipy.sparse
 
-__all__ = ["RowSparseGrad", "scatter_rows"]
+__all__ = ["RowSparseGrad", "add_rows", "scatter_rows"]
+
+try:  # SciPy's compiled CSC matrix-times-vectors kernel (private API, see add_rows)
+    from scipy.sparse._sparsetools import csc_matvecs as _csc_matvecs
+except ImportError:  # pragma: no cover - a SciPy without it: the public fallback
+    _csc_matvecs = None
 
 # scatter_rows accumulates into a dense (V, ...) array when it has at least _DENSE_FACTOR · V
 # contributions: below that, sorting them is cheaper than clearing the table (measured on
@@ -283,6 +288,50 @@ def _scatter_by_source(rows, sources, weights, flat, shape, compact):
     if compact:
         return RowSparseGrad(indices, out, shape, coalesced=True)
     return RowSparseGrad.from_dense(out, indices)
+
+
+def add_rows(table, rows, values, scale=1.0, *, use_kernel=True):
+    """Add ``scale · values[k]`` to ``table[rows[k]]`` for every ``k``, in place (repeated
+    rows add up).
+
+    This is how an SGD step applies an uncoalesced :class:`RowSparseGrad` without first
+    summing its duplicate rows: the contributions form a ``(V × n)`` CSC matrix with one
+    entry per column, and SciPy's compiled CSC matrix-times-vectors loop (``csc_matvecs``,
+    which computes ``Y += A @ X``) adds its product with ``values`` straight into the
+    table: about 25–70 ns per row of 100 floats, against 1–2 µs for ``np.add.at``. That
+    loop is private SciPy API; where it is missing (or with ``use_kernel=False``) the
+    public ``np.add.at`` gives the same result, which a test checks.
+
+    Parameters
+    ----------
+    table : ndarray of shape (V, ...), C-contiguous, floating
+        Updated in place.
+    rows : ndarray of int, shape (n,)
+        Destination rows, in ``[0, V)``.
+    values : ndarray of shape (n, ...)
+        The contributions.
+    scale : float, default=1.0
+        Multiplies every contribution.
+    use_kernel : bool, default=True
+        Use SciPy's kernel where available.
+    """
+    rows = np.asarray(rows).reshape(-1)
+    n = rows.shape[0]
+    if n == 0:
+        return
+    if rows.min() < 0 or rows.max() >= table.shape[0]:  # the kernel does not check
+        raise ValueError(f"row indices outside [0, {table.shape[0]})")
+    width = int(np.prod(table.shape[1:]))
+    values = np.ascontiguousarray(values, dtype=table.dtype).reshape(n, width)
+    if (use_kernel and _csc_matvecs is not None and table.flags.c_contiguous
+            and table.dtype.kind == "f"):
+        rows = rows.astype(np.intp, copy=False)
+        _csc_matvecs(table.shape[0], n, width, np.arange(n + 1, dtype=np.intp), rows,
+                     np.full(n, scale, dtype=table.dtype), values,
+                     table.reshape(table.shape[0], width))
+    else:
+        np.add.at(table.reshape(table.shape[0], width), rows,
+                  values * np.asarray(scale, dtype=table.dtype))
 
 
 def _merge(a, b):

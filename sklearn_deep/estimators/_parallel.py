@@ -32,7 +32,8 @@ import numpy as np
 
 from ..engine import RowSparseGrad
 
-__all__ = ["WorkerPool", "fork_available", "parallel_training", "shared_array", "usable_workers"]
+__all__ = ["WorkerPool", "fork_available", "parallel_training", "shared_array", "usable_cores",
+           "usable_workers"]
 
 
 def fork_available():
@@ -41,8 +42,19 @@ def fork_available():
     return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
+def usable_cores():
+    """The cores this process may run on (its CPU affinity where the system says, else
+    every core)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(len(os.sched_getaffinity(0)), 1)
+    return os.cpu_count() or 1
+
+
 def usable_workers(n_workers):
-    """``n_workers``, or 1 with a warning where processes cannot be forked."""
+    """``n_workers``, or 1 with a warning where processes cannot be forked; None: one per
+    usable core where processes can be forked, else 1 (silently)."""
+    if n_workers is None:
+        return usable_cores() if fork_available() else 1
     if n_workers > 1 and not fork_available():
         warnings.warn("workers > 1 needs the 'fork' start method, which this platform "
                       "lacks; training in one process.", UserWarning, stacklevel=5)
@@ -73,8 +85,8 @@ class WorkerPool:
     ----------
     compute : callable
         ``compute(part) -> (loss_sum, n_examples, grads)``: a part is a dict of arrays;
-        ``grads`` has one entry per parameter, None or a coalesced :class:`RowSparseGrad`
-        or a dense array.
+        ``grads`` has one entry per parameter, None or a :class:`RowSparseGrad` or a dense
+        array.
     optimizer : Optimizer
         Built on the parameters, which are in shared memory (:func:`shared_array`); each
         worker steps its forked copy, with the parent's learning rate and transform state.
@@ -82,17 +94,24 @@ class WorkerPool:
         The arrays of a part with their largest shapes.
     n_workers : int
         Worker processes.
+    gradient_rows : list of int, optional
+        Per parameter, the most entries an uncoalesced row-sparse gradient of one part
+        may have to be handed over as it is (repeated rows and all, which plain SGD
+        adds in place); a larger one is coalesced first (at most one entry per row).
     """
 
-    def __init__(self, compute, optimizer, part_arrays, n_workers):
+    def __init__(self, compute, optimizer, part_arrays, n_workers, gradient_rows=None):
         self.compute = compute
         self.optimizer = optimizer
         self.n_workers = n_workers
         params = optimizer.params
         self._inputs = [{name: shared_array(shape, dtype) for name, (shape, dtype) in
                          part_arrays.items()} for _ in range(n_workers)]
-        self._outputs = [[(shared_array(p.shape[:1], np.intp), shared_array(p.shape, p.dtype))
-                          for p in params] for _ in range(n_workers)]
+        rows = [max(p.shape[0], extra) for p, extra in
+                zip(params, gradient_rows or [0] * len(params), strict=True)]
+        self._outputs = [[(shared_array((n,), np.intp), shared_array((n, *p.shape[1:]), p.dtype))
+                          for p, n in zip(params, rows, strict=True)]
+                         for _ in range(n_workers)]
         context = multiprocessing.get_context("fork")
         self._connections, self._processes = [], []
         parent = os.getpid()
@@ -142,21 +161,24 @@ class WorkerPool:
             except BaseException:  # reported to the parent, which raises
                 connection.send(("error", traceback.format_exc()))
 
-    def _gradient(self, k, n_rows):
-        part = {name: array[:n_rows] for name, array in self._inputs[k].items()}
+    def _gradient(self, k, lengths):
+        part = {name: array[:lengths[name]] for name, array in self._inputs[k].items()}
         loss, n, grads = self.compute(part)
         sizes = []
         for grad, (out_rows, out_values) in zip(grads, self._outputs[k], strict=True):
             if grad is None:
-                sizes.append(0)
+                sizes.append((0, True))
                 continue
             if isinstance(grad, RowSparseGrad):
+                if grad.indices.shape[0] > out_rows.shape[0]:
+                    grad = grad.coalesce()  # at most one entry per row of the table
                 rows, values = grad.indices, grad.values
             else:  # a dense gradient: every row
-                rows, values = np.arange(grad.shape[0]), grad
+                grad = RowSparseGrad.from_dense(grad, np.arange(grad.shape[0]))
+                rows, values = grad.indices, grad.dense
             out_rows[:rows.shape[0]] = rows
             out_values[:rows.shape[0]] = values
-            sizes.append(rows.shape[0])
+            sizes.append((rows.shape[0], grad.coalesced))
         return float(loss), int(n), sizes
 
     def _step(self, k, learning_rate, sizes, transform_state):
@@ -166,12 +188,12 @@ class WorkerPool:
             optimizer.transform.set_step_state(transform_state)
         for w in range(self.n_workers):  # always in this order
             grads = []
-            for param, (rows, values), size in zip(optimizer.params, self._outputs[w],
-                                                   sizes[w], strict=True):
+            for param, (rows, values), (size, coalesced) in zip(
+                    optimizer.params, self._outputs[w], sizes[w], strict=True):
                 rows = rows[:size]
                 take = np.flatnonzero(rows % self.n_workers == k)
                 grads.append(RowSparseGrad(rows[take], values[take], param.shape,
-                                           coalesced=True) if take.shape[0] else None)
+                                           coalesced=coalesced) if take.shape[0] else None)
             optimizer.step(grads)
 
     # ------------------------------------------------------------ in the parent
@@ -193,10 +215,10 @@ class WorkerPool:
         :meth:`step`)."""
         messages = []
         for inputs, part in zip(self._inputs, parts, strict=True):
-            n_rows = next(iter(part.values())).shape[0]
+            lengths = {name: array.shape[0] for name, array in part.items()}
             for name, array in part.items():
-                inputs[name][:n_rows] = array
-            messages.append(("gradient", n_rows))
+                inputs[name][:lengths[name]] = array
+            messages.append(("gradient", lengths))
         self._ask(messages)
         if meanwhile is not None:
             meanwhile()
@@ -313,7 +335,9 @@ def parallel_training(problem, build_optimizer, tables, n_workers):
     ----------
     problem : object
         The learning problem (the training loop's contract), with ``count_uses(batch)``
-        (told before each step), ``part_gradients(part)`` and ``part_arrays(n)``;
+        (told before each step), ``part_gradients(part)``, ``part_arrays(n)`` and
+        optionally ``part_gradient_rows(n)`` (see :class:`WorkerPool`'s
+        ``gradient_rows``);
         its batches have ``parts(n)``. Its ``params`` must be the arrays of ``tables``.
     build_optimizer : callable
         ``build_optimizer(params) -> Optimizer``.
@@ -336,8 +360,9 @@ def parallel_training(problem, build_optimizer, tables, n_workers):
         tables[:] = [None if t is None else shared_array(t.shape, t.dtype, fill=t)
                      for t in private]
         optimizer = build_optimizer(problem.params)
+        rows = getattr(problem, "part_gradient_rows", None)
         pool = WorkerPool(problem.part_gradients, optimizer, problem.part_arrays(n_workers),
-                          n_workers)
+                          n_workers, rows(n_workers) if rows is not None else None)
         yield _ParallelProblem(problem, pool), _ParallelOptimizer(optimizer, pool)
     finally:
         if pool is not None:

@@ -55,7 +55,9 @@ class Word2VecSettings:
     shrink_windows : bool, default=False
         Draw each centre's radius uniformly in ``1..window``.
     negative : int, default=0
-        Negatives drawn per centre.
+        Negatives drawn per group of ``shared_negatives`` centres.
+    shared_negatives : int, default=1
+        Consecutive centres sharing one draw of negatives.
     ns_exponent : float, default=0.75
         Negatives are drawn proportionally to ``count ** ns_exponent``.
     verbose : bool, default=False
@@ -70,6 +72,7 @@ class Word2VecSettings:
     sample: float = 0.0
     shrink_windows: bool = False
     negative: int = 0
+    shared_negatives: int = 1
     ns_exponent: float = 0.75
     verbose: bool = False
     n_epochs: int = 1
@@ -108,6 +111,7 @@ class Word2VecProblem:
             self.batch_words = max(1, min(self.batch_words, _SOFTMAX_BUDGET // per_centre))
         self.gradient_transform = RowDamping(1.0 / settings.alpha)
         self._epoch = 0
+        self.examples_per_epoch = []  # training examples of each epoch's batches
         # texts held in memory are encoded once, not once per epoch
         self._encoded = {} if getattr(corpus, "in_memory", False) else None
 
@@ -124,14 +128,19 @@ class Word2VecProblem:
                                 cache=self._encoded)
         started = last = time.perf_counter()
         self._epoch += 1
+        self.examples_per_epoch.append(0)
         for tokens, text_ids, start, stop, raw in centre_batches(chunks, self.batch_words,
                                                                  s.window):
             n = stop - start
             radius = (rng.randint(1, s.window + 1, size=n) if s.shrink_windows
                       else np.full(n, s.window))
             positions, mask = context_matrix(text_ids, start, stop, s.window, radius)
-            negatives = self.noise.sample((n, s.negative), rng) if s.negative else None
-            yield Word2VecBatch(tokens[start:stop], tokens[positions], mask, negatives, raw)
+            negatives = (self.noise.sample((-(-n // s.shared_negatives), s.negative), rng)
+                         if s.negative else None)
+            batch = Word2VecBatch(tokens[start:stop], tokens[positions], mask, negatives, raw,
+                                  s.shared_negatives)
+            self.examples_per_epoch[-1] += self.model.n_examples(batch)
+            yield batch
             if s.verbose:
                 now = time.perf_counter()
                 if now - last >= 1.0:
@@ -167,17 +176,32 @@ class Word2VecProblem:
     def part_arrays(self, n_parts):
         """Largest shapes and dtypes of the arrays of one of ``n_parts`` parts of a
         batch (:meth:`Word2VecBatch.parts`)."""
-        rows, s = -(-self.batch_words // n_parts), self.settings
+        s = self.settings
+        n_groups = -(-self.batch_words // s.shared_negatives)
+        groups = -(-n_groups // n_parts)
+        rows = groups * s.shared_negatives
         spec = {"centres": ((rows,), np.int32), "contexts": ((rows, 2 * s.window), np.int32),
                 "mask": ((rows, 2 * s.window), bool)}
         if s.negative:
-            spec["negatives"] = ((rows, s.negative), np.int32)
+            spec["negatives"] = ((groups, s.negative), np.int32)
         return spec
+
+    def part_gradient_rows(self, n_parts):
+        """Per table, the most entries of one part's uncoalesced gradient: every context
+        slot, every group's rows and every Huffman path node of its centres."""
+        spec, s = self.part_arrays(n_parts), self.settings
+        rows, window = spec["centres"][0][0], spec["contexts"][0][1]
+        groups = spec["negatives"][0][0] if s.negative else 0
+        tree = self.model.tree
+        path = tree.points.shape[1] if tree is not None else 0
+        n = rows * (window + path) + groups * (s.shared_negatives + s.negative)
+        return [n] * len(self.params)
 
     def part_gradients(self, part):
         """Summed loss, example count and gradients of one part of a batch (a dict of
         its arrays)."""
-        return self.model.loss_and_grads(Word2VecBatch(**part))
+        return self.model.loss_and_grads(Word2VecBatch(
+            **part, shared=self.settings.shared_negatives))
 
     def mean_loss(self, rng):
         """Mean loss per example over one epoch, without any update."""

@@ -50,9 +50,11 @@ from ._word2vec_problem import Word2VecProblem, Word2VecSettings
 
 __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 
-# batch_words="auto": centres per batch for skip-gram and CBOW, capped to 1 % of the
-# corpus and at least the minimum (benchmarks/word2vec.py compares sizes).
-_AUTO_BATCH_SG, _AUTO_BATCH_CBOW, _AUTO_BATCH_MIN = 1024, 4096, 64
+# batch_words="auto": centres per batch, capped to 1 % of the corpus and at least the
+# minimum (benchmarks/word2vec.py compares sizes).
+_AUTO_BATCH, _AUTO_BATCH_MIN = 512, 64
+# shared_negatives="auto": centres sharing one draw of negatives, skip-gram and CBOW
+_AUTO_SHARED_SG, _AUTO_SHARED_CBOW = 4, 16
 _OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
 
 
@@ -107,6 +109,17 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
     negative : int, default=5
         Negative samples per centre word (0: none). With ``hs=0`` and ``negative=0`` the
         full softmax over the vocabulary is trained (exact; for small vocabularies).
+    shared_negatives : int or "auto", default="auto"
+        Consecutive centre words that share one draw of ``negative`` negatives (an
+        approximation of word2vec, which draws them for every pair): every training
+        example is still scored against ``negative`` negatives from the same
+        distribution, so the expected objective is word2vec's, but the draws of
+        neighbouring centres are no longer independent. Sharing turns the work into a
+        few small matrix products per group; 1 draws per centre (shared by its context
+        words, as HogBatch). "auto" takes 4 for skip-gram and 16 for CBOW, chosen by
+        quality measured against gensim (``benchmarks/word2vec.py``): sharing among
+        more skip-gram centres raised word similarity but lowered analogies, while
+        CBOW's analogies were lower with 4 than with 16.
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}, default=1
@@ -115,13 +128,13 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         Draw each centre's radius uniformly in ``1..window`` (word2vec's dynamic window);
         False always uses ``window``.
     batch_words : int or "auto", default="auto"
-        Centre words per minibatch (after subsampling). The negatives of a centre are
-        shared by its context words and every pair in a batch is updated from the same
-        parameters. "auto" takes 1024 for skip-gram and 4096 for CBOW, but at most 1 %
-        of the corpus's tokens (at least 64), so that a small corpus still gets about
-        100 steps an epoch; large batches cost CBOW quality on small corpora. Larger is
-        faster, smaller follows word2vec's one-pair-at-a-time updates more closely
-        (``benchmarks/word2vec.py`` measures both).
+        Centre words per minibatch (after subsampling); every pair in a batch is updated
+        from the same parameters. "auto" takes 512, but at most 1 % of the corpus's
+        tokens (at least 64), so that a small corpus still gets about 100 steps an
+        epoch. Batches whose rows fit in the CPU's L2 cache (a few hundred centres) are
+        the fastest; beyond about 1024 centres both speed and quality drop, and smaller
+        batches follow word2vec's one-pair-at-a-time updates more closely
+        (``benchmarks/word2vec.py`` measures them).
     tokenizer : callable, default=None
         Splits a raw-string text into tokens (after lower-casing); overrides
         ``token_pattern``.
@@ -142,8 +155,14 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         bit-identical vectors on every run.
     verbose : int, default=0
         Print progress (words/s, time left) and the loss of every epoch.
-    workers : int, default=1
-        Processes training each minibatch (gensim's name): with ``k > 1`` the batch is
+    workers : int or None, default=1
+        Processes training each minibatch (gensim's name). None uses one per core this
+        process may run on (its CPU affinity): one process, without forking, on a 1-core
+        machine, and one process, silently, where processes cannot be forked (see
+        below); results then depend on the machine. The default is 1 because, measured
+        on a busy 2-core machine, two processes trained slower than one (each batch
+        waits twice for both workers to be scheduled); ``benchmarks/word2vec.py``
+        compares both. With ``k > 1`` the batch is
         cut into ``k`` parts whose gradients, taken from the same parameters, are
         computed by ``k`` forked processes (the tables are in shared memory during
         training); each then applies the optimizer's step to its share of the rows, one
@@ -157,6 +176,10 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
     warm_start : bool, default=False
         ``fit`` continues from the previous vectors (adding new words) instead of
         starting afresh.
+    compute_loss : bool, default=False
+        Accepted for gensim users (gensim's spelling); the training loss is always
+        computed here, at no extra cost: per epoch in :attr:`loss_curve_`, and summed over
+        the last call in :meth:`get_latest_training_loss`.
 
     Attributes
     ----------
@@ -169,7 +192,12 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
     syn1softmax_ : ndarray of shape (n_words, vector_size) or None
         Output vectors of the full softmax.
     loss_curve_ : list of float
-        Mean training loss per example (pair for skip-gram, centre for CBOW) per epoch.
+        Mean training loss per example (pair for skip-gram, centre for CBOW) per epoch,
+        each example's loss taken at the parameters its batch started from (the exact
+        objective, even where ``|score| >= 6`` gets no gradient).
+    training_loss_ : float
+        The training loss summed over the examples of every epoch of the last ``fit``
+        or ``partial_fit`` (see :meth:`get_latest_training_loss`).
     n_iter_ : int
         Epochs run in all.
     corpus_count_ : int
@@ -204,6 +232,8 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         "sg": _boolean_int(),
         "hs": _boolean_int(),
         "negative": [Interval(Integral, 0, None, closed="left")],
+        "shared_negatives": [Interval(Integral, 1, None, closed="left"),
+                             StrOptions({"auto"})],
         "ns_exponent": [Interval(Real, None, None, closed="neither")],
         "cbow_mean": _boolean_int(),
         "shrink_windows": ["boolean"],
@@ -216,15 +246,17 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         "random_state": ["random_state"],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
-        "workers": [Interval(Integral, 1, None, closed="left")],
+        "workers": [Interval(Integral, 1, None, closed="left"), None],
+        "compute_loss": ["boolean"],
     }
 
     def __init__(self, vector_size=100, *, window=5, min_count=5, max_vocab_size=None,
                  max_final_vocab=None, sample=1e-3, alpha=0.025, min_alpha=1e-4, epochs=5,
-                 sg=0, hs=0, negative=5, ns_exponent=0.75, cbow_mean=1, shrink_windows=True,
-                 batch_words="auto", tokenizer=None, token_pattern=r"(?u)\b\w+\b",
-                 lowercase=True, weighting="mean", sif_alpha=1e-3, random_state=None,
-                 verbose=0, warm_start=False, workers=1):
+                 sg=0, hs=0, negative=5, shared_negatives="auto", ns_exponent=0.75, cbow_mean=1,
+                 shrink_windows=True, batch_words="auto", tokenizer=None,
+                 token_pattern=r"(?u)\b\w+\b", lowercase=True, weighting="mean",
+                 sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=1,
+                 compute_loss=False):
         self.vector_size = vector_size
         self.window = window
         self.min_count = min_count
@@ -237,6 +269,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         self.sg = sg
         self.hs = hs
         self.negative = negative
+        self.shared_negatives = shared_negatives
         self.ns_exponent = ns_exponent
         self.cbow_mean = cbow_mean
         self.shrink_windows = shrink_windows
@@ -250,6 +283,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         self.verbose = verbose
         self.warm_start = warm_start
         self.workers = workers
+        self.compute_loss = compute_loss
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -282,8 +316,12 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         """Centre words per minibatch for a corpus of ``total_words`` tokens."""
         if self.batch_words != "auto":
             return self.batch_words
-        preferred = _AUTO_BATCH_SG if self.sg else _AUTO_BATCH_CBOW
-        return int(max(_AUTO_BATCH_MIN, min(preferred, total_words // 100)))
+        return int(max(_AUTO_BATCH_MIN, min(_AUTO_BATCH, total_words // 100)))
+
+    def _shared_negatives(self):
+        if self.shared_negatives != "auto":
+            return self.shared_negatives
+        return _AUTO_SHARED_SG if self.sg else _AUTO_SHARED_CBOW
 
     def _settings(self, total_words, n_epochs=1, *, training=True):
         """The problem's settings; for scoring (``training=False``) without subsampling
@@ -292,7 +330,8 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
             window=self.window, batch_words=self._batch_size(total_words), alpha=self.alpha,
             sample=self.sample if training else 0.0,
             shrink_windows=self.shrink_windows if training else False,
-            negative=self.negative, ns_exponent=self.ns_exponent,
+            negative=self.negative, shared_negatives=self._shared_negatives(),
+            ns_exponent=self.ns_exponent,
             verbose=bool(self.verbose) and training, n_epochs=n_epochs)
 
     def _network(self):
@@ -405,6 +444,9 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         """The fitted attributes of the training so far (:data:`_TRAINED_ATTRIBUTES`)."""
         state = self._training_state
         self.loss_curve_ = [float(v) for v in state.loss_curve]
+        self.training_loss_ = float(sum(
+            mean * n for mean, n in zip(self.loss_curve_[-n_epochs:],
+                                        problem.examples_per_epoch, strict=True)))
         self.n_iter_ = state.n_iter
         self.corpus_count_ = scan.n_texts
         self.corpus_total_words_ = scan.total_words
@@ -470,6 +512,19 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         self._train(corpus, scan, n_epochs, rng, incremental=incremental, task=task)
         task.end()
         return self
+
+    def get_latest_training_loss(self):
+        """The training loss summed over the examples of all epochs of the last ``fit`` or
+        ``partial_fit`` call (gensim's method, which with ``compute_loss=True`` returns the
+        running sum of its last ``train`` call; here it is always available, whatever
+        ``compute_loss``, and is the exact loss: gensim's is known to be inaccurate).
+
+        Returns
+        -------
+        float
+        """
+        check_is_fitted(self, "training_loss_")
+        return self.training_loss_
 
     # --------------------------------------------------------------- transform
     def _word_weights(self):

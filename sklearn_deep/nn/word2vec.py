@@ -7,28 +7,33 @@ A batch holds ``B`` *centre* words, each with its context positions in a padded
 ``(B, 2·window)`` matrix and a mask (:class:`Word2VecBatch`). The loss of the whole batch
 is one small graph of engine operations:
 
-- ``H = syn0[contexts]`` — a row gather with a row-sparse gradient ``(B, 2w, d)``;
-  for CBOW the bag ``H = M · syn0`` ``(B, 1, d)``, with ``M`` the sparse ``(B, V)``
-  matrix of the (mean or sum) context weights (``embedding_bag``);
-- per output layer, the output rows of each centre ``O = table[rows]`` ``(B, J, d)`` and
-  the scores ``H @ Oᵀ`` ``(B, 2w or 1, J)``, one batched matrix product:
-
-  * negative sampling — ``rows = [centre, k negatives]``; the negatives of a centre are
-    shared by its context words (HogBatch, Ji et al. 2016, "Parallelizing Word2Vec in
-    Shared and Distributed Memory"), which is what turns the work into matrix products;
-    targets ``[1, 0, …, 0]``;
-  * hierarchical softmax — ``rows`` = the inner nodes on the centre's Huffman path,
-    targets ``1 − code`` (as in word2vec.c);
-  * full softmax (``hs=0, negative=0``) — scores against every output vector;
-
-- the fused, stable ``binary_cross_entropy_with_logits`` (or ``softmax_cross_entropy``)
-  with an element weight that masks padding, summed over the batch.
+- negative sampling (the default) — the centres are cut into groups of
+  ``shared_negatives`` consecutive centres that share one draw of ``k`` negatives
+  (HogBatch shares them among a centre's contexts: Ji et al. 2016, "Parallelizing
+  Word2Vec in Shared and Distributed Memory"; BlazingText's ``batch_skipgram`` and
+  TensorFlow's ``nce_loss`` across more). A group's training examples — skip-gram: its
+  (context, centre) pairs, flat, without padding to the window; CBOW: its centres, with
+  the mean or sum of their context vectors (``embedding_bag``) — are scored against the
+  group's output rows ``[its centres, its negatives]`` in one fused primitive
+  (:func:`~sklearn_deep.engine.sampled_logistic`): gather, one small product per group,
+  the logistic loss, and in backward two more products. Each example is still scored
+  against ``k`` negatives drawn from the noise distribution, so the expected objective is
+  word2vec's; the draws of the centres of a group are no longer independent, which is
+  the approximation ``shared_negatives`` controls (1: per centre, as HogBatch). The
+  centre's output row is gathered once per group, not once per pair. As in word2vec.c, a
+  score with ``|score| >= 6`` gets no gradient (``score_clip``);
+- hierarchical softmax — the scores of each hidden vector ``(B, R, d)`` against the inner
+  nodes on the centre's Huffman path (``gather_scores``), targets ``1 − code`` (as in
+  word2vec.c); full softmax (``hs=0, negative=0``) — scores against every output vector;
+  both with the fused, stable ``binary_cross_entropy_with_logits`` (or
+  ``softmax_cross_entropy``) and an element weight that masks padding.
 
 The summed (not averaged) loss makes each pair's step ``alpha · gradient``, as in
 word2vec.c (Mikolov et al. 2013, "Distributed Representations of Words and Phrases and
-their Compositionality"). Copied from word2vec.c and gensim: with ``cbow_mean=1`` each
-context vector is updated with the full error of the mean (the gradient of the mean times
-the number of context words).
+their Compositionality"). Its gradients are row-sparse and left uncoalesced: plain SGD
+adds them into the tables in place (:func:`~sklearn_deep.engine.add_rows`). Copied from
+word2vec.c and gensim: with ``cbow_mean=1`` each context vector is updated with the full
+error of the mean (the gradient of the mean times the number of context words).
 
 Nothing here knows about scikit-learn, corpora or optimizers: :class:`Word2VecNetwork`
 gives a batch's loss and gradients, and which rows of each table the batch uses.
@@ -39,20 +44,24 @@ import itertools
 import numpy as np
 
 from ..engine import (
-    RowSparseGrad,
     Tensor,
     binary_cross_entropy_with_logits,
     embedding_bag,
     gather_scores,
+    sampled_logistic,
     softmax_cross_entropy,
 )
+
+# Skip-gram: pairs of one group scored together in one row of the fused primitive.
+_PAIRS_PER_ROW = 16
 
 __all__ = ["Word2VecBatch", "Word2VecNetwork", "output_tables", "word2vec_batch_loss"]
 
 
 def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=True,
-                        syn1neg=None, negatives=None, syn1=None, points=None, codes=None,
-                        path_lengths=None, softmax_out=None, cbow_full_error=False):
+                        syn1neg=None, negatives=None, shared_negatives=1, score_clip=None,
+                        syn1=None, points=None, codes=None, path_lengths=None,
+                        softmax_out=None, cbow_full_error=False):
     """Summed word2vec loss of one minibatch, as an engine graph.
 
     Parameters
@@ -71,9 +80,15 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
     cbow_mean : bool
         CBOW hidden layer: mean (True) or sum of the context vectors.
     syn1neg : Tensor of shape (n_words, d), optional
-        Output vectors for negative sampling, with ``negatives`` ``(B, k)``: ids of the
-        negatives shared by the contexts of each centre (a negative equal to the centre is
-        ignored, as word2vec.c skips it).
+        Output vectors for negative sampling, with ``negatives`` ``(ceil(B / s), k)``:
+        the ids of the ``k`` negatives shared by the ``s = shared_negatives``
+        consecutive centres of each group, and by all their training examples (a
+        negative equal to an example's centre is ignored, as word2vec.c skips it).
+    shared_negatives : int, default=1
+        Centres per group sharing one draw of negatives (see the module docstring).
+    score_clip : float or None, default=None
+        Negative sampling's scores with ``|score| >= score_clip`` get no gradient
+        (word2vec.c and gensim: 6); None for the exact gradient.
     syn1 : Tensor of shape (n_words - 1, d), optional
         Inner-node vectors for hierarchical softmax, with the Huffman ``points``, ``codes``
         ``(n_words, L)`` and ``path_lengths`` ``(n_words,)``.
@@ -95,17 +110,33 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
     """
     mask = np.asarray(mask, dtype=bool)
     centres = np.asarray(centres)
+    contexts = np.asarray(contexts)
+    if syn1neg is not None and centres.shape[0] % shared_negatives:
+        # whole groups: padding centres without context words, which are no example
+        pad = shared_negatives - centres.shape[0] % shared_negatives
+        centres = np.concatenate([centres, np.zeros(pad, centres.dtype)])
+        contexts = np.concatenate([contexts, np.zeros((pad, contexts.shape[1]),
+                                                      contexts.dtype)])
+        mask = np.concatenate([mask, np.zeros((pad, mask.shape[1]), bool)])
     if sg:
-        hidden, example = syn0[contexts], mask.astype(syn0.dtype)      # (B, C, d), (B, C)
+        hidden, example = None, mask.astype(syn0.dtype)                 # (B, C)
     else:
         hidden, example = _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error)
+    heads = []
+    if syn1neg is not None:
+        heads.append(_negative_sampling_head(syn0, hidden, contexts, example, centres,
+                                             syn1neg, negatives, shared_negatives,
+                                             score_clip))
+    if syn1 is not None or softmax_out is not None:
+        heads += _output_heads(syn0[contexts] if sg else hidden, example, centres,
+                               syn1=syn1, points=points, codes=codes,
+                               path_lengths=path_lengths, softmax_out=softmax_out)
+    heads = [head for head in heads if head is not None]
     total = None
-    for head in _output_heads(hidden, example, centres, syn1neg=syn1neg, negatives=negatives,
-                              syn1=syn1, points=points, codes=codes,
-                              path_lengths=path_lengths, softmax_out=softmax_out):
+    for head in heads:
         total = head if total is None else total + head
     if total is None:
-        total = (hidden * 0.0).sum()  # no example: loss 0
+        total = (syn0[centres[:1]] * 0.0).sum()  # no example: loss 0
     return total, int(example.sum())
 
 
@@ -125,10 +156,62 @@ def _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error):
     return hidden.reshape(len(count), 1, syn0.shape[1]), example
 
 
-def _output_heads(hidden, example, centres, *, syn1neg, negatives, syn1, points, codes,
-                  path_lengths, softmax_out):
-    """The summed losses of each output layer for hidden vectors ``(B, R, d)`` predicting
-    ``centres`` (see :func:`word2vec_batch_loss`)."""
+def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, negatives,
+                            share, score_clip):
+    """The negative-sampling loss of groups of ``share`` centres sharing their negatives,
+    as one :func:`~sklearn_deep.engine.sampled_logistic` over the groups' flat training
+    examples (skip-gram: the group's (context, centre) pairs, without padding to the
+    window; CBOW: its centres). Each example is scored against the group's rows, its
+    centres then its negatives: its own centre with target 1, every negative (but one
+    equal to its centre) with target 0, the other centres with weight 0."""
+    B, C = example.shape
+    G = B // share
+    group_centres = centres.reshape(G, share)
+    if hidden is None:  # skip-gram
+        # The pairs, flat, group by group, in rows of at most _PAIRS_PER_ROW (a group
+        # with more takes several rows, which share its output rows): padding to the
+        # longest group's pair count instead wasted ~40 % of the work.
+        slots = example.reshape(G, share * C) > 0
+        counts = slots.sum(axis=1)
+        n_rows = -(-counts // _PAIRS_PER_ROW)                          # rows per group
+        L = min(max(int(counts.max()), 1), _PAIRS_PER_ROW)
+        group = np.repeat(np.arange(G), n_rows)                        # group of each row
+        flat = np.flatnonzero(slots)                                   # the pairs
+        rank = np.arange(flat.shape[0]) - np.repeat(np.cumsum(counts) - counts, counts)
+        first_row = np.cumsum(n_rows) - n_rows
+        at = (first_row[flat // (share * C)] + rank // L) * L + rank % L
+        words = np.zeros(group.shape[0] * L, dtype=contexts.dtype)
+        words[at] = contexts.reshape(-1)[flat]
+        own = np.zeros(group.shape[0] * L, dtype=np.intp)      # centre of each pair, in group
+        own[at] = flat % (share * C) // C
+        valid = np.zeros(group.shape[0] * L, dtype=bool)
+        valid[at] = True
+        words, own, valid = (a.reshape(-1, L) for a in (words, own, valid))
+        hidden = syn0[words]                                             # (rows, L, d)
+    else:
+        L = share
+        group = np.arange(G)
+        valid = example.reshape(G, share) > 0
+        own = np.broadcast_to(np.arange(share), (G, share))
+        hidden = hidden.reshape(G, share, syn0.shape[1])
+    rows = np.concatenate([group_centres, negatives], axis=1)[group]    # (rows, J)
+    n, J = rows.shape
+    targets = np.zeros((n, L, J), dtype=bool)                           # own centre: 1
+    targets.reshape(n * L, J)[np.arange(n * L), own.reshape(-1)] = True
+    centre_of = group_centres[group[:, None], own]                      # (rows, L)
+    weights = targets.copy()                   # own centre, and negatives but the centre
+    np.not_equal(negatives[group][:, None, :], centre_of[:, :, None],
+                 out=weights[:, :, share:])
+    weights &= valid[:, :, None]
+    if not weights.any():
+        return None
+    return sampled_logistic(hidden, syn1neg, rows, targets, weights, clip=score_clip)
+
+
+def _output_heads(hidden, example, centres, *, syn1, points, codes, path_lengths,
+                  softmax_out):
+    """The summed losses of hierarchical softmax and the full softmax for hidden vectors
+    ``(B, R, d)`` predicting ``centres`` (see :func:`word2vec_batch_loss`)."""
     dtype = example.dtype
 
     def binary_head(table, rows, target, element):
@@ -142,13 +225,6 @@ def _output_heads(hidden, example, centres, *, syn1neg, negatives, syn1, points,
                                                  w.reshape(-1)) * w_sum)
 
     heads = []
-    if syn1neg is not None:
-        rows = np.concatenate([centres[:, None], negatives], axis=1)
-        target = np.zeros(rows.shape, dtype=dtype)
-        target[:, 0] = 1
-        element = (rows != centres[:, None]).astype(dtype)
-        element[:, 0] = 1
-        heads.append(binary_head(syn1neg, rows, target, element))
     if syn1 is not None:
         rows = points[centres]
         target = (1 - codes[centres]).astype(dtype)
@@ -161,7 +237,7 @@ def _output_heads(hidden, example, centres, *, syn1neg, negatives, syn1, points,
         target = np.broadcast_to(centres[:, None], example.shape).reshape(-1)
         heads.append(softmax_cross_entropy(scores, target, example.reshape(-1))
                      * n_examples)
-    return [head for head in heads if head is not None]
+    return heads
 
 
 class Word2VecBatch:
@@ -175,25 +251,34 @@ class Word2VecBatch:
         Context word ids of each centre (padding where ``mask`` is False).
     mask : ndarray of shape (B, C), bool
         Real context words.
-    negatives : ndarray of shape (B, k), int, optional
-        Negative samples shared by the contexts of each centre.
+    negatives : ndarray of shape (ceil(B / shared), k), int, optional
+        Negative samples shared by each group of ``shared`` consecutive centres.
     raw_words : int, default=0
         Progress through the corpus: tokens read up to the batch's last centre.
+    shared : int, default=1
+        Centres per group of ``negatives``.
     """
 
-    __slots__ = ("centres", "contexts", "mask", "negatives", "raw_words")
+    __slots__ = ("centres", "contexts", "mask", "negatives", "raw_words", "shared")
 
-    def __init__(self, centres, contexts, mask, negatives=None, raw_words=0):
+    def __init__(self, centres, contexts, mask, negatives=None, raw_words=0, shared=1):
         self.centres, self.contexts, self.mask = centres, contexts, mask
-        self.negatives, self.raw_words = negatives, raw_words
+        self.negatives, self.raw_words, self.shared = negatives, raw_words, shared
 
     def parts(self, n):
-        """The batch cut into ``n`` consecutive runs of centres, as dicts of arrays."""
-        bounds = np.linspace(0, self.centres.shape[0], n + 1).astype(int)
-        names = ("centres", "contexts", "mask") + (("negatives",) if self.negatives
-                                                   is not None else ())
-        return [{name: getattr(self, name)[a:b] for name in names}
-                for a, b in itertools.pairwise(bounds)]
+        """The batch cut into ``n`` consecutive runs of whole groups of centres, as dicts
+        of arrays."""
+        n_groups = -(-self.centres.shape[0] // self.shared)
+        groups = np.linspace(0, n_groups, n + 1).astype(int)
+        parts = []
+        for a, b in itertools.pairwise(groups):
+            first, last = a * self.shared, min(b * self.shared, self.centres.shape[0])
+            part = {name: getattr(self, name)[first:last]
+                    for name in ("centres", "contexts", "mask")}
+            if self.negatives is not None:
+                part["negatives"] = self.negatives[a:b]
+            parts.append(part)
+        return parts
 
 
 class Word2VecNetwork:
@@ -216,15 +301,20 @@ class Word2VecNetwork:
         Skip-gram (True) or CBOW.
     cbow_mean : bool, default=True
         CBOW hidden layer: the mean (True) or the sum of the context vectors.
+    score_clip : float or None, default=6.0
+        Negative-sampling scores with ``|score| >= score_clip`` get no gradient, as in
+        word2vec.c and gensim (their sigmoid table ends at ±6); None for the exact
+        gradient. The loss is always exact.
     """
 
     def __init__(self, syn0, *, syn1neg=None, syn1=None, syn1softmax=None, tree=None,
-                 sg=True, cbow_mean=True):
+                 sg=True, cbow_mean=True, score_clip=6.0):
         if syn1 is not None and tree is None:
             raise ValueError("hierarchical softmax (syn1) needs the Huffman tree.")
         self.tables = [syn0, syn1neg, syn1, syn1softmax]
         self.tree = tree
         self.sg, self.cbow_mean = bool(sg), bool(cbow_mean)
+        self.score_clip = score_clip
 
     @property
     def params(self):
@@ -247,7 +337,8 @@ class Word2VecNetwork:
         extra, tensors = {}, [leaf]
         if syn1neg is not None:
             extra["syn1neg"] = Tensor(syn1neg, requires_grad=requires_grad, sparse_grad=True)
-            extra["negatives"] = batch.negatives
+            extra.update(negatives=batch.negatives, shared_negatives=batch.shared,
+                         score_clip=self.score_clip)
             tensors.append(extra["syn1neg"])
         if syn1 is not None:
             extra["syn1"] = Tensor(syn1, requires_grad=requires_grad, sparse_grad=True)
@@ -264,25 +355,30 @@ class Word2VecNetwork:
 
     def loss_and_grads(self, batch):
         """The summed loss, the number of examples and one gradient per parameter
-        (a coalesced :class:`RowSparseGrad`, a dense array, or None when the batch has
-        no example)."""
+        (a :class:`RowSparseGrad`, not necessarily coalesced, a dense array, or None when
+        the batch has no example)."""
         if batch.centres.shape[0] == 0:
             return 0.0, 0, [None] * len(self.params)
         loss, n, tensors = self.batch_loss(batch)
         if n == 0:
             return 0.0, 0, [None] * len(tensors)
         loss.backward()
-        grads = [t.grad.coalesce() if isinstance(t.grad, RowSparseGrad) else t.grad
-                 for t in tensors]
-        return float(loss.item()), n, grads
+        return float(loss.item()), n, [t.grad for t in tensors]
+
+    def n_examples(self, batch):
+        """Training examples of ``batch``: skip-gram's (context, centre) pairs, CBOW's
+        centres with at least one context word."""
+        mask = np.asarray(batch.mask, dtype=bool)
+        return int(mask.sum() if self.sg else mask.any(axis=1).sum())
 
     def row_uses(self, batch):
         """For each parameter, the rows its examples use (one entry per use; padding
         excluded), or None for the full softmax's table (every row, every example)."""
         _, syn1neg, syn1, syn1softmax = self.tables
         used = [batch.contexts[batch.mask]]
-        if syn1neg is not None:
-            used.append(np.concatenate([batch.centres[:, None], batch.negatives], axis=1))
+        if syn1neg is not None:  # each centre uses its group's negatives
+            negatives = batch.negatives[np.arange(batch.centres.shape[0]) // batch.shared]
+            used.append(np.concatenate([batch.centres[:, None], negatives], axis=1))
         if syn1 is not None:
             tree = self.tree
             on_path = np.arange(tree.points.shape[1]) < tree.lengths[batch.centres][:, None]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ..engine.sparse import RowSparseGrad
+from ..engine.sparse import RowSparseGrad, add_rows
 from .schedules import Constant, Schedule, check_positive
 
 __all__ = ["Optimizer"]
@@ -45,6 +45,9 @@ class Optimizer:
     # applied as a dense step: true where a zero gradient leaves a row and its state as
     # they are (plain SGD), so the result equals the row-by-row update.
     _dense_for_sparse = False
+    # Whether the update is ``param -= coef · grad`` with no state (plain SGD): then an
+    # uncoalesced row-sparse gradient is added in place, duplicates and all (add_rows).
+    _adds_rows = False
 
     def __init__(self, params, learning_rate, transform=None):
         if not isinstance(params, (list, tuple)):
@@ -85,7 +88,9 @@ class Optimizer:
         for param, grad, state in zip(self.params, grads, self.state, strict=True):
             if grad is None:
                 continue
-            if (isinstance(grad, RowSparseGrad) and grad.dense is not None
+            if isinstance(grad, RowSparseGrad) and not grad.coalesced:  # _adds_rows only
+                add_rows(param, grad.indices, grad.values, -coef)
+            elif (isinstance(grad, RowSparseGrad) and grad.dense is not None
                     and self._dense_for_sparse and 2 * grad.indices.shape[0] >= param.shape[0]):
                 # most rows touched: one dense step, which moves the zero rows by nothing
                 self._update(param, grad.dense, state, coef)
@@ -101,7 +106,8 @@ class Optimizer:
                 self._update(param, grad, state, coef)
 
     def _check_grads(self, grads):
-        """Validate ``grads``; return them cast to the parameters' dtypes, sparse ones coalesced."""
+        """Validate ``grads``; return them cast to the parameters' dtypes, sparse ones
+        coalesced (except for an optimizer that adds rows in place)."""
         if len(grads) != len(self.params):
             raise ValueError(f"Expected {len(self.params)} gradients, got {len(grads)}.")
         checked = []
@@ -119,7 +125,8 @@ class Optimizer:
                         raise ValueError(
                             f"grads[{i}] has row indices outside [0, {param.shape[0]})."
                         )
-                    grad = grad.coalesce().astype(param.dtype)
+                    grad = grad if self._adds_rows else grad.coalesce()
+                    grad = grad.astype(param.dtype)
                 else:
                     grad = np.asarray(grad, dtype=param.dtype)
             checked.append(grad)

@@ -46,6 +46,7 @@ class SGD(Optimizer):
         self.nesterov = bool(nesterov)
         self._state_names = ("velocity",) if self.momentum else ()
         self._dense_for_sparse = not self.momentum  # param -= lr * 0 leaves a row alone
+        self._adds_rows = not self.momentum
         super().__init__(params, learning_rate, transform=transform)
 
     def _update(self, param, grad, state, learning_rate):

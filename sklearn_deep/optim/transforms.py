@@ -30,8 +30,9 @@ class GradientTransformation:
         Parameters
         ----------
         grads : list
-            One entry per parameter: an ndarray, a coalesced :class:`RowSparseGrad` of
-            the parameter's dtype, or None. Entries may be changed in place.
+            One entry per parameter: an ndarray, a :class:`RowSparseGrad` of the
+            parameter's dtype (coalesced, except for plain SGD, which adds repeated rows
+            in place), or None. Entries may be changed in place.
         params : list of ndarray
             The parameters (not to be changed).
 
@@ -138,6 +139,14 @@ class RowDamping(GradientTransformation):
         if heavy is None or not isinstance(grad, RowSparseGrad):
             return grad
         rows, factors = heavy
+        if not grad.coalesced:  # scale every entry of a heavy row: its sum is scaled
+            at = np.minimum(np.searchsorted(rows, grad.indices), rows.shape[0] - 1)
+            hit = np.flatnonzero(rows[at] == grad.indices)
+            if hit.shape[0]:
+                values = grad.values
+                values[hit] *= factors[at[hit]].astype(values.dtype).reshape(
+                    -1, *[1] * (values.ndim - 1))
+            return grad
         positions = np.minimum(np.searchsorted(grad.indices, rows),
                                max(grad.indices.shape[0] - 1, 0))
         present = grad.indices[positions] == rows if grad.indices.shape[0] else rows < 0

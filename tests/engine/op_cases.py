@@ -152,6 +152,12 @@ CASES = [
     # many contributions for a small table: the gradients are accumulated densely
     OpCase("gather_scores_dense", lambda h, t: E.gather_scores(
         h, t, np.arange(24).reshape(12, 2) % 5), ((12, 4), (5, 4))),
+    # word2vec's shared negatives: rows repeat within and across groups, mixed targets and
+    # weights (0 = padding); the exact gradient (no clip)
+    OpCase("sampled_logistic", lambda h, t: E.sampled_logistic(
+        h, t, np.array([[0, 3, 3], [3, 1, 4]]), (np.arange(18).reshape(2, 3, 3) % 4 == 0),
+        np.linspace(0.0, 2.0, 18).reshape(2, 3, 3)),
+        ((2, 3, 4), (5, 4)), covers=("SampledLogistic",)),
     OpCase("embedding_bag_dense", lambda t: E.embedding_bag(
         t, (np.arange(24).reshape(6, 4) * 7) % 5, np.linspace(-1, 1, 24).reshape(6, 4)),
         ((5, 3),)),

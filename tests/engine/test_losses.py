@@ -83,3 +83,18 @@ def test_loss_input_errors_name_the_problem():
         E.get_loss("nope")
     with pytest.raises(ValueError, match="unknown activation"):
         E.get_activation("swish!")
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sampled_logistic_loss_is_exact_for_extreme_scores(dtype):
+    # oracle: log(1 + exp(∓s)) by np.logaddexp in float64, scores far past overflow
+    scores = np.array([-800.0, -50.0, -3.0, 0.0, 2.5, 40.0, 900.0])
+    hidden = np.ones((1, 1, 1), dtype=dtype)
+    table = scores[:, None].astype(dtype)
+    rows = np.arange(7)[None, :]
+    for target in (True, False):
+        targets = np.full((1, 1, 7), target)
+        weights = np.linspace(0.5, 2.0, 7)[None, None, :]
+        loss = E.sampled_logistic(hidden, table, rows, targets, weights).item()
+        expected = weights.ravel() @ np.logaddexp(0.0, -scores if target else scores)
+        np.testing.assert_allclose(loss, expected, rtol=1e-6)

@@ -208,7 +208,12 @@ def test_negative_sampling_ranks_contexts_like_the_full_softmax(texts):
     chance."""
     kwargs = dict(SMALL, sg=0, epochs=8)
     softmax = Word2VecTransformer(hs=0, negative=0, **kwargs).fit(texts)
-    ns = Word2VecTransformer(negative=5, ns_exponent=0.0, **kwargs).fit(texts)
+    # word2vec's own negative sampling (a draw per centre): the property is about what
+    # that objective learns, not about sharing draws among centres (an approximation
+    # whose quality benchmarks/word2vec.py measures; its top-10 overlap here is within
+    # the seed-to-seed spread, 0.22-0.35 over shared_negatives 1-16 and two seeds)
+    ns = Word2VecTransformer(negative=5, ns_exponent=0.0, shared_negatives=1,
+                             **kwargs).fit(texts)
     n_words = len(ns.wv)
     rhos, overlaps = [], []
     for context in (["capital", "of"], ["the", "animal"], ["people", "in"], ["ate", "the"]):
@@ -582,12 +587,14 @@ def test_hierarchical_softmax_damping_counts_only_real_path_nodes(texts, monkeyp
     assert uses == expected  # one use per node on each centre's path, none for padding
 
 
-def test_auto_batch_size_follows_architecture_and_corpus_size():
+def test_auto_batch_size_follows_corpus_size():
     sg, cbow = Word2VecTransformer(sg=1), Word2VecTransformer(sg=0)
     assert sg.batch_words == "auto"
-    assert sg._batch_size(10**7) == 1024 and cbow._batch_size(10**7) == 4096
+    assert sg._batch_size(10**7) == 512 and cbow._batch_size(10**7) == 512
+    assert sg._shared_negatives() == 4 and cbow._shared_negatives() == 16
+    assert Word2VecTransformer(shared_negatives=2)._shared_negatives() == 2
     # at most 1 % of the corpus (about 100 steps an epoch), never under 64
-    assert cbow._batch_size(331_339) == 3313 and sg._batch_size(50_000) == 500
+    assert cbow._batch_size(30_000) == 300 and sg._batch_size(20_000) == 200
     assert cbow._batch_size(1_000) == 64
     assert Word2VecTransformer(batch_words=300)._batch_size(10**7) == 300
     with pytest.raises(InvalidParameterError, match="batch_words"):
@@ -602,3 +609,51 @@ def test_refitting_starts_afresh_for_every_output_layer(texts):
     refit = Word2VecTransformer(**params).fit(texts[300:]).fit(texts[:300])
     np.testing.assert_array_equal(refit.syn1_, fresh.syn1_)
     np.testing.assert_array_equal(refit.wv.vectors, fresh.wv.vectors)
+
+
+# ----------------------------------------------------------------- training loss
+def _objective(syn0, out, batch, sg):
+    """word2vec's negative-sampling loss of ``batch``, example by example (float64): the
+    independent oracle of the reported training loss."""
+    syn0, out = syn0.astype(np.float64), out.astype(np.float64)
+    total, count = 0.0, 0
+    for b, centre in enumerate(batch.centres):
+        words = batch.contexts[b][batch.mask[b]]
+        if not words.size:
+            continue
+        hiddens = syn0[words] if sg else [syn0[words].mean(axis=0)]
+        for h in hiddens:
+            count += 1
+            total += np.logaddexp(0.0, -h @ out[centre])
+            total += sum(np.logaddexp(0.0, h @ out[k])
+                         for k in batch.negatives[b // batch.shared] if k != centre)
+    return total, count
+
+
+@pytest.mark.parametrize("sg", [1, 0])
+def test_loss_curve_is_the_objective_at_the_start_of_each_batch(texts, sg, monkeypatch):
+    # one batch per epoch: each epoch's reported loss is the objective of that batch at
+    # the vectors it started from, recomputed independently, clip or no clip
+    from sklearn_deep.estimators import _word2vec_problem
+
+    problem_cls = _word2vec_problem.Word2VecProblem
+    batches_of = problem_cls.batches
+    seen = []
+
+    def spy(self, rng):
+        for batch in batches_of(self, rng):
+            seen.append((batch, [p.copy() for p in self.params]))
+            yield batch
+
+    monkeypatch.setattr(problem_cls, "batches", spy)
+    corpus = texts[:300]
+    n_tokens = sum(len(t.split()) for t in corpus)
+    model = Word2VecTransformer(sg=sg, vector_size=10, min_count=2, epochs=3,
+                                alpha=0.5, batch_words=10 * n_tokens, shared_negatives=3,
+                                compute_loss=True, random_state=0).fit(corpus)
+    assert len(seen) == 3  # one batch per epoch
+    expected = [_objective(*tables[:2], batch, sg) for batch, tables in seen]
+    np.testing.assert_allclose(model.loss_curve_, [t / n for t, n in expected], rtol=1e-5)
+    np.testing.assert_allclose(model.get_latest_training_loss(),
+                               sum(t for t, _ in expected), rtol=1e-5)
+    assert model.loss_curve_[2] < model.loss_curve_[0]  # it learns

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from sklearn_deep.engine import RowSparseGrad
+from sklearn_deep.nn import word2vec as word2vec_network
 from sklearn_deep.nn.word2vec import Word2VecBatch, Word2VecNetwork
 from sklearn_deep.optim import make_optimizer
 from sklearn_deep.training import TrainingState, train_epochs
@@ -20,7 +21,7 @@ class _Tree:
     lengths = np.array([2, 2, 2, 2])
 
 
-def _network(head, sg, rng, n_words=4, d=3, dtype=np.float64):
+def _network(head, sg, rng, n_words=4, d=3, dtype=np.float64, score_clip=None):
     tables = {"syn1neg": None, "syn1": None, "syn1softmax": None}
     if head == "negative":
         tables["syn1neg"] = rng.standard_normal((n_words, d)).astype(dtype)
@@ -30,26 +31,31 @@ def _network(head, sg, rng, n_words=4, d=3, dtype=np.float64):
         tables["syn1softmax"] = rng.standard_normal((n_words, d)).astype(dtype)
     syn0 = rng.standard_normal((n_words, d)).astype(dtype)
     return Word2VecNetwork(syn0, tree=_Tree() if head == "hs" else None, sg=sg,
-                           cbow_mean=True, **tables)
+                           cbow_mean=True, score_clip=score_clip, **tables)
 
 
-def _batch(rng, with_negatives, n=5):
+def _batch(rng, with_negatives, n=5, shared=1):
     contexts = rng.integers(0, 4, size=(n, 4))
     mask = rng.random((n, 4)) < 0.7
     mask[:, 0] = True
-    negatives = rng.integers(0, 4, size=(n, 2)) if with_negatives else None
-    return Word2VecBatch(rng.integers(0, 4, size=n), contexts, mask, negatives)
+    negatives = rng.integers(0, 4, size=(-(-n // shared), 2)) if with_negatives else None
+    return Word2VecBatch(rng.integers(0, 4, size=n), contexts, mask, negatives,
+                         shared=shared)
 
 
 def _dense(grad):
     return grad.to_dense() if isinstance(grad, RowSparseGrad) else np.asarray(grad)
 
 
-@pytest.mark.parametrize("head", ["negative", "hs", "softmax"])
-def test_skip_gram_gradients_match_numerical_differentiation(head):
+@pytest.mark.parametrize("head, shared, pairs_per_row", [
+    ("negative", 1, 16), ("negative", 2, 16), ("negative", 5, 16), ("negative", 5, 3),
+    ("hs", 1, 16), ("softmax", 1, 16)])
+def test_skip_gram_gradients_match_numerical_differentiation(head, shared, pairs_per_row,
+                                                             monkeypatch):
+    monkeypatch.setattr(word2vec_network, "_PAIRS_PER_ROW", pairs_per_row)
     rng = np.random.default_rng(0)
     model = _network(head, True, rng)
-    batch = _batch(rng, head == "negative")
+    batch = _batch(rng, head == "negative", shared=shared)
     _, n, grads = model.loss_and_grads(batch)
     assert n == int(batch.mask.sum())  # skip-gram: one example per (context, centre) pair
     eps = 1e-6
@@ -66,11 +72,12 @@ def test_skip_gram_gradients_match_numerical_differentiation(head):
         np.testing.assert_allclose(_dense(grad), numerical, rtol=1e-6, atol=1e-8)
 
 
-def test_cbow_output_gradient_matches_numerical_differentiation():
+@pytest.mark.parametrize("shared", [1, 2, 3])
+def test_cbow_output_gradient_matches_numerical_differentiation(shared):
     # the output table's gradient is the true one (syn0 gets word2vec's full error)
     rng = np.random.default_rng(1)
     model = _network("negative", False, rng)
-    batch = _batch(rng, True)
+    batch = _batch(rng, True, shared=shared)
     _, _, grads = model.loss_and_grads(batch)
     out = model.params[1]
     numerical = np.zeros_like(out)
@@ -83,6 +90,61 @@ def test_cbow_output_gradient_matches_numerical_differentiation():
         out[index] = saved
         numerical[index] = (up - down) / 2e-6
     np.testing.assert_allclose(_dense(grads[1]), numerical, rtol=1e-6, atol=1e-8)
+
+
+def _log_sigmoid(x):
+    return -np.logaddexp(0.0, -x)
+
+
+@pytest.mark.parametrize("sg, pairs_per_row", [(True, 16), (True, 2), (False, 16)])
+@pytest.mark.parametrize("shared", [1, 2, 3])
+def test_shared_negatives_loss_equals_word2vec_objective_per_example(sg, pairs_per_row,
+                                                                     shared, monkeypatch):
+    # oracle: word2vec's negative-sampling objective written example by example, each
+    # example scored against the negatives of its centre's group (a negative equal to the
+    # centre skipped); skip-gram groups split over several rows of pairs or not
+    monkeypatch.setattr(word2vec_network, "_PAIRS_PER_ROW", pairs_per_row)
+    rng = np.random.default_rng(3)
+    model = _network("negative", sg, rng, n_words=6, d=4)
+    syn0, out = model.params
+    n = 7
+    contexts = rng.integers(0, 6, size=(n, 4))
+    mask = rng.random((n, 4)) < 0.6
+    mask[2] = False  # a centre without context
+    batch = Word2VecBatch(rng.integers(0, 6, size=n), contexts, mask,
+                          rng.integers(0, 6, size=(-(-n // shared), 3)), shared=shared)
+    loss, n_examples, _ = model.loss_and_grads(batch)
+    expected, count = 0.0, 0
+    for b in range(n):
+        words = contexts[b][mask[b]]
+        if sg:
+            hiddens = [syn0[w] for w in words]
+        else:
+            hiddens = [syn0[words].mean(axis=0)] if words.size else []
+        centre, negatives = batch.centres[b], batch.negatives[b // shared]
+        for h in hiddens:
+            count += 1
+            expected -= _log_sigmoid(h @ out[centre])
+            expected -= sum(_log_sigmoid(-h @ out[k]) for k in negatives if k != centre)
+    assert n_examples == count
+    np.testing.assert_allclose(loss, expected, rtol=1e-12)
+
+
+def test_score_clip_stops_the_gradient_of_saturated_scores_only():
+    rng = np.random.default_rng(4)
+    exact = _network("negative", True, rng, score_clip=None)
+    clipped = Word2VecNetwork(*[p.copy() for p in exact.params[:1]],
+                              syn1neg=exact.params[1].copy(), score_clip=6.0)
+    batch = _batch(rng, True, shared=2)
+    loss, _, grads = exact.loss_and_grads(batch)
+    clipped_loss, _, clipped_grads = clipped.loss_and_grads(batch)
+    assert clipped_loss == loss  # the loss is exact either way
+    for a, b in zip(grads, clipped_grads, strict=True):  # small scores: same gradient
+        np.testing.assert_allclose(_dense(a), _dense(b))
+    for table in clipped.params:  # every score saturated: no gradient at all
+        table *= 100.0
+    _, _, saturated = clipped.loss_and_grads(batch)
+    assert all(not _dense(g).any() for g in saturated)
 
 
 class _TinyCorpus:

@@ -43,7 +43,7 @@ from .basic import (
     Transpose,
     Where,
 )
-from .indexing import EmbeddingBag, GatherRows, GatherScores
+from .indexing import EmbeddingBag, GatherRows, GatherScores, SampledLogistic
 from .linalg import Affine, Matmul
 from .losses import (
     LOSSES,
@@ -148,6 +148,13 @@ def gather_scores(hidden, table, rows):
     return GatherScores.apply(hidden, table, rows)
 
 
+def sampled_logistic(hidden, table, rows, targets, weights, clip=None):
+    """Summed logistic loss of ``hidden[g, l] · table[rows[g, j]]`` against ``targets``
+    with ``weights`` (fused gather, scores and loss; the table gets a row-sparse
+    gradient). See :class:`.indexing.SampledLogistic`."""
+    return SampledLogistic.apply(hidden, table, rows, targets, weights, clip=clip)
+
+
 def where(condition, a, b):
     return Where.apply(a, b, condition=condition)
 
@@ -172,6 +179,7 @@ __all__ = [
     "identity", "l1_penalty", "l2_penalty", "leaky_relu", "log", "logistic", "logsumexp",
     "matmul", "max", "maxout", "mean", "mul", "multiclass_hinge", "neg",
     "poisson_with_log_link", "power",
-    "register_activation", "relu", "reshape", "softmax", "softmax_cross_entropy", "softplus",
+    "register_activation", "relu", "reshape", "sampled_logistic", "softmax",
+    "softmax_cross_entropy", "softplus",
     "sqrt", "squared_error", "sub", "sum", "tanh", "transpose", "where",
 ]
