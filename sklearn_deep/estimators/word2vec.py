@@ -64,8 +64,9 @@ def _boolean_int():
 
 
 # The fitted attributes training sets (the copy a callback's fitted_estimator carries).
-_TRAINED_ATTRIBUTES = ("wv_", "syn1neg_", "syn1_", "syn1softmax_", "loss_curve_", "n_iter_",
-                       "corpus_count_", "corpus_total_words_", "sif_component_")
+_TRAINED_ATTRIBUTES = ("wv_", "syn1neg_", "syn1_", "syn1softmax_", "loss_curve_",
+                       "training_loss_", "n_iter_", "corpus_count_", "corpus_total_words_",
+                       "sif_component_")
 
 
 class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
@@ -412,11 +413,14 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
             syn0, fitted.syn1neg_, fitted.syn1_, fitted.syn1softmax_ = (
                 None if t is None else t.copy() for t in model.tables)
             fitted.wv_ = KeyedVectors(syn0, self.wv_.index_to_key, self.wv_.counts)
-            fitted._publish(corpus, scan)
+            fitted._publish(corpus, scan, completed())
             return {name: vars(fitted)[name] for name in _TRAINED_ATTRIBUTES}
 
         state, started = self._training_state, time.perf_counter()
         first_epoch = state.n_iter
+
+        def completed():  # examples of each epoch of this call that ended
+            return problem.examples_per_epoch[:state.n_iter - first_epoch]
 
         def epoch_name():  # what a ProgressBar shows: the epoch's words, words/s so far
             name = f"epoch of {scan.total_words:,} words"
@@ -438,15 +442,17 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
                          rng=rng, tol=0.0, n_iter_no_change=math.inf,
                          incremental=incremental, verbose=bool(self.verbose),
                          warn_at_max_iter=False, hooks=hooks)
-        self._publish(corpus, scan)
+        self._publish(corpus, scan, completed())
 
-    def _publish(self, corpus, scan):
-        """The fitted attributes of the training so far (:data:`_TRAINED_ATTRIBUTES`)."""
+    def _publish(self, corpus, scan, examples_per_epoch):
+        """The fitted attributes of the training so far (:data:`_TRAINED_ATTRIBUTES`);
+        ``examples_per_epoch`` counts the examples of each epoch this call completed."""
         state = self._training_state
         self.loss_curve_ = [float(v) for v in state.loss_curve]
+        done = len(examples_per_epoch)
         self.training_loss_ = float(sum(
-            mean * n for mean, n in zip(self.loss_curve_[-n_epochs:],
-                                        problem.examples_per_epoch, strict=True)))
+            mean * n for mean, n in zip(self.loss_curve_[len(self.loss_curve_) - done:],
+                                        examples_per_epoch, strict=True)))
         self.n_iter_ = state.n_iter
         self.corpus_count_ = scan.n_texts
         self.corpus_total_words_ = scan.total_words
