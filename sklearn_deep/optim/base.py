@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from ..engine.flat import shared_buffer, views_of
 from ..engine.sparse import RowSparseGrad
 from .schedules import Constant, Schedule, check_positive
 
@@ -19,6 +20,12 @@ class Optimizer:
     an optimizer whose update leaves a row with zero gradient unchanged (plain SGD) and
     a gradient that holds its dense array with most rows touched, once on the whole
     parameter, which gives the same result.
+
+    When the parameters are views of one flat buffer, in order (:mod:`sklearn_deep.engine.flat`,
+    the layout the networks of :mod:`sklearn_deep.nn` use), the state arrays are views of
+    flat buffers too, and a step whose dense gradients likewise tile one buffer runs
+    ``_update`` once on the flat arrays — the same elementwise arithmetic, so the same
+    result, in a handful of NumPy calls whatever the number of parameters.
 
     Parameters
     ----------
@@ -59,9 +66,21 @@ class Optimizer:
             self.schedule = Constant(check_positive(learning_rate, "learning_rate"))
         self.params = list(params)
         self.transform = transform
-        self.state = [
-            {name: np.zeros_like(param) for name in self._state_names} for param in self.params
-        ]
+        self._init_state()
+
+    def _init_state(self):
+        flat = shared_buffer(self.params)
+        if flat is None:
+            self.state = [{name: np.zeros_like(param) for name in self._state_names}
+                          for param in self.params]
+            self._flat = None
+            return
+        flat_state = {name: np.zeros_like(flat) for name in self._state_names}
+        shapes = [param.shape for param in self.params]
+        views = {name: views_of(array, shapes) for name, array in flat_state.items()}
+        self.state = [{name: views[name][i] for name in self._state_names}
+                      for i in range(len(self.params))]
+        self._flat = (flat, flat_state)
 
     @property
     def learning_rate(self):
@@ -78,10 +97,17 @@ class Optimizer:
             :class:`RowSparseGrad` of that shape (only its rows are updated), or None
             (parameter left alone). The transform, if any, may change them in place.
         """
+        given = grads
+        flat_grad = None if self._flat is None else shared_buffer(given)
         grads = self._check_grads(grads)
         if self.transform is not None:
             grads = self.transform.update(grads, self.params)
         coef = self._begin_step(float(self.schedule.learning_rate))
+        if flat_grad is not None and all(g is h for g, h in zip(grads, given)):
+            # every gradient dense, of the parameter's dtype, tiling one buffer in order
+            flat, flat_state = self._flat
+            self._update(flat, flat_grad, flat_state, coef)
+            return
         for param, grad, state in zip(self.params, grads, self.state, strict=True):
             if grad is None:
                 continue
@@ -99,6 +125,13 @@ class Optimizer:
                     array[rows] = state_rows[name]
             else:
                 self._update(param, grad, state, coef)
+
+    def __getstate__(self):
+        # Views do not survive pickling (each is stored as an array of its own): the copy
+        # steps parameter by parameter, on the arrays it was unpickled with.
+        state = self.__dict__.copy()
+        state["_flat"] = None
+        return state
 
     def _check_grads(self, grads):
         """Validate ``grads``; return them cast to the parameters' dtypes, sparse ones coalesced."""

@@ -74,30 +74,64 @@ def _per_sample(values):
     return values.reshape(values.shape[0], -1).sum(axis=1) if values.ndim > 1 else values
 
 
+def _row_max(scores):
+    """``scores.max(axis=-1, keepdims=True)``. For a matrix with few columns, taken over
+    the rows of its transpose: whole-row elementwise maxima instead of one short
+    reduction per row (several times faster for 10 classes; a maximum is exact either
+    way)."""
+    if scores.ndim == 2 and scores.shape[1] <= 64:
+        return np.ascontiguousarray(scores.T).max(axis=0)[:, None]
+    return scores.max(axis=-1, keepdims=True)
+
+
 class SoftmaxCrossEntropy(Function):
     """L_i = −Σ_j Y_ij log softmax(s_i)_j = logsumexp(s_i) − Σ_j Y_ij s_ij.
 
     ``target`` holds integer class labels of shape ``(n,)`` or a probability / one-hot
     matrix of shape ``(n, n_classes)``. Gradient: ``(P − Y) · w_i / Σw``.
+
+    With integer labels no one-hot matrix is formed: the loss reads ``s_{i,y_i}`` and the
+    gradient subtracts 1 at the labels, in place on ``P`` (the same floating-point
+    operations as with the one-hot ``Y``). Unweighted, the per-row factor ``1/n`` is one
+    scalar.
     """
 
     @staticmethod
     def forward(ctx, scores, target, sample_weight=None):
-        y = _class_targets(target, scores)
-        m = scores.max(axis=-1, keepdims=True)
-        e = np.exp(scores - m)
-        z = e.sum(axis=-1, keepdims=True)
+        target = np.asarray(target)
+        labels = scores.ndim == 2 and target.ndim == 1 and target.dtype.kind in "iu"
+        m = _row_max(scores)
+        p = np.subtract(scores, m)
+        np.exp(p, out=p)
+        z = p.sum(axis=-1, keepdims=True)
         log_z = m[..., 0] + np.log(z[..., 0])
-        # Σ_j Y_ij (log Z_i − s_ij), written so that Y rows summing to 1 give log Z − s_y.
-        losses = (y * (log_z[..., None] - scores)).sum(axis=-1)
+        if labels:
+            _check_labels(target, scores.shape[-1])
+            rows = np.arange(scores.shape[0])
+            losses = log_z - scores[rows, target]
+            ctx.labels, ctx.y = (rows, target), None
+        else:
+            y = _class_targets(target, scores)
+            # Σ_j Y_ij (log Z_i − s_ij), so that Y rows summing to 1 give log Z − s_y.
+            losses = (y * (log_z[..., None] - scores)).sum(axis=-1)
+            ctx.labels, ctx.y = None, y
         w = _sample_weights(sample_weight, scores.shape[0], scores.dtype)
-        ctx.y, ctx.w, ctx.p = y, w, e / z
+        p /= z
+        ctx.p, ctx.w, ctx.uniform = p, w, sample_weight is None
         return np.asarray(np.dot(w, losses), dtype=scores.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        row_mass = ctx.y.sum(axis=-1, keepdims=True)
-        return (ctx.p * row_mass - ctx.y) * (ctx.w[:, None] * grad)
+        if ctx.labels is not None:
+            g = ctx.p.copy()
+            g[ctx.labels] -= 1
+        else:
+            g = ctx.p * ctx.y.sum(axis=-1, keepdims=True) - ctx.y
+        if ctx.uniform:  # every factor is w_0 · grad
+            g *= ctx.w[0] * grad if ctx.w.shape[0] else 0
+        else:
+            g *= ctx.w[:, None] * grad
+        return g
 
 
 class MulticlassHinge(Function):
