@@ -179,7 +179,7 @@ class Autoencoder:
         n = X.shape[0]
         if self.alpha and n > 0:
             own = enc_W if self.tied else enc_W + dec_W
-            loss = loss + (self.alpha / n) * l2_penalty(*own)
+            loss = loss + l2_penalty(*own, scale=self.alpha / n)
         return loss
 
     def _contractive(self, X, pre, code, enc_W, enc_b, rng):

@@ -112,6 +112,6 @@ class MLP:
         loss = self._loss(raw, Y, sample_weight=sample_weight)
         weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         if self.alpha and weight > 0:
-            loss = loss + (self.alpha / weight) * l2_penalty(*coefs)
+            loss = loss + l2_penalty(*coefs, scale=self.alpha / weight)
         loss.backward()  # into the views of grads
         return loss.item(), weight, grads

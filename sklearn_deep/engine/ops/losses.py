@@ -223,16 +223,21 @@ class PoissonWithLogLink(Function):
 
 
 class L2Penalty(Function):
-    """½ Σ_k ‖W_k‖² over any number of parameter arrays (weight decay); gradient W_k."""
+    """``scale`` · ½ Σ_k ‖W_k‖² over any number of parameter arrays (weight decay);
+    gradient ``scale · W_k``. The scale (``alpha / n`` in a training objective) is the
+    same as multiplying the result by it, in one node."""
 
     @staticmethod
-    def forward(ctx, *weights):
-        ctx.weights = weights
+    def forward(ctx, *weights, scale=1.0):
+        ctx.weights, ctx.scale = weights, scale
         dtype = np.result_type(*weights)
-        return np.asarray(0.5 * sum(np.vdot(w, w) for w in weights), dtype=dtype)
+        value = np.asarray(0.5 * sum(np.vdot(w, w) for w in weights), dtype=dtype)
+        return value if scale == 1.0 else value * scale
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.scale != 1.0:
+            grad = grad * ctx.scale
         return tuple(w * grad if need else None
                      for w, need in zip(ctx.weights, ctx.needs_input_grad))
 
@@ -275,8 +280,8 @@ def poisson_with_log_link(raw, target, sample_weight=None):
     return PoissonWithLogLink.apply(raw, target=target, sample_weight=sample_weight)
 
 
-def l2_penalty(*weights):
-    return L2Penalty.apply(*weights)
+def l2_penalty(*weights, scale=1.0):
+    return L2Penalty.apply(*weights, scale=scale)
 
 
 def l1_penalty(*weights):
