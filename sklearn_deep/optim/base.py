@@ -8,6 +8,11 @@ from .schedules import Constant, Schedule, check_positive
 
 __all__ = ["Optimizer"]
 
+# Bytes per array in one block of a flat update: the update's dozen elementwise passes then
+# run on blocks that stay in cache instead of streaming whole arrays through memory once
+# per pass (Adam on 535k float64 values: about 2x faster; no gain once they fit in cache).
+_BLOCK_BYTES = 2**19
+
 
 class Optimizer:
     """Base class of the gradient-descent optimizers.
@@ -24,8 +29,10 @@ class Optimizer:
     When the parameters are views of one flat buffer, in order (:mod:`sklearn_deep.engine.flat`,
     the layout the networks of :mod:`sklearn_deep.nn` use), the state arrays are views of
     flat buffers too, and a step whose dense gradients likewise tile one buffer runs
-    ``_update`` once on the flat arrays — the same elementwise arithmetic, so the same
-    result, in a handful of NumPy calls whatever the number of parameters.
+    ``_update`` on the flat arrays — the same elementwise arithmetic, so the same result, in
+    a handful of NumPy calls whatever the number of parameters, block by block for large
+    buffers so that its passes run in cache. ``_update`` must therefore be elementwise (as
+    the row-sparse updates also require).
 
     Parameters
     ----------
@@ -106,7 +113,11 @@ class Optimizer:
         if flat_grad is not None and all(g is h for g, h in zip(grads, given)):
             # every gradient dense, of the parameter's dtype, tiling one buffer in order
             flat, flat_state = self._flat
-            self._update(flat, flat_grad, flat_state, coef)
+            size = _BLOCK_BYTES // flat.itemsize
+            for start in range(0, flat.shape[0], size):
+                block = slice(start, start + size)
+                self._update(flat[block], flat_grad[block],
+                             {name: array[block] for name, array in flat_state.items()}, coef)
             return
         for param, grad, state in zip(self.params, grads, self.state, strict=True):
             if grad is None:

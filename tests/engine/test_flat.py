@@ -206,3 +206,20 @@ def test_a_pickled_flat_optimizer_continues_identically():
         copy.step([g.copy() for g in grads])
     for p, q in zip(opt.params, copy.params):
         assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_a_flat_step_in_blocks_equals_the_step_parameter_by_parameter(dtype):
+    rng = np.random.default_rng(9)
+    shapes = [(300, 450), (450,), (7,)]  # more values than one block holds
+    start = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    _, flat_params = flat_views(start)
+    loose_params = [a.copy() for a in start]
+    flat_opt = make_optimizer("adam", list(flat_params), learning_rate=0.05)
+    loose_opt = make_optimizer("adam", loose_params, learning_rate=0.05)
+    for _ in range(3):
+        grads = [rng.standard_normal(s).astype(dtype) for s in shapes]
+        flat_opt.step(flat_views(grads)[1])
+        loose_opt.step(grads)
+    for p, q in zip(flat_params, loose_params):
+        assert_array_equal(p, q)
