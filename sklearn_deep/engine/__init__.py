@@ -15,8 +15,8 @@ The public surface, which estimators and users can rely on::
   ``logsumexp``, ``softmax``. NumPy broadcasting, gradients summed back to each shape.
 - :func:`no_grad` — a context in which no graph is recorded.
 - :func:`check_grad` — numerical gradient check (central differences, float64).
-- Functional forms of the primitives: ``add sub mul div neg power matmul affine exp log sqrt
-  absolute sum mean max reshape transpose concatenate gather_rows gather_scores
+- Functional forms of the primitives: ``add sub mul div neg power matmul affine dense exp
+  log sqrt absolute sum mean max reshape transpose concatenate gather_rows gather_scores
   embedding_bag sampled_logistic where clip logsumexp softmax``.
 - Activations, by registered name (:data:`ACTIVATIONS`, :func:`get_activation`):
   ``identity logistic tanh relu leaky_relu elu softplus maxout``.

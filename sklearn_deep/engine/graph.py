@@ -58,7 +58,7 @@ OP_LABELS = {
     _basic.Mean: "mean", _basic.Max: "max", _basic.Reshape: "reshape",
     _basic.Transpose: "transpose", _basic.Concatenate: "concat", _basic.GetItem: "x[i]",
     _basic.LogSumExp: "logsumexp", _basic.Softmax: "softmax",
-    _linalg.Matmul: "@", _linalg.Affine: "affine",
+    _linalg.Matmul: "@", _linalg.Affine: "affine", _linalg.Dense: "dense",
     _indexing.GatherRows: "rows", _indexing.GatherScores: "gather scores",
     _indexing.EmbeddingBag: "embedding bag", _indexing.SampledLogistic: "sampled loss",
     _act.Logistic: "sigmoid", _act.Tanh: "tanh", _act.ReLU: "relu",

@@ -10,8 +10,9 @@ The whole backward algorithm is :meth:`Tensor.backward`:
 3. free each intermediate gradient as soon as it has been used, and release what each
    primitive saved for backward (masks, probabilities, copies no other node holds; an
    output that the next node still holds lives as long as the graph does); leaves that
-   require a gradient accumulate it in ``.grad``. Only ``backward(keep_grads=True)`` keeps
-   the intermediate gradients, for drawing the graph (:mod:`sklearn_deep.engine.graph`).
+   require a gradient accumulate it in ``.grad`` (in place when ``.grad`` already holds a
+   writable ndarray: storage can be given in advance). Only ``backward(keep_grads=True)``
+   keeps the intermediate gradients, for drawing the graph (:mod:`sklearn_deep.engine.graph`).
 """
 
 import threading
@@ -275,7 +276,7 @@ class Tensor:
                 continue
             ctx = node._ctx
             if ctx is None:
-                _accumulate_leaf(node, g, assigned)
+                _accumulate_leaf(node, g, assigned, keep_grads)
                 continue
             if getattr(ctx, "released", False):
                 raise RuntimeError(
@@ -290,7 +291,7 @@ class Tensor:
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
             for parent, needs, pg in zip(ctx.inputs, ctx.needs_input_grad, input_grads):
-                if not needs or pg is None:
+                if not needs or pg is None or (parent._ctx is None and _add_in_place(parent, pg)):
                     continue
                 key = id(parent)
                 previous = grads.get(key)
@@ -328,14 +329,30 @@ def _add_grads(a, b):
     return a + b  # out of place: an array may be shared by several inputs (e.g. add)
 
 
-def _accumulate_leaf(leaf, g, assigned):
+def _add_in_place(leaf, g):
+    """Add the dense ``g`` to the leaf's ``.grad`` in place when that is a writable ndarray
+    (as PyTorch accumulates), so that a gradient can be given storage of its own before
+    backward (a zeroed view of a flat buffer, say) and contributions are added as they
+    come, with no intermediate sum. Returns whether it did."""
+    if (isinstance(g, np.ndarray) and isinstance(leaf.grad, np.ndarray)
+            and leaf.grad.flags.writeable):
+        np.add(leaf.grad, g, out=leaf.grad, casting="unsafe")
+        return True
+    return False
+
+
+def _accumulate_leaf(leaf, g, assigned, keep_grads=False):
     if isinstance(g, RowSparseGrad) and not leaf.sparse_grad:
         g = g.to_dense()
-    elif isinstance(g, np.ndarray):
+    if _add_in_place(leaf, g):
+        return
+    if isinstance(g, np.ndarray):
         # The same array, or views of one (add passes its gradient through; reshape and
-        # transpose return views), can reach two leaves, and broadcast views are
-        # read-only: give each leaf a writable array of its own.
-        if id(g) in assigned or g.base is not None or not g.flags.writeable:
+        # transpose return views), can reach two leaves, broadcast views are read-only,
+        # and kept gradients are drawn: give each leaf a writable array of its own (which
+        # later passes accumulate into in place).
+        if (keep_grads or id(g) in assigned or g.base is not None
+                or not g.flags.writeable):
             g = np.array(g, copy=True)
         if g.dtype != leaf.data.dtype:
             g = g.astype(leaf.data.dtype)

@@ -24,13 +24,13 @@ import numpy as np
 from scipy.special import expit
 
 from ..engine import (
-    Tensor,
     binary_cross_entropy_with_logits,
     get_activation,
     l2_penalty,
     no_grad,
     squared_error,
 )
+from ..engine.flat import flat_views, parameter_tensors
 from .dense import dense_forward, init_dense
 from .penalties import (
     contractive_penalty,
@@ -103,11 +103,12 @@ class Autoencoder:
 
     # ------------------------------------------------------------------ parameters
     def init_params(self, rng, dtype):
-        """Initial parameter list (encoder, then decoder, drawn as :func:`.init_dense`)."""
+        """Initial parameter list (encoder, then decoder, drawn as :func:`.init_dense`), as
+        views of one flat buffer in that order."""
         units = [self.n_features, *self.hidden_layer_sizes, self.n_components]
         enc_W, enc_b = init_dense(units, self.activations, rng, dtype)
         dec_W, dec_b = init_dense(units[::-1], self.activations[:-1][::-1], rng, dtype)
-        return enc_W + enc_b + ([] if self.tied else dec_W) + dec_b
+        return flat_views(enc_W + enc_b + ([] if self.tied else dec_W) + dec_b, dtype)[1]
 
     def unpack(self, params):
         """Split the parameter list into ``(enc_W, enc_b, dec_W, dec_b)`` lists."""
@@ -206,7 +207,7 @@ class Autoencoder:
         n = X.shape[0] if l2_rows is None else l2_rows
         if self.alpha and n > 0:
             own = enc_W if self.tied else enc_W + dec_W
-            loss = loss + (self.alpha / n) * l2_penalty(*own)
+            loss = loss + l2_penalty(*own, scale=self.alpha / n)
         return loss
 
     def _contractive(self, X, pre, code, enc_W, enc_b, rng):
@@ -225,10 +226,10 @@ class Autoencoder:
     def loss_and_grads(self, params, X, target, rng=None, l2_rows=None):
         """``(loss, n, grads)`` of a batch: the training loop's contract for ``params``
         (ndarrays); ``l2_rows`` as in :meth:`objective`."""
-        tensors = [Tensor(p, requires_grad=True) for p in params]
+        tensors, grads = parameter_tensors(params)
         loss = self.objective(tensors, X, target, rng, l2_rows)
-        loss.backward()
-        return loss.item(), X.shape[0], [t.grad for t in tensors]
+        loss.backward()  # into the views of grads
+        return loss.item(), X.shape[0], grads
 
     def reconstruction_error(self, params, X, target):
         """The reconstruction loss of clean inputs, no penalty (a float; no graph)."""

@@ -2,10 +2,13 @@
 
 Parameters use scikit-learn's MLP layout: ``coefs[i]`` of shape ``(fan_in, fan_out)`` and
 ``intercepts[i]`` of shape ``(fan_out,)``, so a layer is ``X @ W + b``. A layer feeding an
-activation with ``width_factor`` k (maxout's pieces) has ``k × units`` outputs.
+activation with ``width_factor`` k (maxout's pieces) has ``k × units`` outputs. Fresh
+parameters are views of one flat buffer, weights then biases
+(:mod:`sklearn_deep.engine.flat`), so that an optimizer steps on all of them at once.
 """
 
-from ..engine import affine, get_activation
+from ..engine import affine, dense, get_activation
+from ..engine.flat import flat_views
 from ..engine.init import sklearn_mlp_init
 
 __all__ = ["dense_forward", "init_dense", "layer_activations"]
@@ -34,6 +37,7 @@ def init_dense(layer_units, activations, rng, dtype):
     layer by layer, weights then intercepts, from ``rng``), using for each layer the
     scale of the activation that follows it (the last hidden one for the output layer), so
     a network with one activation everywhere starts exactly where scikit-learn's would.
+    The arrays returned are views of one flat buffer: ``coefs`` then ``intercepts``.
     """
     coefs, intercepts = [], []
     n_layers = len(layer_units) - 1
@@ -45,7 +49,8 @@ def init_dense(layer_units, activations, rng, dtype):
         W, b = sklearn_mlp_init(layer_units[i], fan_out, rng, activation=name, dtype=dtype)
         coefs.append(W)
         intercepts.append(b)
-    return coefs, intercepts
+    _, views = flat_views(coefs + intercepts, dtype)
+    return views[:n_layers], views[n_layers:]
 
 
 def dense_forward(X, coefs, intercepts, activations, dropout=0.0, rng=None):
@@ -71,10 +76,10 @@ def dense_forward(X, coefs, intercepts, activations, dropout=0.0, rng=None):
     h = X
     last = len(coefs) - 1
     for i, (W, b) in enumerate(zip(coefs, intercepts)):
-        h = affine(h, W, b)
-        if i < last:
-            h = get_activation(activations[i]).function(h)
-            if dropout and rng is not None:
-                keep = rng.random_sample(h.shape) >= dropout
-                h = h * (keep.astype(h.dtype) / (1.0 - dropout))
+        if i == last:
+            return affine(h, W, b)
+        h = dense(h, W, b, activations[i])  # the affine map and the activation as one node
+        if dropout and rng is not None:
+            keep = rng.random_sample(h.shape) >= dropout
+            h = h * (keep.astype(h.dtype) / (1.0 - dropout))
     return h

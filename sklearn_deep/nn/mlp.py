@@ -11,6 +11,7 @@ nothing about labels, estimators or scikit-learn. Train it with the loop::
 """
 
 from ..engine import Tensor, get_loss, l2_penalty, no_grad
+from ..engine.flat import parameter_tensors
 from .dense import dense_forward, init_dense
 
 __all__ = ["MLP"]
@@ -28,7 +29,10 @@ class MLP:
     ----------
     coefs, intercepts : list of ndarray
         One weight matrix of shape (fan_in, fan_out) and one bias of shape (fan_out,) per
-        layer, updated in place by training (the arrays are kept, never copied).
+        layer, updated in place by training (the arrays are kept, never copied). When they
+        are views of one flat buffer, in this order (as :meth:`initialise` and
+        :func:`~sklearn_deep.nn.init_dense` make them), the gradients are too, and
+        optimizers step on the whole buffer at once.
     activations : list of str
         Registered activation names, one per hidden layer.
     loss : str
@@ -102,12 +106,12 @@ class MLP:
         grads : list of ndarray
             Aligned with :attr:`params`.
         """
-        coefs = [Tensor(c, requires_grad=True) for c in self.coefs]
-        intercepts = [Tensor(b, requires_grad=True) for b in self.intercepts]
+        tensors, grads = parameter_tensors(self.params)
+        coefs, intercepts = tensors[:len(self.coefs)], tensors[len(self.coefs):]
         raw = dense_forward(X, coefs, intercepts, self.activations, self.dropout, rng)
         loss = self._loss(raw, Y, sample_weight=sample_weight)
         weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         if self.alpha and weight > 0:
-            loss = loss + (self.alpha / weight) * l2_penalty(*coefs)
-        loss.backward()
-        return loss.item(), weight, [t.grad for t in coefs + intercepts]
+            loss = loss + l2_penalty(*coefs, scale=self.alpha / weight)
+        loss.backward()  # into the views of grads
+        return loss.item(), weight, grads

@@ -66,12 +66,16 @@ class Adam(Optimizer):
 
     def _update(self, param, grad, state, learning_rate):
         m, v = state["m"], state["v"]
+        # the operations of the formulas above, in two temporaries
         m *= self.beta_1
-        m += (1 - self.beta_1) * grad
+        tmp = np.multiply(grad, 1 - self.beta_1)
+        m += tmp
         v *= self.beta_2
-        v += (1 - self.beta_2) * np.square(grad)
+        np.square(grad, out=tmp)
+        tmp *= 1 - self.beta_2
+        v += tmp
         denom = np.sqrt(v)
         denom += self.epsilon
-        update = -learning_rate * m
-        update /= denom
-        param += update
+        np.multiply(m, -learning_rate, out=tmp)
+        tmp /= denom
+        param += tmp

@@ -2,10 +2,16 @@
 
 import numpy as np
 
+from ..engine.flat import shared_buffer, views_of
 from ..engine.sparse import RowSparseGrad, add_rows
 from .schedules import Constant, Schedule, check_positive
 
 __all__ = ["Optimizer"]
+
+# Bytes per array in one block of a flat update: the update's dozen elementwise passes then
+# run on blocks that stay in cache instead of streaming whole arrays through memory once
+# per pass (Adam on 535k float64 values: about 2x faster; no gain once they fit in cache).
+_BLOCK_BYTES = 2**19
 
 
 class Optimizer:
@@ -19,6 +25,14 @@ class Optimizer:
     an optimizer whose update leaves a row with zero gradient unchanged (plain SGD) and
     a gradient that holds its dense array with most rows touched, once on the whole
     parameter, which gives the same result.
+
+    When the parameters are views of one flat buffer, in order (:mod:`sklearn_deep.engine.flat`,
+    the layout the networks of :mod:`sklearn_deep.nn` use), the state arrays are views of
+    flat buffers too, and a step whose dense gradients likewise tile one buffer runs
+    ``_update`` on the flat arrays — the same elementwise arithmetic, so the same result, in
+    a handful of NumPy calls whatever the number of parameters, block by block for large
+    buffers so that its passes run in cache. ``_update`` must therefore be elementwise (as
+    the row-sparse updates also require).
 
     Parameters
     ----------
@@ -62,9 +76,21 @@ class Optimizer:
             self.schedule = Constant(check_positive(learning_rate, "learning_rate"))
         self.params = list(params)
         self.transform = transform
-        self.state = [
-            {name: np.zeros_like(param) for name in self._state_names} for param in self.params
-        ]
+        self._init_state()
+
+    def _init_state(self):
+        flat = shared_buffer(self.params)
+        if flat is None:
+            self.state = [{name: np.zeros_like(param) for name in self._state_names}
+                          for param in self.params]
+            self._flat = None
+            return
+        flat_state = {name: np.zeros_like(flat) for name in self._state_names}
+        shapes = [param.shape for param in self.params]
+        views = {name: views_of(array, shapes) for name, array in flat_state.items()}
+        self.state = [{name: views[name][i] for name in self._state_names}
+                      for i in range(len(self.params))]
+        self._flat = (flat, flat_state)
 
     @property
     def learning_rate(self):
@@ -81,10 +107,21 @@ class Optimizer:
             :class:`RowSparseGrad` of that shape (only its rows are updated), or None
             (parameter left alone). The transform, if any, may change them in place.
         """
+        given = grads
+        flat_grad = None if self._flat is None else shared_buffer(given)
         grads = self._check_grads(grads)
         if self.transform is not None:
             grads = self.transform.update(grads, self.params)
         coef = self._begin_step(float(self.schedule.learning_rate))
+        if flat_grad is not None and all(g is h for g, h in zip(grads, given)):
+            # every gradient dense, of the parameter's dtype, tiling one buffer in order
+            flat, flat_state = self._flat
+            size = _BLOCK_BYTES // flat.itemsize
+            for start in range(0, flat.shape[0], size):
+                block = slice(start, start + size)
+                self._update(flat[block], flat_grad[block],
+                             {name: array[block] for name, array in flat_state.items()}, coef)
+            return
         for param, grad, state in zip(self.params, grads, self.state, strict=True):
             if grad is None:
                 continue
@@ -104,6 +141,13 @@ class Optimizer:
                     array[rows] = state_rows[name]
             else:
                 self._update(param, grad, state, coef)
+
+    def __getstate__(self):
+        # Views do not survive pickling (each is stored as an array of its own): the copy
+        # steps parameter by parameter, on the arrays it was unpickled with.
+        state = self.__dict__.copy()
+        state["_flat"] = None
+        return state
 
     def _check_grads(self, grads):
         """Validate ``grads``; return them cast to the parameters' dtypes, sparse ones

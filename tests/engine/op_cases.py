@@ -74,6 +74,10 @@ CASES = [
     OpCase("matmul_vector", lambda a, b: a @ b, ((4,), (4, 2))),
     OpCase("matmul_vectors", lambda a, b: a @ b, ((4,), (4,))),
     OpCase("affine", E.affine, ((3, 4), (4, 2), (2,)), covers=("Affine",)),
+    OpCase("dense_tanh", lambda x, W, b: E.dense(x, W, b, "tanh"), ((3, 4), (4, 2), (2,)),
+           covers=("Dense",)),
+    OpCase("dense_softplus", lambda x, W, b: E.dense(x, W, b, "softplus"),
+           ((3, 4), (4, 2), (2,))),
     # reductions
     OpCase("sum_all", lambda a: a.sum(), ((2, 3),), covers=("Sum",)),
     OpCase("sum_axis", lambda a: a.sum(axis=1, keepdims=True), ((2, 3, 2),)),

@@ -44,7 +44,7 @@ from .basic import (
     Where,
 )
 from .indexing import EmbeddingBag, GatherRows, GatherScores, SampledLogistic
-from .linalg import Affine, Matmul
+from .linalg import Affine, Dense, Matmul
 from .losses import (
     LOSSES,
     binary_cross_entropy_with_logits,
@@ -89,6 +89,15 @@ def matmul(a, b):
 def affine(x, W, b):
     """``x @ W + b`` as one node (a dense layer); ``x`` may be a scipy sparse matrix."""
     return Affine.apply(x, W, b)
+
+
+def dense(x, W, b, activation):
+    """``s(x @ W + b)`` as one node, ``s`` a registered activation name; an activation with
+    no elementwise primitive (maxout) is applied after :func:`affine`."""
+    primitive = get_activation(activation).primitive
+    if primitive is None:
+        return get_activation(activation).function(Affine.apply(x, W, b))
+    return Dense.apply(x, W, b, activation=primitive)
 
 
 def exp(a):
@@ -173,7 +182,7 @@ def softmax(a, axis=-1):
 
 __all__ = [
     "ACTIVATIONS", "LOSSES", "ActivationSpec", "absolute", "add", "affine",
-    "binary_cross_entropy_with_logits", "clip", "concatenate", "div", "elu",
+    "binary_cross_entropy_with_logits", "clip", "concatenate", "dense", "div", "elu",
     "embedding_bag", "exp",
     "gather_rows", "gather_scores", "get_activation", "get_loss",
     "identity", "l1_penalty", "l2_penalty", "leaky_relu", "log", "logistic", "logsumexp",

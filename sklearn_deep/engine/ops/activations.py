@@ -34,9 +34,11 @@ ELU_ALPHA = 1.0  # elu's saturation value is −α
 class Logistic(Function):
     """σ(a) = 1 / (1 + e^(−a)); local gradient σ(1 − σ) (CS231n's sigmoid gate)."""
 
+    accepts_out = True  # forward may write into a given array (see Dense)
+
     @staticmethod
-    def forward(ctx, a):
-        ctx.out = expit(a)
+    def forward(ctx, a, out=None):
+        ctx.out = expit(a, out=out)
         return ctx.out
 
     @staticmethod
@@ -46,9 +48,11 @@ class Logistic(Function):
 
 
 class Tanh(Function):
+    accepts_out = True
+
     @staticmethod
-    def forward(ctx, a):
-        ctx.out = np.tanh(a)
+    def forward(ctx, a, out=None):
+        ctx.out = np.tanh(a, out=out)
         return ctx.out
 
     @staticmethod
@@ -60,10 +64,12 @@ class ReLU(Function):
     """max(0, a); the gradient is routed where a > 0 (the Jacobian is diagonal, never
     formed)."""
 
+    accepts_out = True
+
     @staticmethod
-    def forward(ctx, a):
+    def forward(ctx, a, out=None):
         ctx.active = a > 0
-        return np.maximum(a, 0)
+        return np.maximum(a, 0, out=out)
 
     @staticmethod
     def backward(ctx, grad):
@@ -176,6 +182,10 @@ class ActivationSpec:
         How many pre-activation values each output unit consumes (maxout's pieces).
     description : str
         One line for documentation.
+    primitive : Function subclass or None
+        The one-input primitive computing ``s`` (default keyword options), which a dense
+        layer fuses with its affine map (:class:`~sklearn_deep.engine.ops.linalg.Dense`);
+        None for the identity and for compositions (maxout).
     derivative : callable or None
         ``s′`` elementwise, as ``derivative(a, h)`` of the pre-activation Tensor ``a`` and
         the output Tensor ``h = s(a)``: a Tensor where ``s′`` varies smoothly (so that
@@ -191,6 +201,7 @@ class ActivationSpec:
     output_range: tuple = (-math.inf, math.inf)
     width_factor: int = 1
     description: str = ""
+    primitive: object = field(default=None, repr=False)
     derivative: object = field(default=None, repr=False)
 
 
@@ -236,18 +247,21 @@ for _spec in (
                    derivative=_ones),
     ActivationSpec("logistic", logistic, sklearn_init_factor=2.0,
                    output_range=(0.0, 1.0),
-                   description="sigmoid 1 / (1 + exp(-x))",
+                   description="sigmoid 1 / (1 + exp(-x))", primitive=Logistic,
                    derivative=lambda a, h: h * (1.0 - h)),
     ActivationSpec("tanh", tanh, gain=5.0 / 3.0, output_range=(-1.0, 1.0),
-                   description="hyperbolic tangent", derivative=lambda a, h: 1.0 - h * h),
+                   description="hyperbolic tangent", primitive=Tanh,
+                   derivative=lambda a, h: 1.0 - h * h),
     ActivationSpec("relu", relu, gain=_RECTIFIER, output_range=(0.0, math.inf),
-                   description="max(0, x)", derivative=_step),
+                   description="max(0, x)", primitive=ReLU, derivative=_step),
     ActivationSpec("leaky_relu", leaky_relu, gain=math.sqrt(2.0 / (1 + LEAKY_RELU_SLOPE**2)),
-                   description=f"x if x > 0 else {LEAKY_RELU_SLOPE} x", derivative=_leaky_step),
+                   description=f"x if x > 0 else {LEAKY_RELU_SLOPE} x", primitive=LeakyReLU,
+                   derivative=_leaky_step),
     ActivationSpec("elu", elu, gain=_RECTIFIER, output_range=(-1.0, math.inf),
-                   description="x if x > 0 else exp(x) - 1", derivative=_elu_derivative),
+                   description="x if x > 0 else exp(x) - 1", primitive=ELU,
+                   derivative=_elu_derivative),
     ActivationSpec("softplus", softplus, gain=_RECTIFIER, output_range=(0.0, math.inf),
-                   description="log(1 + exp(x)), a smooth ReLU",
+                   description="log(1 + exp(x)), a smooth ReLU", primitive=Softplus,
                    derivative=lambda a, h: logistic(a)),
     ActivationSpec("maxout", maxout, width_factor=2,
                    description="max of 2 linear pieces per unit (Goodfellow et al., 2013)"),

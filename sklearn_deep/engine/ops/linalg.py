@@ -1,11 +1,11 @@
-"""Matrix products."""
+"""Matrix products, and the dense layer built on them."""
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..function import Function, unbroadcast
+from ..function import Context, Function, unbroadcast
 
-__all__ = ["Affine", "Matmul"]
+__all__ = ["Affine", "Dense", "Matmul"]
 
 
 class Matmul(Function):
@@ -75,3 +75,27 @@ class Affine(Function):
         gb = grad.sum(axis=0) if need_b else None
         return gx, gW, gb
 
+
+
+class Dense(Function):
+    """A dense layer ``s(x @ W + b)`` as one node: :class:`Affine`, then the elementwise
+    activation ``s`` given as its primitive (a one-input Function class such as ``ReLU``).
+
+    Forward runs the activation on the layer's own pre-activation array — in place, with no
+    second array of that size, when its primitive ``accepts_out`` (ReLU, tanh, logistic);
+    backward runs the activation's backward, which turns the output gradient into the
+    pre-activation one, then Affine's: the arithmetic of the two nodes, without the second
+    node's graph bookkeeping.
+    """
+
+    @staticmethod
+    def forward(ctx, x, W, b, activation):
+        pre = Affine.forward(ctx, x, W, b)
+        ctx.activation, ctx.act = activation, Context()
+        if getattr(activation, "accepts_out", False):
+            return activation.forward(ctx.act, pre, out=pre)
+        return activation.forward(ctx.act, pre)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return Affine.backward(ctx, ctx.activation.backward(ctx.act, grad))

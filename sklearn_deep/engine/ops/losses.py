@@ -74,30 +74,64 @@ def _per_sample(values):
     return values.reshape(values.shape[0], -1).sum(axis=1) if values.ndim > 1 else values
 
 
+def _row_max(scores):
+    """``scores.max(axis=-1, keepdims=True)``. For a matrix with few columns, taken over
+    the rows of its transpose: whole-row elementwise maxima instead of one short
+    reduction per row (several times faster for 10 classes; a maximum is exact either
+    way)."""
+    if scores.ndim == 2 and scores.shape[1] <= 64:
+        return np.ascontiguousarray(scores.T).max(axis=0)[:, None]
+    return scores.max(axis=-1, keepdims=True)
+
+
 class SoftmaxCrossEntropy(Function):
     """L_i = −Σ_j Y_ij log softmax(s_i)_j = logsumexp(s_i) − Σ_j Y_ij s_ij.
 
     ``target`` holds integer class labels of shape ``(n,)`` or a probability / one-hot
     matrix of shape ``(n, n_classes)``. Gradient: ``(P − Y) · w_i / Σw``.
+
+    With integer labels no one-hot matrix is formed: the loss reads ``s_{i,y_i}`` and the
+    gradient subtracts 1 at the labels, in place on ``P`` (the same floating-point
+    operations as with the one-hot ``Y``). Unweighted, the per-row factor ``1/n`` is one
+    scalar.
     """
 
     @staticmethod
     def forward(ctx, scores, target, sample_weight=None):
-        y = _class_targets(target, scores)
-        m = scores.max(axis=-1, keepdims=True)
-        e = np.exp(scores - m)
-        z = e.sum(axis=-1, keepdims=True)
+        target = np.asarray(target)
+        labels = scores.ndim == 2 and target.ndim == 1 and target.dtype.kind in "iu"
+        m = _row_max(scores)
+        p = np.subtract(scores, m)
+        np.exp(p, out=p)
+        z = p.sum(axis=-1, keepdims=True)
         log_z = m[..., 0] + np.log(z[..., 0])
-        # Σ_j Y_ij (log Z_i − s_ij), written so that Y rows summing to 1 give log Z − s_y.
-        losses = (y * (log_z[..., None] - scores)).sum(axis=-1)
+        if labels:
+            _check_labels(target, scores.shape[-1])
+            rows = np.arange(scores.shape[0])
+            losses = log_z - scores[rows, target]
+            ctx.labels, ctx.y = (rows, target), None
+        else:
+            y = _class_targets(target, scores)
+            # Σ_j Y_ij (log Z_i − s_ij), so that Y rows summing to 1 give log Z − s_y.
+            losses = (y * (log_z[..., None] - scores)).sum(axis=-1)
+            ctx.labels, ctx.y = None, y
         w = _sample_weights(sample_weight, scores.shape[0], scores.dtype)
-        ctx.y, ctx.w, ctx.p = y, w, e / z
+        p /= z
+        ctx.p, ctx.w, ctx.uniform = p, w, sample_weight is None
         return np.asarray(np.dot(w, losses), dtype=scores.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        row_mass = ctx.y.sum(axis=-1, keepdims=True)
-        return (ctx.p * row_mass - ctx.y) * (ctx.w[:, None] * grad)
+        if ctx.labels is not None:
+            g = ctx.p.copy()
+            g[ctx.labels] -= 1
+        else:
+            g = ctx.p * ctx.y.sum(axis=-1, keepdims=True) - ctx.y
+        if ctx.uniform:  # every factor is w_0 · grad
+            g *= ctx.w[0] * grad if ctx.w.shape[0] else 0
+        else:
+            g *= ctx.w[:, None] * grad
+        return g
 
 
 class MulticlassHinge(Function):
@@ -189,16 +223,21 @@ class PoissonWithLogLink(Function):
 
 
 class L2Penalty(Function):
-    """½ Σ_k ‖W_k‖² over any number of parameter arrays (weight decay); gradient W_k."""
+    """``scale`` · ½ Σ_k ‖W_k‖² over any number of parameter arrays (weight decay);
+    gradient ``scale · W_k``. The scale (``alpha / n`` in a training objective) is the
+    same as multiplying the result by it, in one node."""
 
     @staticmethod
-    def forward(ctx, *weights):
-        ctx.weights = weights
+    def forward(ctx, *weights, scale=1.0):
+        ctx.weights, ctx.scale = weights, scale
         dtype = np.result_type(*weights)
-        return np.asarray(0.5 * sum(np.vdot(w, w) for w in weights), dtype=dtype)
+        value = np.asarray(0.5 * sum(np.vdot(w, w) for w in weights), dtype=dtype)
+        return value if scale == 1.0 else value * scale
 
     @staticmethod
     def backward(ctx, grad):
+        if ctx.scale != 1.0:
+            grad = grad * ctx.scale
         return tuple(w * grad if need else None
                      for w, need in zip(ctx.weights, ctx.needs_input_grad))
 
@@ -241,8 +280,8 @@ def poisson_with_log_link(raw, target, sample_weight=None):
     return PoissonWithLogLink.apply(raw, target=target, sample_weight=sample_weight)
 
 
-def l2_penalty(*weights):
-    return L2Penalty.apply(*weights)
+def l2_penalty(*weights, scale=1.0):
+    return L2Penalty.apply(*weights, scale=scale)
 
 
 def l1_penalty(*weights):
