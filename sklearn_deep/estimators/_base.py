@@ -24,10 +24,10 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.model_selection import train_test_split
-from threadpoolctl import threadpool_limits
 
 from .._compat import CallbackSupportMixin, Interval, Options, StrOptions
 from .._random import make_rng
+from .._threads import limit_threads
 from ..engine import ACTIVATIONS
 from ..optim import OPTIMIZERS, SCHEDULES, make_optimizer, make_schedule
 from ..training import TrainingState, fit_lbfgs, train_epochs
@@ -144,7 +144,7 @@ class TrainedByLoopMixin(CallbackSupportMixin):
     def _thread_policy(batch, layer_units):
         """One BLAS thread when the largest product of a step is small (see SMALL_WORK)."""
         work = batch * max(a * b for a, b in itertools.pairwise(layer_units))
-        return threadpool_limits(limits=1 if work < SMALL_WORK else None)
+        return limit_threads(1 if work < SMALL_WORK else None)
 
     # ------------------------------------------------------------------ fit skeleton
     def _is_first_pass(self, incremental):

@@ -34,10 +34,10 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
-from threadpoolctl import threadpool_limits
 
 from .._compat import CallbackSupportMixin, Interval, StrOptions, _fit_context
 from .._random import make_rng
+from .._threads import limit_threads
 from ..nn.word2vec import Word2VecNetwork, output_tables, word2vec_batch_loss
 from ..optim import make_optimizer, make_schedule
 from ..training import TrainingState, train_epochs
@@ -435,7 +435,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         hooks = task.epochs(epoch_name, epoch_attributes, parts=100, part_name="words")
         # Every product here is small: one BLAS thread is faster than several (thread
         # start-up and contention made some steps 10x slower with two).
-        with (threadpool_limits(limits=1, user_api="blas"),
+        with (limit_threads(1, user_api="blas"),
               parallel_training(problem, build_optimizer, model.tables,
                                 usable_workers(self.workers)) as (trained, optimizer)):
             train_epochs(trained, optimizer, self._training_state, max_iter=n_epochs,
@@ -615,5 +615,5 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         total = sum(len(t) for t in corpus)
         problem = Word2VecProblem(self._network(), corpus, self.wv_, total,
                                   self._settings(total, training=False))
-        with threadpool_limits(limits=1, user_api="blas"):
+        with limit_threads(1, user_api="blas"):
             return -problem.mean_loss(np.random.RandomState(0))
