@@ -115,11 +115,15 @@ class TrainedByLoopMixin(CallbackSupportMixin):
             raise ValueError("partial_fit does not support early_stopping=True")
 
     def _keywords_for(self, factory, skip):
-        """The estimator's values for the keyword parameters of ``factory`` it has."""
-        names = [name for name in inspect.signature(factory).parameters if name not in skip]
-        values = {name: getattr(self, _PARAMETER_NAMES.get(name, name), None)
-                  for name in names}
-        return {name: value for name, value in values.items() if value is not None}
+        """The estimator's parameters (``get_params``) that ``factory``'s signature names
+        (through :data:`_PARAMETER_NAMES`), except ``skip``."""
+        mine = self.get_params(deep=False)
+        keywords = {}
+        for name in inspect.signature(factory).parameters:
+            own = _PARAMETER_NAMES.get(name, name)
+            if name not in skip and own in mine:
+                keywords[name] = mine[own]
+        return keywords
 
     def _make_optimizer(self, params, solver):
         """The registered optimizer ``solver`` on ``params``, with the ``learning_rate``
@@ -129,7 +133,7 @@ class TrainedByLoopMixin(CallbackSupportMixin):
                                                       {"learning_rate_init"}))
         return make_optimizer(solver, params, learning_rate=schedule,
                               **self._keywords_for(OPTIMIZERS[solver],
-                                                   {"params", "learning_rate", "transform"}))
+                                                   {"params", "learning_rate"}))
 
     def _optimizer_for(self, params, incremental, solver):
         """The kept optimizer when continuing (partial_fit) on the same arrays, else a
