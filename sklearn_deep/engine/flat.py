@@ -126,8 +126,10 @@ def parameter_tensors(params):
     their gradients' storage: views of one new, zeroed flat buffer.
 
     Each tensor's ``.grad`` starts as its view, which backward accumulates into in place
-    (:meth:`~sklearn_deep.engine.Tensor.backward`): after ``backward()`` the views hold the
-    gradients, and an optimizer whose parameters tile a buffer too steps on both in one go.
+    (:meth:`~sklearn_deep.engine.Tensor.backward`), the first contribution written there
+    directly by primitives that can (no temporary, no addition to zeros): after
+    ``backward()`` the views hold the gradients, and an optimizer whose parameters tile a
+    buffer too steps on both in one go.
 
     Parameters
     ----------
@@ -144,5 +146,5 @@ def parameter_tensors(params):
     buffer = np.zeros(sum(p.size for p in params), np.result_type(*params))
     grads = views_of(buffer, [p.shape for p in params])
     for tensor, grad in zip(tensors, grads):
-        tensor.grad = grad
+        tensor.grad = tensor._zeroed_grad = grad
     return tensors, grads

@@ -27,18 +27,36 @@ class Context:
     positional inputs, tensors or constants) and ``needs_input_grad`` (one bool per input).
     Forward may set any other attribute; they are dropped after backward unless the graph
     is retained.
+
+    Set by :meth:`Tensor.backward` before each call of ``backward``, so that a primitive
+    can spare allocations (a primitive may ignore them all):
+
+    - ``grad_owned``: no one else holds the gradient received (it may be overwritten and
+      returned as an input's gradient);
+    - ``last_backward``: the graph is not retained, so this is the last backward through
+      this context (what forward saved may be overwritten);
+    - ``grad_into``: None, or one entry per input: the gradient storage of a leaf input
+      that still holds zeros only, or None. A backward may write that input's gradient
+      into it (``out=``) and return that very array, which is then not added again.
     """
 
     def release(self):
         """Drop what forward saved, keeping only the graph structure."""
-        keep = {k: self.__dict__[k] for k in ("fn", "inputs", "needs_input_grad")}
-        self.__dict__.clear()
-        self.__dict__.update(keep)
-        self.released = True
+        d = self.__dict__
+        self.__dict__ = {"fn": d["fn"], "inputs": d["inputs"],
+                         "needs_input_grad": d["needs_input_grad"], "released": True}
 
 
 class Function:
-    """Base class of every primitive; see the module docstring for the contract."""
+    """Base class of every primitive; see the module docstring for the contract.
+
+    A subclass whose backward returns, for each input, an array of its own (not the
+    gradient it received, not a view, not what forward saved, not an array returned for
+    another input) sets ``fresh_grads = True``: the engine then lets the primitive that
+    receives such a gradient overwrite it (``Context.grad_owned``).
+    """
+
+    fresh_grads = False
 
     @staticmethod
     def forward(ctx, *arrays, **options):  # pragma: no cover - interface

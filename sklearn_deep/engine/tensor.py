@@ -13,6 +13,13 @@ The whole backward algorithm is :meth:`Tensor.backward`:
    require a gradient accumulate it in ``.grad`` (in place when ``.grad`` already holds a
    writable ndarray: storage can be given in advance). Only ``backward(keep_grads=True)``
    keeps the intermediate gradients, for drawing the graph (:mod:`sklearn_deep.engine.graph`).
+
+So that a training step allocates little, the walk tells each primitive's backward what it
+may overwrite (see :class:`~sklearn_deep.engine.function.Context`): the gradient it
+receives when no other node holds that array, what its forward saved when the graph is not
+retained, and the gradient storage of a leaf input still zero (as
+:func:`~sklearn_deep.engine.flat.parameter_tensors` gives it), into which it may write that
+input's gradient directly (``out=``) instead of returning an array to be added there.
 """
 
 import threading
@@ -76,7 +83,7 @@ class Tensor:
     requires_grad : bool
     """
 
-    __slots__ = ("_ctx", "data", "grad", "requires_grad", "sparse_grad")
+    __slots__ = ("_ctx", "_zeroed_grad", "data", "grad", "requires_grad", "sparse_grad")
     __array_priority__ = 1000  # make ``ndarray <op> Tensor`` call our reflected operators
 
     def __init__(self, data, requires_grad=False, sparse_grad=False):
@@ -89,6 +96,7 @@ class Tensor:
         self.sparse_grad = bool(sparse_grad)
         self.grad = None
         self._ctx = None
+        self._zeroed_grad = None  # ``.grad`` while it holds zeros only (see backward)
 
     @classmethod
     def _from_op(cls, data, ctx):
@@ -98,6 +106,7 @@ class Tensor:
         out.sparse_grad = False
         out.grad = None
         out._ctx = ctx
+        out._zeroed_grad = None
         return out
 
     # ------------------------------------------------------------------ basics
@@ -123,7 +132,7 @@ class Tensor:
         return Tensor(self.data)
 
     def zero_grad(self):
-        self.grad = None
+        self.grad = self._zeroed_grad = None
 
     def __len__(self):
         return len(self.data)
@@ -136,6 +145,7 @@ class Tensor:
         return {k: getattr(self, k) for k in self.__slots__}
 
     def __setstate__(self, state):
+        self._zeroed_grad = None  # absent from older pickles
         for k, v in state.items():
             setattr(self, k, v)
 
@@ -268,12 +278,13 @@ class Tensor:
                                  f"shape {self.shape}")
 
         order = _topological_order(self)
-        grads = {id(self): grad}
+        grads = {id(self): (grad, True)}  # id -> (gradient, whether no one else holds it)
         assigned = set()  # ids of arrays handed to a leaf's .grad in this pass
         for node in reversed(order):
-            g = grads.pop(id(node), None)
-            if g is None:
+            entry = grads.pop(id(node), None)
+            if entry is None:
                 continue
+            g, owned = entry
             ctx = node._ctx
             if ctx is None:
                 _accumulate_leaf(node, g, assigned, keep_grads)
@@ -286,20 +297,53 @@ class Tensor:
             if keep_grads:
                 node.grad = g
             if isinstance(g, RowSparseGrad):
-                g = g.to_dense()
+                g, owned = g.to_dense(), False
+            ctx.grad_owned = owned and not keep_grads
+            ctx.last_backward = not retain_graph
+            into = ctx.grad_into = None if keep_grads else _zeroed_destinations(ctx)
             input_grads = ctx.fn.backward(ctx, g)
             if not isinstance(input_grads, tuple):
                 input_grads = (input_grads,)
-            for parent, needs, pg in zip(ctx.inputs, ctx.needs_input_grad, input_grads):
-                if not needs or pg is None or (parent._ctx is None and _add_in_place(parent, pg)):
+            fresh = ctx.fn.fresh_grads
+            for i, (parent, needs, pg) in enumerate(
+                    zip(ctx.inputs, ctx.needs_input_grad, input_grads)):
+                if not needs or pg is None:
                     continue
+                if parent._ctx is None:
+                    if into is not None and pg is into[i] and pg is not None:
+                        parent._zeroed_grad = None  # written in place by the backward
+                        continue
+                    if _add_in_place(parent, pg):
+                        continue
                 key = id(parent)
                 previous = grads.get(key)
-                grads[key] = pg if previous is None else _add_grads(previous, pg)
+                if previous is None:
+                    grads[key] = (pg, fresh)
+                else:
+                    total = _add_grads(previous[0], pg)
+                    grads[key] = (total, isinstance(total, np.ndarray))
             if not retain_graph:
                 ctx.release()
             if keep_grads:  # after release, which keeps only the graph's structure
                 ctx.input_grads = input_grads
+
+
+def _zeroed_destinations(ctx):
+    """For each input, the leaf's gradient storage when it still holds zeros only (the
+    backward may write that input's gradient there), else None; None if there is none.
+    A leaf given twice is offered once."""
+    into = None
+    for i, (x, needs) in enumerate(zip(ctx.inputs, ctx.needs_input_grad)):
+        if needs and x._ctx is None and x._zeroed_grad is not None:
+            if x.grad is not x._zeroed_grad:  # .grad was replaced since
+                x._zeroed_grad = None
+                continue
+            if into is None:
+                into = [None] * len(ctx.inputs)
+            elif any(d is x.grad for d in into):
+                continue
+            into[i] = x.grad
+    return into
 
 
 def _topological_order(root):
@@ -337,6 +381,7 @@ def _add_in_place(leaf, g):
     if (isinstance(g, np.ndarray) and isinstance(leaf.grad, np.ndarray)
             and leaf.grad.flags.writeable):
         np.add(leaf.grad, g, out=leaf.grad, casting="unsafe")
+        leaf._zeroed_grad = None
         return True
     return False
 

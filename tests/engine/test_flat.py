@@ -110,6 +110,60 @@ def test_kept_gradients_are_not_shared_with_a_leaf():
     assert_array_equal(y.grad, [1.0, 1.0])
 
 
+def _network_objective(W1, b1, W2, b2, X, y, activation):
+    """A two-layer network's loss, whose backward uses every allocation-sparing path: the
+    activation works on a gradient no one else holds, the loss makes its gradient in what
+    it saved, weight gradients go straight into zeroed storage, W2 feeds two nodes and
+    the penalty takes W1 twice."""
+    h = E.dense(X, W1, b1, activation)
+    loss = E.softmax_cross_entropy(E.affine(h, W2, b2), y)
+    return loss + E.l2_penalty(W1, W2, W1, scale=0.3)
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "logistic"])
+def test_backward_writing_in_place_equals_backward_that_allocates_bit_for_bit(activation):
+    # oracle: the same graph through backward(keep_grads=True, retain_graph=True), which
+    # offers no gradient storage and lets no primitive overwrite anything
+    rng = np.random.default_rng(8)
+    params = [rng.standard_normal(s) for s in ((4, 5), (5,), (5, 3), (3,))]
+    X, y = rng.standard_normal((6, 4)), rng.integers(0, 3, 6)
+    tensors, grads = parameter_tensors(params)
+    _network_objective(*tensors, X, y, activation).backward()
+    plain = [Tensor(p, requires_grad=True) for p in params]
+    _network_objective(*plain, X, y, activation).backward(keep_grads=True, retain_graph=True)
+    for tensor, grad, reference in zip(tensors, grads, plain):
+        assert tensor.grad is grad
+        assert_array_equal(grad, reference.grad)
+    # a leaf given twice to one node whose backward writes into the storage: the formula
+    (W1, _, W2, _), (g1, _, g2, _) = parameter_tensors(params)
+    E.l2_penalty(W1, W2, W1, scale=0.3).backward()
+    assert_allclose(g1, 0.6 * params[0], rtol=1e-15)
+    assert_allclose(g2, 0.3 * params[2], rtol=1e-15)
+
+
+def test_a_retained_graph_gives_the_same_gradients_at_each_pass():
+    rng = np.random.default_rng(9)
+    params = [rng.standard_normal(s) for s in ((4, 5), (5,), (5, 3), (3,))]
+    X, y = rng.standard_normal((6, 4)), rng.integers(0, 3, 6)
+    once = [Tensor(p, requires_grad=True) for p in params]
+    _network_objective(*once, X, y, "relu").backward()
+    tensors, grads = parameter_tensors(params)
+    loss = _network_objective(*tensors, X, y, "relu")
+    loss.backward(retain_graph=True)
+    loss.backward()  # accumulates: the saved values were not overwritten by the first
+    for grad, reference in zip(grads, once):
+        assert_allclose(grad, 2 * reference.grad, rtol=1e-15)
+
+
+def test_storage_replaced_after_parameter_tensors_is_accumulated_into_not_overwritten():
+    W = np.array([[1.0, -2.0], [0.5, 3.0]])
+    (tensor,), (view,) = parameter_tensors([W])
+    tensor.grad = np.ones_like(W)  # not the zeroed view any more
+    E.l2_penalty(tensor).backward()
+    assert_array_equal(tensor.grad, 1.0 + W)
+    assert_array_equal(view, 0.0)
+
+
 # ------------------------------------------------------------------ the dense layer
 @pytest.mark.parametrize("activation", sorted(E.ACTIVATIONS))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -44,6 +44,9 @@ class Logistic(Function):
     @staticmethod
     def backward(ctx, grad):
         s = ctx.out
+        if getattr(ctx, "grad_owned", False):  # the same operations, in place
+            np.multiply(grad, s, out=grad)
+            return np.multiply(grad, 1 - s, out=grad)
         return grad * s * (1 - s)
 
 
@@ -57,6 +60,8 @@ class Tanh(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if getattr(ctx, "grad_owned", False):
+            return np.multiply(grad, 1 - ctx.out * ctx.out, out=grad)
         return grad * (1 - ctx.out * ctx.out)
 
 
@@ -73,6 +78,8 @@ class ReLU(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if getattr(ctx, "grad_owned", False):
+            return np.multiply(grad, ctx.active, out=grad)
         return grad * ctx.active
 
 

@@ -1,11 +1,45 @@
 """Matrix products, and the dense layer built on them."""
 
+from functools import lru_cache
+
 import numpy as np
 import scipy.sparse as sp
 
 from ..function import Context, Function, unbroadcast
 
-__all__ = ["Affine", "Dense", "Matmul"]
+__all__ = ["Affine", "Dense", "Matmul", "column_sums"]
+
+
+@lru_cache(maxsize=16)
+def _ones(n, dtype):
+    ones = np.ones(n, dtype)
+    ones.flags.writeable = False
+    return ones
+
+
+def column_sums(a, out=None):
+    """``a.sum(axis=0)`` of a matrix, as the product ``1ᵀ·a`` for a contiguous floating
+    matrix: one BLAS matrix-vector call, several times faster than NumPy's reduction over
+    the few hundred rows of a minibatch (the same sum, added in another order).
+
+    ``out`` (optional): a contiguous array of shape ``(a.shape[1],)`` and ``a``'s dtype to
+    write the sums into.
+    """
+    if (a.ndim == 2 and a.dtype in (np.float32, np.float64) and a.flags.c_contiguous
+            and (out is None or out.dtype == a.dtype)):
+        return np.dot(_ones(a.shape[0], a.dtype), a, out=out)
+    if out is None:
+        return a.sum(axis=0)
+    out[...] = a.sum(axis=0)
+    return out
+
+
+def _destination(ctx, i, dtype):
+    """The leaf storage the engine offers for input ``i``'s gradient (``Context.grad_into``),
+    when it has ``dtype``; else None."""
+    into = getattr(ctx, "grad_into", None)
+    out = None if into is None else into[i]
+    return out if out is not None and out.dtype == dtype else None
 
 
 class Matmul(Function):
@@ -56,8 +90,12 @@ class Affine(Function):
     ``b`` ``(fan_out,)``.
 
     The same as ``Matmul`` then ``Add`` — one graph node instead of two for the layer every
-    network is made of. Backward: ``dx = dY·Wᵀ``, ``dW = xᵀ·dY``, ``db = Σ_rows dY``.
+    network is made of. Backward: ``dx = dY·Wᵀ``, ``dW = xᵀ·dY``, ``db = Σ_rows dY``
+    (:func:`column_sums`), ``dW`` and ``db`` written straight into the parameters' gradient
+    storage when the engine offers it (``Context.grad_into``).
     """
+
+    fresh_grads = True
 
     @staticmethod
     def forward(ctx, x, W, b):
@@ -71,8 +109,13 @@ class Affine(Function):
         need_x, need_W, need_b = ctx.needs_input_grad
         x = ctx.x
         gx = grad @ ctx.W.T if need_x else None
-        gW = (np.asarray(x.T @ grad) if sp.issparse(x) else x.T @ grad) if need_W else None
-        gb = grad.sum(axis=0) if need_b else None
+        gW = gb = None
+        if need_W and sp.issparse(x):
+            gW = np.asarray(x.T @ grad)
+        elif need_W:
+            gW = np.matmul(x.T, grad, out=_destination(ctx, 1, np.result_type(x, grad)))
+        if need_b:
+            gb = column_sums(grad, out=_destination(ctx, 2, grad.dtype))
         return gx, gW, gb
 
 
@@ -85,8 +128,11 @@ class Dense(Function):
     second array of that size, when its primitive ``accepts_out`` (ReLU, tanh, logistic);
     backward runs the activation's backward, which turns the output gradient into the
     pre-activation one, then Affine's: the arithmetic of the two nodes, without the second
-    node's graph bookkeeping.
+    node's graph bookkeeping; the activation's backward works in place on the gradient
+    received when no one else holds it (``Context.grad_owned``).
     """
+
+    fresh_grads = True
 
     @staticmethod
     def forward(ctx, x, W, b, activation):
@@ -98,4 +144,5 @@ class Dense(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        ctx.act.grad_owned = getattr(ctx, "grad_owned", False)
         return Affine.backward(ctx, ctx.activation.backward(ctx.act, grad))

@@ -123,7 +123,8 @@ class SoftmaxCrossEntropy(Function):
     @staticmethod
     def backward(ctx, grad):
         if ctx.labels is not None:
-            g = ctx.p.copy()
+            # P is not needed after the last backward: the gradient is made in it
+            g = ctx.p if getattr(ctx, "last_backward", False) else ctx.p.copy()
             g[ctx.labels] -= 1
         else:
             g = ctx.p * ctx.y.sum(axis=-1, keepdims=True) - ctx.y
@@ -225,7 +226,8 @@ class PoissonWithLogLink(Function):
 class L2Penalty(Function):
     """``scale`` · ½ Σ_k ‖W_k‖² over any number of parameter arrays (weight decay);
     gradient ``scale · W_k``. The scale (``alpha / n`` in a training objective) is the
-    same as multiplying the result by it, in one node."""
+    same as multiplying the result by it, in one node. The gradients are written into the
+    weights' gradient storage when the engine offers it (``Context.grad_into``)."""
 
     @staticmethod
     def forward(ctx, *weights, scale=1.0):
@@ -238,8 +240,11 @@ class L2Penalty(Function):
     def backward(ctx, grad):
         if ctx.scale != 1.0:
             grad = grad * ctx.scale
-        return tuple(w * grad if need else None
-                     for w, need in zip(ctx.weights, ctx.needs_input_grad))
+        into = getattr(ctx, "grad_into", None) or [None] * len(ctx.weights)
+        return tuple(np.multiply(w, grad, out=out if out is not None
+                                 and out.dtype == np.result_type(w, grad) else None)
+                     if need else None
+                     for w, need, out in zip(ctx.weights, ctx.needs_input_grad, into))
 
 
 class L1Penalty(Function):
