@@ -18,16 +18,19 @@ def _ones(n, dtype):
 
 
 def column_sums(a, out=None):
-    """``a.sum(axis=0)`` of a matrix, as the product ``1ᵀ·a`` for a contiguous floating
-    matrix: one BLAS matrix-vector call, several times faster than NumPy's reduction over
+    """``a.sum(axis=0)`` of a matrix, as the product ``1ᵀ·a`` for a C- or F-contiguous
+    floating matrix: one BLAS matrix-vector call, several times faster than NumPy's reduction over
     the few hundred rows of a minibatch (the same sum, added in another order).
 
     ``out`` (optional): a contiguous array of shape ``(a.shape[1],)`` and ``a``'s dtype to
     write the sums into.
     """
-    if (a.ndim == 2 and a.dtype in (np.float32, np.float64) and a.flags.c_contiguous
+    if (a.ndim == 2 and a.dtype in (np.float32, np.float64)
             and (out is None or out.dtype == a.dtype)):
-        return np.dot(_ones(a.shape[0], a.dtype), a, out=out)
+        if a.flags.c_contiguous:
+            return np.dot(_ones(a.shape[0], a.dtype), a, out=out)
+        if a.flags.f_contiguous:  # the transpose of a C-contiguous matrix
+            return np.dot(a.T, _ones(a.shape[0], a.dtype), out=out)
     if out is None:
         return a.sum(axis=0)
     out[...] = a.sum(axis=0)

@@ -74,14 +74,25 @@ def _per_sample(values):
     return values.reshape(values.shape[0], -1).sum(axis=1) if values.ndim > 1 else values
 
 
-def _row_max(scores):
-    """``scores.max(axis=-1, keepdims=True)``. For a matrix with few columns, taken over
-    the rows of its transpose: whole-row elementwise maxima instead of one short
-    reduction per row (several times faster for 10 classes; a maximum is exact either
-    way)."""
+def _shifted_exp(scores):
+    """``(E, m, z)`` with ``m`` the row maxima of ``scores``, ``E = exp(scores − m)`` (a new
+    array) and ``z`` its row sums; ``m`` and ``z`` have the shape ``scores.shape[:-1]``.
+
+    For a matrix with few columns the work is done on its transpose: whole-row
+    elementwise maxima and sums instead of one short reduction per row (several times
+    faster for 10 classes; the maxima and exponentials are the same, the sums are added in
+    another order). ``E`` is then the transpose of a C-contiguous array.
+    """
     if scores.ndim == 2 and scores.shape[1] <= 64:
-        return np.ascontiguousarray(scores.T).max(axis=0)[:, None]
-    return scores.max(axis=-1, keepdims=True)
+        e = np.array(scores.T, order="C")
+        m = e.max(axis=0)
+        np.subtract(e, m, out=e)
+        np.exp(e, out=e)
+        return e.T, m, e.sum(axis=0)
+    m = scores.max(axis=-1, keepdims=True)
+    e = np.subtract(scores, m)
+    np.exp(e, out=e)
+    return e, m[..., 0], e.sum(axis=-1)
 
 
 class SoftmaxCrossEntropy(Function):
@@ -100,11 +111,8 @@ class SoftmaxCrossEntropy(Function):
     def forward(ctx, scores, target, sample_weight=None):
         target = np.asarray(target)
         labels = scores.ndim == 2 and target.ndim == 1 and target.dtype.kind in "iu"
-        m = _row_max(scores)
-        p = np.subtract(scores, m)
-        np.exp(p, out=p)
-        z = p.sum(axis=-1, keepdims=True)
-        log_z = m[..., 0] + np.log(z[..., 0])
+        p, m, z = _shifted_exp(scores)
+        log_z = m + np.log(z)
         if labels:
             _check_labels(target, scores.shape[-1])
             rows = np.arange(scores.shape[0])
@@ -116,7 +124,7 @@ class SoftmaxCrossEntropy(Function):
             losses = (y * (log_z[..., None] - scores)).sum(axis=-1)
             ctx.labels, ctx.y = None, y
         w = _sample_weights(sample_weight, scores.shape[0], scores.dtype)
-        p /= z
+        p /= z[..., None]
         ctx.p, ctx.w, ctx.uniform = p, w, sample_weight is None
         return np.asarray(np.dot(w, losses), dtype=scores.dtype)
 
@@ -124,7 +132,7 @@ class SoftmaxCrossEntropy(Function):
     def backward(ctx, grad):
         if ctx.labels is not None:
             # P is not needed after the last backward: the gradient is made in it
-            g = ctx.p if getattr(ctx, "last_backward", False) else ctx.p.copy()
+            g = ctx.p if getattr(ctx, "last_backward", False) else ctx.p.copy(order="K")
             g[ctx.labels] -= 1
         else:
             g = ctx.p * ctx.y.sum(axis=-1, keepdims=True) - ctx.y
