@@ -109,19 +109,19 @@ class Optimizer:
         """
         given = grads
         flat_grad = None if self._flat is None else shared_buffer(given)
+        if (flat_grad is not None and self.transform is None
+                and flat_grad.dtype == self._flat[0].dtype and len(given) == len(self.params)
+                and all(g.shape == p.shape for g, p in zip(given, self.params))):
+            # what _check_grads would pass unchanged: dense, of the parameters' shapes and
+            # dtype, tiling one buffer in order
+            return self._flat_step(flat_grad)
         grads = self._check_grads(grads)
         if self.transform is not None:
             grads = self.transform.update(grads, self.params)
-        coef = self._begin_step(float(self.schedule.learning_rate))
         if flat_grad is not None and all(g is h for g, h in zip(grads, given)):
             # every gradient dense, of the parameter's dtype, tiling one buffer in order
-            flat, flat_state = self._flat
-            size = _BLOCK_BYTES // flat.itemsize
-            for start in range(0, flat.shape[0], size):
-                block = slice(start, start + size)
-                self._update(flat[block], flat_grad[block],
-                             {name: array[block] for name, array in flat_state.items()}, coef)
-            return
+            return self._flat_step(flat_grad)
+        coef = self._begin_step(float(self.schedule.learning_rate))
         for param, grad, state in zip(self.params, grads, self.state, strict=True):
             if grad is None:
                 continue
@@ -141,6 +141,19 @@ class Optimizer:
                     array[rows] = state_rows[name]
             else:
                 self._update(param, grad, state, coef)
+
+    def _flat_step(self, flat_grad):
+        """The step on the flat buffers, block by block when they are large."""
+        coef = self._begin_step(float(self.schedule.learning_rate))
+        flat, flat_state = self._flat
+        size = _BLOCK_BYTES // flat.itemsize
+        if flat.shape[0] <= size:
+            self._update(flat, flat_grad, flat_state, coef)
+            return
+        for start in range(0, flat.shape[0], size):
+            block = slice(start, start + size)
+            self._update(flat[block], flat_grad[block],
+                         {name: array[block] for name, array in flat_state.items()}, coef)
 
     def __getstate__(self):
         # Views do not survive pickling (each is stored as an array of its own): the copy

@@ -121,10 +121,17 @@ class MinibatchProblem:
     def loss_and_grads(self, batch):
         if batch is None:
             return self.model.loss_and_grads(*self.data, rng=self._rng)
-        rows = [None if a is None else a[batch] for a in self.data]
+        rows = [None if a is None else _rows(a, batch) for a in self.data]
         return self.model.loss_and_grads(*rows, rng=self._rng)
 
     def validation(self):
         if self._validation is None:
             raise ValueError("this problem has no validation data (early_stopping is off)")
         return self._validation()
+
+
+def _rows(a, index):
+    """``a[index]`` for an index array: ``np.take`` for an ndarray (the same copy, about
+    twice as fast as fancy indexing for a minibatch), indexing for anything else (sparse
+    matrices)."""
+    return np.take(a, index, axis=0) if isinstance(a, np.ndarray) else a[index]
