@@ -40,6 +40,8 @@ class Context:
       into it (``out=``) and return that very array, which is then not added again.
     """
 
+    released = False  # True once release() dropped what forward saved
+
     def release(self):
         """Drop what forward saved, keeping only the graph structure."""
         d = self.__dict__

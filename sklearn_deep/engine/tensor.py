@@ -2,12 +2,14 @@
 
 The whole backward algorithm is :meth:`Tensor.backward`:
 
-1. order the graph topologically with an explicit stack (no recursion, so a chain of
-   10,000 operations is fine);
-2. walk it from the output back to the inputs, calling each primitive's ``backward`` once
-   with the *sum* of the gradients that reached its output (a reused value receives the
-   sum of its uses, so ``d(x·x)/dx = 2x``);
-3. free each intermediate gradient as soon as it has been used, and release what each
+1. walk the graph from the output back to the inputs, calling each primitive's
+   ``backward`` once with the *sum* of the gradients that reached its output (a reused
+   value receives the sum of its uses, so ``d(x·x)/dx = 2x``). Every tensor is numbered
+   when it is made, after its inputs, so taking the pending tensor with the highest
+   number first (a heap; no recursion, so a chain of 10,000 operations is fine) reaches
+   each one after everything computed from it: a topological order, found as the walk
+   goes, that visits only the tensors a gradient reaches;
+2. free each intermediate gradient as soon as it has been used, and release what each
    primitive saved for backward (masks, probabilities, copies no other node holds; an
    output that the next node still holds lives as long as the graph does); leaves that
    require a gradient accumulate it in ``.grad`` (in place when ``.grad`` already holds a
@@ -22,6 +24,8 @@ retained, and the gradient storage of a leaf input still zero (as
 input's gradient directly (``out=``) instead of returning an array to be added there.
 """
 
+import heapq
+import itertools
 import threading
 from contextlib import contextmanager
 
@@ -32,6 +36,7 @@ from .sparse import RowSparseGrad
 __all__ = ["Tensor", "is_grad_enabled", "no_grad"]
 
 _state = threading.local()
+_numbers = itertools.count()  # numbers tensors in the order they are made (see backward)
 
 
 def is_grad_enabled():
@@ -83,7 +88,8 @@ class Tensor:
     requires_grad : bool
     """
 
-    __slots__ = ("_ctx", "_zeroed_grad", "data", "grad", "requires_grad", "sparse_grad")
+    __slots__ = ("_ctx", "_number", "_zeroed_grad", "data", "grad", "requires_grad",
+                 "sparse_grad")
     __array_priority__ = 1000  # make ``ndarray <op> Tensor`` call our reflected operators
 
     def __init__(self, data, requires_grad=False, sparse_grad=False):
@@ -97,6 +103,7 @@ class Tensor:
         self.grad = None
         self._ctx = None
         self._zeroed_grad = None  # ``.grad`` while it holds zeros only (see backward)
+        self._number = next(_numbers)
 
     @classmethod
     def _from_op(cls, data, ctx):
@@ -107,6 +114,7 @@ class Tensor:
         out.grad = None
         out._ctx = ctx
         out._zeroed_grad = None
+        out._number = next(_numbers)
         return out
 
     # ------------------------------------------------------------------ basics
@@ -148,6 +156,8 @@ class Tensor:
         self._zeroed_grad = None  # absent from older pickles
         for k, v in state.items():
             setattr(self, k, v)
+        # a number of this process (unpickling restores a tensor's inputs before it)
+        self._number = next(_numbers)
 
     # --------------------------------------------------------------- operators
     # Each operator is one primitive from ``ops``; reflected forms handle ``2 * t``.
@@ -277,19 +287,17 @@ class Tensor:
                 raise ValueError(f"gradient of shape {grad.shape} given for a tensor of "
                                  f"shape {self.shape}")
 
-        order = _topological_order(self)
         grads = {id(self): (grad, True)}  # id -> (gradient, whether no one else holds it)
+        pending = [(-self._number, self)]  # a max-heap of the tensors a gradient reached
         assigned = set()  # ids of arrays handed to a leaf's .grad in this pass
-        for node in reversed(order):
-            entry = grads.pop(id(node), None)
-            if entry is None:
-                continue
-            g, owned = entry
+        while pending:
+            node = heapq.heappop(pending)[1]
+            g, owned = grads.pop(id(node))
             ctx = node._ctx
             if ctx is None:
                 _accumulate_leaf(node, g, assigned, keep_grads)
                 continue
-            if getattr(ctx, "released", False):
+            if ctx.released:
                 raise RuntimeError(
                     "backward() through a graph whose saved values were already freed; "
                     "call backward(retain_graph=True) the first time to go through it twice"
@@ -319,6 +327,7 @@ class Tensor:
                 previous = grads.get(key)
                 if previous is None:
                     grads[key] = (pg, fresh)
+                    heapq.heappush(pending, (-parent._number, parent))
                 else:
                     total = _add_grads(previous[0], pg)
                     grads[key] = (total, isinstance(total, np.ndarray))

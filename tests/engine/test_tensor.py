@@ -225,3 +225,24 @@ def test_zero_weight_batch_gives_zero_loss_and_gradient():
     out = E.squared_error(p, np.zeros((3, 2)), sample_weight=np.zeros(3))
     out.backward()
     assert out.item() == 0.0 and not p.grad.any()
+
+
+def test_a_graph_unpickled_then_extended_backpropagates_through_both_parts(monkeypatch):
+    # the walk's order comes from numbers given when tensors are made; an unpickled graph
+    # is renumbered, its inputs before it, and later operations come after it, even in a
+    # new process (simulated: its numbering starts again at 0)
+    import itertools
+
+    from sklearn_deep.engine import tensor as tensor_module
+
+    x = Tensor(np.array([1.0, -2.0, 3.0]), requires_grad=True)
+    for _ in range(10):
+        x * 1.0  # numbers well above 0
+    h = x * x  # h = x², made before pickling
+    data = pickle.dumps((x, h))
+    monkeypatch.setattr(tensor_module, "_numbers", itertools.count())
+    x2, h2 = pickle.loads(data)
+    f = (h2 * 3.0 + x2).sum() + (h2 * h2).sum()  # 3x² + x + x⁴, consumers made after
+    f.backward()
+    expected = 6 * x.data + 1 + 4 * x.data ** 3
+    np.testing.assert_allclose(x2.grad, expected, rtol=1e-15)
