@@ -76,12 +76,19 @@ class Function:
         (Python scalars stay weakly typed, so ``float32 * 2.0`` stays float32) and receive
         no gradient. Keyword options are never differentiated.
         """
-        arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+        arrays, needs = [], []
+        for x in inputs:  # one pass: the arrays, and which inputs need a gradient
+            if isinstance(x, Tensor):
+                arrays.append(x.data)
+                needs.append(x.requires_grad)
+            else:
+                arrays.append(x)
+                needs.append(False)
         ctx = Context()
         out = cls.forward(ctx, *arrays, **options)
         if is_grad_enabled():
-            needs = tuple(isinstance(x, Tensor) and x.requires_grad for x in inputs)
-            if any(needs):
+            needs = tuple(needs)
+            if True in needs:
                 ctx.fn = cls
                 ctx.inputs = inputs
                 ctx.needs_input_grad = needs
