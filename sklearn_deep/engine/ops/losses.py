@@ -188,7 +188,10 @@ class BinaryCrossEntropyWithLogits(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return (expit(ctx.logits) - ctx.t) * (_per_row(ctx.w, ctx.logits.ndim) * grad)
+        g = expit(ctx.logits)  # the same operations, in one new array
+        g -= ctx.t
+        g *= _per_row(ctx.w, ctx.logits.ndim) * grad
+        return g
 
 
 class SquaredError(Function):
@@ -206,7 +209,11 @@ class SquaredError(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return ctx.diff * (_per_row(ctx.w, ctx.diff.ndim) * (grad / ctx.n_outputs))
+        factor = _per_row(ctx.w, ctx.diff.ndim) * (grad / ctx.n_outputs)
+        if getattr(ctx, "last_backward", False):  # the difference is not needed after
+            ctx.diff *= factor
+            return ctx.diff
+        return ctx.diff * factor
 
 
 class PoissonWithLogLink(Function):
