@@ -290,6 +290,7 @@ class Tensor:
         grads = {id(self): (grad, True)}  # id -> (gradient, whether no one else holds it)
         pending = [(-self._number, self)]  # a max-heap of the tensors a gradient reached
         assigned = set()  # ids of arrays handed to a leaf's .grad in this pass
+        last = not retain_graph
         while pending:
             node = heapq.heappop(pending)[1]
             g, owned = grads.pop(id(node))
@@ -304,10 +305,11 @@ class Tensor:
                 )
             if keep_grads:
                 node.grad = g
+                owned = False
             if isinstance(g, RowSparseGrad):
                 g, owned = g.to_dense(), False
-            ctx.grad_owned = owned and not keep_grads
-            ctx.last_backward = not retain_graph
+            ctx.grad_owned = owned
+            ctx.last_backward = last
             into = ctx.grad_into = None if keep_grads else _zeroed_destinations(ctx)
             input_grads = ctx.fn.backward(ctx, g)
             if not isinstance(input_grads, tuple):
@@ -342,8 +344,8 @@ def _zeroed_destinations(ctx):
     backward may write that input's gradient there), else None; None if there is none.
     A leaf given twice is offered once."""
     into = None
-    for i, (x, needs) in enumerate(zip(ctx.inputs, ctx.needs_input_grad)):
-        if needs and x._ctx is None and x._zeroed_grad is not None:
+    for i, x in enumerate(ctx.inputs):
+        if ctx.needs_input_grad[i] and x._ctx is None and x._zeroed_grad is not None:
             if x.grad is not x._zeroed_grad:  # .grad was replaced since
                 x._zeroed_grad = None
                 continue
