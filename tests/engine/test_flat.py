@@ -165,6 +165,24 @@ def test_storage_replaced_after_parameter_tensors_is_accumulated_into_not_overwr
 
 
 # ------------------------------------------------------------------ the dense layer
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("layout", ["C", "F", "strided"])
+def test_column_sums_are_the_sums_over_rows(dtype, layout):
+    from sklearn_deep.engine.ops.linalg import column_sums
+
+    rng = np.random.default_rng(10)
+    a = rng.standard_normal((37, 12)).astype(dtype)
+    if layout == "F":
+        a = np.asfortranarray(a)
+    elif layout == "strided":
+        a = a[::2, ::3]
+    expected = a.astype(np.float64).sum(axis=0)  # in float64: the oracle
+    tol = 1e-5 if dtype == np.float32 else 1e-13
+    assert_allclose(column_sums(a), expected, rtol=tol, atol=tol)
+    out = np.full(a.shape[1], np.nan, dtype=dtype)
+    assert column_sums(a, out=out) is out
+    assert_allclose(out, expected, rtol=tol, atol=tol)
+
 @pytest.mark.parametrize("activation", sorted(E.ACTIVATIONS))
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_dense_is_the_activation_of_affine_bit_for_bit(activation, dtype):
