@@ -48,6 +48,7 @@ from ..engine import (
     binary_cross_entropy_with_logits,
     embedding_bag,
     gather_scores,
+    negative_sampling,
     sampled_logistic,
     softmax_cross_entropy,
 )
@@ -142,16 +143,21 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
 
 def _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error):
     """The CBOW hidden layer, the mean or sum of the context vectors ``(B, 1, d)``, and
-    the example weights ``(B, 1)`` (centres without context words are no example)."""
-    weights = mask.astype(syn0.dtype)
-    count = weights.sum(axis=1)
-    if cbow_mean and cbow_full_error:
-        total = embedding_bag(syn0, contexts, weights)                      # the sum ...
-        mean = total.data / np.maximum(count, 1)[:, None]
-        hidden = total + (mean - total.data)  # ... valued as the mean: constant shift
+    the example weights ``(B, 1)`` (centres without context words are no example). The
+    context words go to :func:`~sklearn_deep.engine.embedding_bag` as flat lists, one bag
+    per centre, without the padding."""
+    count = mask.sum(axis=1)
+    offsets = np.zeros(count.shape[0] + 1, dtype=np.intp)
+    np.cumsum(count, out=offsets[1:])
+    words = contexts[mask]
+    if cbow_mean and not cbow_full_error:
+        weights = np.repeat(1.0 / np.maximum(count, 1), count).astype(syn0.dtype)
     else:
-        mix = weights / np.maximum(count, 1)[:, None] if cbow_mean else weights
-        hidden = embedding_bag(syn0, contexts, mix)
+        weights = np.ones(words.shape[0], dtype=syn0.dtype)
+    hidden = embedding_bag(syn0, words, weights, offsets)
+    if cbow_mean and cbow_full_error:  # the sum, valued as the mean: a constant shift
+        total = hidden.data
+        hidden = hidden + (total / np.maximum(count, 1).astype(syn0.dtype)[:, None] - total)
     example = (count > 0).astype(syn0.dtype)[:, None]
     return hidden.reshape(len(count), 1, syn0.shape[1]), example
 
@@ -188,12 +194,16 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         valid[at] = True
         words, own, valid = (a.reshape(-1, L) for a in (words, own, valid))
         hidden = syn0[words]                                             # (rows, L, d)
-    else:
-        L = share
-        group = np.arange(G)
+    else:  # CBOW: each centre against its own row and its group's negatives
         valid = example.reshape(G, share) > 0
-        own = np.broadcast_to(np.arange(share), (G, share))
-        hidden = hidden.reshape(G, share, syn0.shape[1])
+        weights = np.empty((G, share, 1 + negatives.shape[1]), dtype=bool)
+        weights[:, :, 0] = valid
+        np.not_equal(negatives[:, None, :], group_centres[:, :, None], out=weights[:, :, 1:])
+        weights[:, :, 1:] &= valid[:, :, None]
+        if not valid.any():
+            return None
+        return negative_sampling(hidden.reshape(G, share, syn0.shape[1]), syn1neg,
+                                 group_centres, negatives, weights, clip=score_clip)
     rows = np.concatenate([group_centres, negatives], axis=1)[group]    # (rows, J)
     n, J = rows.shape
     targets = np.zeros((n, L, J), dtype=bool)                           # own centre: 1

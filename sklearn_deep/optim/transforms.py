@@ -143,9 +143,7 @@ class RowDamping(GradientTransformation):
             at = np.minimum(np.searchsorted(rows, grad.indices), rows.shape[0] - 1)
             hit = np.flatnonzero(rows[at] == grad.indices)
             if hit.shape[0]:
-                values = grad.values
-                values[hit] *= factors[at[hit]].astype(values.dtype).reshape(
-                    -1, *[1] * (values.ndim - 1))
+                grad.scale_entries(hit, factors[at[hit]])
             return grad
         positions = np.minimum(np.searchsorted(grad.indices, rows),
                                max(grad.indices.shape[0] - 1, 0))
