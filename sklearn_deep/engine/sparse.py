@@ -112,21 +112,22 @@ class RowSparseGrad:
         return grad
 
     def _join(self):
-        self._indices = np.concatenate([p._indices for p in self._parts])
+        """Form the values of a sum of parts (the indices are joined on first read)."""
         self._values = np.concatenate([p.values for p in self._parts])
         self._parts = None
 
     @property
     def indices(self):
         """ndarray of shape (n,) : The row numbers."""
-        if self._parts is not None:
-            self._join()
+        if self._indices is None:  # a sum of parts: their indices, in order
+            self._indices = np.concatenate([p.indices for p in self._parts])
         return self._indices
 
     @property
     def values(self):
         """ndarray of shape (n, *shape[1:]) : The row contributions."""
         if self._parts is not None:
+            self.indices  # noqa: B018 - joined before the parts go
             self._join()
         if self._values is None and self._product is not None:
             offsets, weights, vectors = self._product
@@ -161,8 +162,17 @@ class RowSparseGrad:
 
     def scale_entries(self, entries, factors):
         """Multiply the entries ``entries`` (positions in :attr:`indices`) by ``factors``,
-        in place: their values, or the weights of a factored gradient."""
-        if self._product is not None and self._parts is None:
+        in place: their values, the weights of a factored gradient, or each part's."""
+        if self._parts is not None:
+            start = 0
+            for part in self._parts:
+                stop = start + part.indices.shape[0]
+                mine = (entries >= start) & (entries < stop)
+                if mine.any():
+                    part.scale_entries(entries[mine] - start, factors[mine])
+                start = stop
+            return
+        if self._product is not None:
             offsets, weights, vectors = self._product
             weights = weights.copy()  # the weights may be shared with the graph
             weights[entries] *= factors
@@ -205,7 +215,7 @@ class RowSparseGrad:
         """Return an equivalent gradient with unique, sorted indices (duplicates summed)."""
         if self.coalesced:
             return self
-        if self._product is not None and self._parts is None:
+        if self._product is not None:
             offsets, weights, vectors = self._product
             sources = np.repeat(np.arange(vectors.shape[0]), np.diff(offsets))
             return scatter_rows(self._indices, sources, weights, vectors, self.shape)
