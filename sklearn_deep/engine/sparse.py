@@ -15,6 +15,8 @@ per-row state can apply it as one dense step, which moves the untouched (zero) r
 nothing.
 """
 
+import math
+
 import numpy as np
 import scipy.sparse
 
@@ -220,7 +222,7 @@ class RowSparseGrad:
             sources = np.repeat(np.arange(vectors.shape[0]), np.diff(offsets))
             return scatter_rows(self._indices, sources, weights, vectors, self.shape)
         n = self.indices.shape[0]
-        flat = self.values.reshape(n, int(np.prod(self.shape[1:])))
+        flat = self.values.reshape(n, math.prod(self.shape[1:]))
         return scatter_rows(self.indices, np.arange(n), np.ones(n, dtype=flat.dtype), flat,
                             self.shape)
 
@@ -296,7 +298,7 @@ def scatter_rows(rows, sources, weights, vectors, shape):
     """
     rows = np.asarray(rows).reshape(-1)
     n = rows.shape[0]
-    flat = vectors.reshape(vectors.shape[0], int(np.prod(shape[1:])))
+    flat = vectors.reshape(vectors.shape[0], math.prod(shape[1:]))
     weights = np.asarray(weights, dtype=flat.dtype).reshape(-1)
     sources = np.asarray(sources).reshape(-1)
     if sources.shape[0] != n or weights.shape[0] != n:
@@ -397,7 +399,7 @@ def add_rows(table, rows, values, scale=1.0, *, offsets=None, weights=None,
         return
     if rows.min() < 0 or rows.max() >= table.shape[0]:  # the kernel does not check
         raise ValueError(f"row indices outside [0, {table.shape[0]})")
-    width = int(np.prod(table.shape[1:]))
+    width = math.prod(table.shape[1:])
     n_vectors = n if offsets is None else np.shape(offsets)[0] - 1
     values = np.ascontiguousarray(values, dtype=table.dtype).reshape(n_vectors, width)
     coefficients = np.full(n, scale, dtype=table.dtype)

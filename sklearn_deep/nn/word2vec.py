@@ -129,7 +129,8 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
                                              syn1neg, negatives, shared_negatives,
                                              score_clip))
     if syn1 is not None or softmax_out is not None:
-        heads += _output_heads(syn0[contexts] if sg else hidden, example, centres,
+        examples = syn0[contexts] if sg else hidden.reshape(-1, 1, syn0.shape[1])
+        heads += _output_heads(examples, example, centres,
                                syn1=syn1, points=points, codes=codes,
                                path_lengths=path_lengths, softmax_out=softmax_out)
     heads = [head for head in heads if head is not None]
@@ -142,24 +143,24 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
 
 
 def _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error):
-    """The CBOW hidden layer, the mean or sum of the context vectors ``(B, 1, d)``, and
-    the example weights ``(B, 1)`` (centres without context words are no example). The
+    """The CBOW hidden layer, the mean or sum of the context vectors ``(B, d)``, and the
+    example weights ``(B, 1)`` (centres without context words are no example). The
     context words go to :func:`~sklearn_deep.engine.embedding_bag` as flat lists, one bag
     per centre, without the padding."""
-    count = mask.sum(axis=1)
+    count = np.count_nonzero(mask, axis=1)
     offsets = np.zeros(count.shape[0] + 1, dtype=np.intp)
     np.cumsum(count, out=offsets[1:])
     words = contexts[mask]
+    inverse = 1 / np.maximum(count, 1).astype(syn0.dtype)
     if cbow_mean and not cbow_full_error:
-        weights = np.repeat(1.0 / np.maximum(count, 1), count).astype(syn0.dtype)
+        weights = np.repeat(inverse, count)
     else:
         weights = np.ones(words.shape[0], dtype=syn0.dtype)
     hidden = embedding_bag(syn0, words, weights, offsets)
     if cbow_mean and cbow_full_error:  # the sum, valued as the mean: a constant shift
         total = hidden.data
-        hidden = hidden + (total / np.maximum(count, 1).astype(syn0.dtype)[:, None] - total)
-    example = (count > 0).astype(syn0.dtype)[:, None]
-    return hidden.reshape(len(count), 1, syn0.shape[1]), example
+        hidden = hidden + total * (inverse - 1)[:, None]
+    return hidden, (count > 0).astype(syn0.dtype)[:, None]
 
 
 def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, negatives,
@@ -202,7 +203,7 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         weights[:, :, 1:] &= valid[:, :, None]
         if not valid.any():
             return None
-        return negative_sampling(hidden.reshape(G, share, syn0.shape[1]), syn1neg,
+        return negative_sampling(hidden.reshape(G, share, -1), syn1neg,
                                  group_centres, negatives, weights, clip=score_clip)
     rows = np.concatenate([group_centres, negatives], axis=1)[group]    # (rows, J)
     n, J = rows.shape
