@@ -388,8 +388,9 @@ class Word2VecNetwork:
         _, syn1neg, syn1, syn1softmax = self.tables
         used = [batch.contexts[batch.mask]]
         if syn1neg is not None:  # each centre uses its group's negatives
-            negatives = batch.negatives[np.arange(batch.centres.shape[0]) // batch.shared]
-            used.append(np.concatenate([batch.centres[:, None], negatives], axis=1))
+            negatives = np.repeat(batch.negatives, batch.shared, axis=0)
+            used.append(np.concatenate([batch.centres,
+                                        negatives[:batch.centres.shape[0]].reshape(-1)]))
         if syn1 is not None:
             tree = self.tree
             on_path = np.arange(tree.points.shape[1]) < tree.lengths[batch.centres][:, None]

@@ -147,6 +147,23 @@ def test_score_clip_stops_the_gradient_of_saturated_scores_only():
     assert all(not _dense(g).any() for g in saturated)
 
 
+def test_cbow_score_clip_stops_the_gradient_of_saturated_scores_only():
+    rng = np.random.default_rng(5)
+    exact = _network("negative", False, rng, score_clip=None)
+    clipped = Word2VecNetwork(exact.params[0].copy(), syn1neg=exact.params[1].copy(),
+                              sg=False, score_clip=6.0)
+    batch = _batch(rng, True, shared=2)
+    loss, _, grads = exact.loss_and_grads(batch)
+    clipped_loss, _, clipped_grads = clipped.loss_and_grads(batch)
+    assert clipped_loss == loss  # the loss is exact either way
+    for a, b in zip(grads, clipped_grads, strict=True):  # small scores: same gradient
+        np.testing.assert_allclose(_dense(a), _dense(b))
+    for table in clipped.params:  # every score saturated: no gradient at all
+        table *= 100.0
+    _, _, saturated = clipped.loss_and_grads(batch)
+    assert all(not _dense(g).any() for g in saturated)
+
+
 class _TinyCorpus:
     """A training-loop problem over fixed batches of a corpus where word 0 is always next
     to word 1 and word 2 next to word 3."""

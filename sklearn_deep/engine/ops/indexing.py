@@ -263,23 +263,24 @@ class NegativeSampling(Function):
         np.einsum("gld,gld->gl", hidden, true_rows, out=z[:, :, 0])
         np.matmul(hidden, noise_rows.transpose(0, 2, 1), out=z[:, :, 1:])
         np.negative(z[:, :, 1:], out=z[:, :, 1:])
-        weights = np.asarray(weights, dtype=z.dtype)
-        # -log σ(z) = log(1 + exp(-|z|)) + max(-z, 0), from one exp(-|z|) (no overflow)
-        magnitude = np.abs(z)
-        shrunk = np.exp(-magnitude)
+        weights = np.asarray(weights)
+        # -log σ(z) = log(1 + exp(-|z|)) - min(z, 0), from one exp(-|z|) (no overflow)
+        shrunk = np.abs(z)
+        saturated = None if clip is None else shrunk >= clip
+        np.negative(shrunk, out=shrunk)
+        np.exp(shrunk, out=shrunk)
         terms = np.log1p(shrunk)
-        terms += np.maximum(-z, 0)
-        loss = np.vdot(weights, terms) if z.dtype == np.float64 else np.sum(
-            weights * terms, dtype=np.float64)
-        # d loss / d z = -weights · σ(-z), σ(-z) = exp(-|z|) / (1 + exp(-|z|)) for z >= 0,
-        # 1 / (1 + exp(-|z|)) otherwise
-        slope = shrunk
-        slope += 1
-        np.reciprocal(slope, out=slope)                                 # σ(|z|)
-        np.subtract(1, slope, out=slope, where=z >= 0)                  # σ(-z)
+        terms -= np.minimum(z, 0)
+        terms *= weights
+        loss = np.sum(terms, dtype=np.float64)
+        # d loss / d z = -weights · σ(-z), with σ(-z) = exp(-|z|) / (1 + exp(-|z|)) for
+        # z >= 0 and 1 / (1 + exp(-|z|)) otherwise
+        slope = np.where(z >= 0, shrunk, 1)
+        shrunk += 1
+        slope /= shrunk
         slope *= weights
-        if clip is not None:
-            slope[magnitude >= clip] = 0
+        if saturated is not None:
+            slope[saturated] = 0
         slope[:, :, 0] *= -1            # d loss / d P = -weights · σ(-P); for N: +σ(N)
         ctx.hidden, ctx.true_rows, ctx.noise_rows, ctx.slope = (
             hidden, true_rows, noise_rows, slope)
