@@ -1,5 +1,7 @@
 """Row-sparse gradients: coalescing and weighted scatters against dense np.add.at."""
 
+import itertools
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
@@ -259,7 +261,7 @@ def test_bag_sums_equal_the_sums_written_out_and_check_their_indices():
     rows, offsets, weights, _, _ = _product_problem()
     table = np.random.default_rng(10).standard_normal((6, 3))
     expected = np.array([weights[a:b] @ table[rows[a:b]]
-                         for a, b in zip(offsets[:-1], offsets[1:], strict=True)])
+                         for a, b in itertools.pairwise(offsets)])
     assert_allclose(bag_sums(table, rows, weights, offsets), expected, rtol=1e-12)
     assert_allclose(bag_sums(np.asfortranarray(table), rows, weights, offsets), expected,
                     rtol=1e-12)  # not C-contiguous: the public csr_matrix product
