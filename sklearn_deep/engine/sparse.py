@@ -164,7 +164,15 @@ class RowSparseGrad:
 
     def scale_entries(self, entries, factors):
         """Multiply the entries ``entries`` (positions in :attr:`indices`) by ``factors``,
-        in place: their values, the weights of a factored gradient, or each part's."""
+        in place: through per-entry weights applied when the values are formed or added
+        (:meth:`add_to`: one coefficient per entry, no pass over the values), or each
+        part's entries for a sum of parts.
+
+        Parameters
+        ----------
+        entries : ndarray of int
+        factors : ndarray of float, one per entry
+        """
         if self._parts is not None:
             start = 0
             for part in self._parts:
@@ -174,15 +182,20 @@ class RowSparseGrad:
                     part.scale_entries(entries[mine] - start, factors[mine])
                 start = stop
             return
-        if self._product is not None:
-            offsets, weights, vectors = self._product
-            weights = weights.copy()  # the weights may be shared with the graph
-            weights[entries] *= factors
-            self._product = (offsets, weights, vectors)
+        if self.dense is not None:
+            values = self.values
+            values[entries] *= np.asarray(factors, dtype=values.dtype).reshape(
+                -1, *[1] * (values.ndim - 1))
             return
-        values = self.values
-        values[entries] *= np.asarray(factors, dtype=values.dtype).reshape(
-            -1, *[1] * (values.ndim - 1))
+        if self._product is None:  # entry k: weights[k] · values[k], formed when read
+            n = self._indices.shape[0]
+            self._product = (np.arange(n + 1), np.ones(n, self._values.dtype),
+                             self._values)
+            self._values = None
+        offsets, weights, vectors = self._product
+        weights = weights.copy()  # the weights may be shared with the graph
+        weights[entries] *= factors
+        self._product = (offsets, weights, vectors)
 
     @property
     def ndim(self):
