@@ -3,7 +3,7 @@ over explicit parameter tables.
 
 How a minibatch's loss is computed
 ----------------------------------
-A batch holds ``B`` *centre* words, each with its context positions in a padded
+A batch holds ``B`` *centre* words, each with its context words in a padded
 ``(B, 2·window)`` matrix and a mask (:class:`Word2VecBatch`). The loss of the whole batch
 is one small graph of engine operations:
 
@@ -11,17 +11,24 @@ is one small graph of engine operations:
   ``shared_negatives`` consecutive centres that share one draw of ``k`` negatives
   (HogBatch shares them among a centre's contexts: Ji et al. 2016, "Parallelizing
   Word2Vec in Shared and Distributed Memory"; BlazingText's ``batch_skipgram`` and
-  TensorFlow's ``nce_loss`` across more). A group's training examples — skip-gram: its
-  (context, centre) pairs, flat, without padding to the window; CBOW: its centres, with
-  the mean or sum of their context vectors (``embedding_bag``) — are scored against the
-  group's output rows ``[its centres, its negatives]`` in one fused primitive
-  (:func:`~sklearn_deep.engine.sampled_logistic`): gather, one small product per group,
-  the logistic loss, and in backward two more products. Each example is still scored
-  against ``k`` negatives drawn from the noise distribution, so the expected objective is
-  word2vec's; the draws of the centres of a group are no longer independent, which is
-  the approximation ``shared_negatives`` controls (1: per centre, as HogBatch). The
-  centre's output row is gathered once per group, not once per pair. As in word2vec.c, a
-  score with ``|score| >= 6`` gets no gradient (``score_clip``);
+  TensorFlow's ``nce_loss`` across more). Each example is still scored against ``k``
+  negatives drawn from the noise distribution, so the expected objective is word2vec's;
+  the draws of the centres of a group are no longer independent, which is the
+  approximation ``shared_negatives`` controls (1: per centre, as HogBatch). As in
+  word2vec.c, a score with ``|score| >= 6`` gets no gradient (``score_clip``).
+
+  Skip-gram: a group's (context, centre) pairs, flat, without padding to the window,
+  are scored against the group's output rows ``[its centres, its negatives]`` in one
+  fused primitive (:func:`~sklearn_deep.engine.sampled_logistic`): gather, one small
+  product per group, the logistic loss, and in backward two more products; the centre's
+  output row is gathered once per group, not once per pair.
+
+  CBOW: each centre's context words, as a flat list without the padding, are summed by
+  :func:`~sklearn_deep.engine.embedding_bag` (a CSR product, whose gradient reaches
+  ``syn0`` factored and is added in one pass by the SGD step); each hidden vector is
+  scored against its own centre's row and its group's negatives only
+  (:func:`~sklearn_deep.engine.negative_sampling`: ``1 + k`` scores per centre, however
+  many centres share the negatives);
 - hierarchical softmax — the scores of each hidden vector ``(B, R, d)`` against the inner
   nodes on the centre's Huffman path (``gather_scores``), targets ``1 − code`` (as in
   word2vec.c); full softmax (``hs=0, negative=0``) — scores against every output vector;
@@ -165,12 +172,14 @@ def _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error):
 
 def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, negatives,
                             share, score_clip):
-    """The negative-sampling loss of groups of ``share`` centres sharing their negatives,
-    as one :func:`~sklearn_deep.engine.sampled_logistic` over the groups' flat training
-    examples (skip-gram: the group's (context, centre) pairs, without padding to the
-    window; CBOW: its centres). Each example is scored against the group's rows, its
-    centres then its negatives: its own centre with target 1, every negative (but one
-    equal to its centre) with target 0, the other centres with weight 0."""
+    """The negative-sampling loss of groups of ``share`` centres sharing their negatives.
+
+    Skip-gram: one :func:`~sklearn_deep.engine.sampled_logistic` over the groups' flat
+    (context, centre) pairs, each scored against the group's rows, its centres then its
+    negatives: its own centre with target 1, every negative (but one equal to its
+    centre) with target 0, the other centres with weight 0. CBOW: one
+    :func:`~sklearn_deep.engine.negative_sampling`, each centre's hidden vector against
+    its own row and the group's negatives (but one equal to its centre)."""
     B, C = example.shape
     G = B // share
     group_centres = centres.reshape(G, share)
