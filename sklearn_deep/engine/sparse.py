@@ -15,15 +15,18 @@ per-row state can apply it as one dense step, which moves the untouched (zero) r
 nothing.
 """
 
+import math
+
 import numpy as np
 import scipy.sparse
 
-__all__ = ["RowSparseGrad", "add_rows", "scatter_rows"]
+__all__ = ["RowSparseGrad", "add_rows", "bag_sums", "scatter_rows"]
 
-try:  # SciPy's compiled CSC matrix-times-vectors kernel (private API, see add_rows)
+try:  # SciPy's compiled sparse matrix-times-vectors kernels (private API, see add_rows)
     from scipy.sparse._sparsetools import csc_matvecs as _csc_matvecs
-except ImportError:  # pragma: no cover - a SciPy without it: the public fallback
-    _csc_matvecs = None
+    from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
+except ImportError:  # pragma: no cover - a SciPy without them: the public fallbacks
+    _csc_matvecs = _csr_matvecs = None
 
 # scatter_rows accumulates into a dense (V, ...) array when it has at least _DENSE_FACTOR · V
 # contributions: below that, sorting them is cheaper than clearing the table (measured on
@@ -57,15 +60,34 @@ class RowSparseGrad:
         (:meth:`from_dense`); then ``values`` are its rows ``indices``, read on first use.
     """
 
-    __slots__ = ("_indices", "_parts", "_values", "coalesced", "dense", "shape")
+    __slots__ = ("_indices", "_parts", "_product", "_values", "coalesced", "dense", "shape")
 
     def __init__(self, indices, values, shape, coalesced=False):
         self._indices = np.asarray(indices, dtype=np.intp).reshape(-1)
         self._values = np.asarray(values).reshape((self._indices.shape[0], *shape[1:]))
-        self._parts = None
+        self._parts = self._product = None
         self.shape = tuple(shape)
         self.coalesced = coalesced  # indices known to be unique and sorted
         self.dense = None
+
+    @classmethod
+    def from_product(cls, indices, offsets, weights, vectors, shape):
+        """The uncoalesced gradient whose entries ``offsets[s] <= k < offsets[s + 1]`` are
+        ``weights[k] · vectors[s]`` on row ``indices[k]``, kept in that factored form:
+        the transpose of a CSR matrix ``(len(vectors) × shape[0])`` times ``vectors``
+        (the backward of a bag of rows, :class:`~.ops.indexing.EmbeddingBag`). Its
+        :attr:`values` are formed only when read; :meth:`add_to` adds the product into a
+        table without forming them."""
+        grad = cls.__new__(cls)
+        grad._indices = np.asarray(indices, dtype=np.intp).reshape(-1)
+        grad._values = grad._parts = None
+        grad._product = (np.asarray(offsets, dtype=np.intp),
+                         np.asarray(weights, dtype=vectors.dtype).reshape(-1),
+                         vectors.reshape(vectors.shape[0], *shape[1:]))
+        grad.shape = tuple(shape)
+        grad.coalesced = False
+        grad.dense = None
+        return grad
 
     @classmethod
     def from_dense(cls, dense, indices):
@@ -73,7 +95,7 @@ class RowSparseGrad:
         sorted, unique rows ``indices``."""
         grad = cls.__new__(cls)
         grad._indices = np.asarray(indices, dtype=np.intp).reshape(-1)
-        grad._values = grad._parts = None
+        grad._values = grad._parts = grad._product = None
         grad.shape = tuple(dense.shape)
         grad.coalesced = True
         grad.dense = dense
@@ -84,7 +106,7 @@ class RowSparseGrad:
         """The sum of the (uncoalesced) gradients ``parts``, concatenated when first read:
         adding many row-sparse gradients one by one then costs one copy, not one each."""
         grad = cls.__new__(cls)
-        grad._indices = grad._values = None
+        grad._indices = grad._values = grad._product = None
         grad._parts = parts
         grad.shape = shape
         grad.coalesced = False
@@ -92,23 +114,29 @@ class RowSparseGrad:
         return grad
 
     def _join(self):
-        self._indices = np.concatenate([p._indices for p in self._parts])
+        """Form the values of a sum of parts (the indices are joined on first read)."""
         self._values = np.concatenate([p.values for p in self._parts])
         self._parts = None
 
     @property
     def indices(self):
         """ndarray of shape (n,) : The row numbers."""
-        if self._parts is not None:
-            self._join()
+        if self._indices is None:  # a sum of parts: their indices, in order
+            self._indices = np.concatenate([p.indices for p in self._parts])
         return self._indices
 
     @property
     def values(self):
         """ndarray of shape (n, *shape[1:]) : The row contributions."""
         if self._parts is not None:
+            self.indices  # noqa: B018 - joined before the parts go
             self._join()
-        if self._values is None:
+        if self._values is None and self._product is not None:
+            offsets, weights, vectors = self._product
+            values = np.repeat(vectors, np.diff(offsets), axis=0)
+            values *= weights.reshape(-1, *[1] * (values.ndim - 1))
+            self._values, self._product = values, None
+        elif self._values is None:
             self._values = self.dense[self._indices]
         return self._values
 
@@ -116,7 +144,58 @@ class RowSparseGrad:
     def dtype(self):
         if self._parts is not None:
             return np.result_type(*(p.dtype for p in self._parts))
+        if self._product is not None:
+            return self._product[2].dtype
         return self.values.dtype if self.dense is None else self.dense.dtype
+
+    def add_to(self, table, scale=1.0):
+        """Add ``scale`` times this gradient to ``table`` in place (:func:`add_rows`,
+        repeated rows one by one, a factored gradient without forming its values)."""
+        if self._parts is not None:
+            for part in self._parts:
+                part.add_to(table, scale)
+        elif self._product is not None:
+            offsets, weights, vectors = self._product
+            add_rows(table, self._indices, vectors, scale, offsets=offsets, weights=weights)
+        elif self.dense is not None:
+            table += np.asarray(scale, dtype=table.dtype) * self.dense
+        else:
+            add_rows(table, self._indices, self._values, scale)
+
+    def scale_entries(self, entries, factors):
+        """Multiply the entries ``entries`` (positions in :attr:`indices`) by ``factors``,
+        in place: through per-entry weights applied when the values are formed or added
+        (:meth:`add_to`: one coefficient per entry, no pass over the values), or each
+        part's entries for a sum of parts.
+
+        Parameters
+        ----------
+        entries : ndarray of int
+        factors : ndarray of float, one per entry
+        """
+        if self._parts is not None:
+            start = 0
+            for part in self._parts:
+                stop = start + part.indices.shape[0]
+                mine = (entries >= start) & (entries < stop)
+                if mine.any():
+                    part.scale_entries(entries[mine] - start, factors[mine])
+                start = stop
+            return
+        if self.dense is not None:
+            values = self.values
+            values[entries] *= np.asarray(factors, dtype=values.dtype).reshape(
+                -1, *[1] * (values.ndim - 1))
+            return
+        if self._product is None:  # entry k: weights[k] · values[k], formed when read
+            n = self._indices.shape[0]
+            self._product = (np.arange(n + 1), np.ones(n, self._values.dtype),
+                             self._values)
+            self._values = None
+        offsets, weights, vectors = self._product
+        weights = weights.copy()  # the weights may be shared with the graph
+        weights[entries] *= factors
+        self._product = (offsets, weights, vectors)
 
     @property
     def ndim(self):
@@ -151,8 +230,12 @@ class RowSparseGrad:
         """Return an equivalent gradient with unique, sorted indices (duplicates summed)."""
         if self.coalesced:
             return self
+        if self._product is not None:
+            offsets, weights, vectors = self._product
+            sources = np.repeat(np.arange(vectors.shape[0]), np.diff(offsets))
+            return scatter_rows(self._indices, sources, weights, vectors, self.shape)
         n = self.indices.shape[0]
-        flat = self.values.reshape(n, int(np.prod(self.shape[1:])))
+        flat = self.values.reshape(n, math.prod(self.shape[1:]))
         return scatter_rows(self.indices, np.arange(n), np.ones(n, dtype=flat.dtype), flat,
                             self.shape)
 
@@ -228,7 +311,7 @@ def scatter_rows(rows, sources, weights, vectors, shape):
     """
     rows = np.asarray(rows).reshape(-1)
     n = rows.shape[0]
-    flat = vectors.reshape(vectors.shape[0], int(np.prod(shape[1:])))
+    flat = vectors.reshape(vectors.shape[0], math.prod(shape[1:]))
     weights = np.asarray(weights, dtype=flat.dtype).reshape(-1)
     sources = np.asarray(sources).reshape(-1)
     if sources.shape[0] != n or weights.shape[0] != n:
@@ -290,17 +373,20 @@ def _scatter_by_source(rows, sources, weights, flat, shape, compact):
     return RowSparseGrad.from_dense(out, indices)
 
 
-def add_rows(table, rows, values, scale=1.0, *, use_kernel=True):
+def add_rows(table, rows, values, scale=1.0, *, offsets=None, weights=None,
+             use_kernel=True):
     """Add ``scale · values[k]`` to ``table[rows[k]]`` for every ``k``, in place (repeated
-    rows add up).
+    rows add up); or, with ``offsets``, ``scale · weights[k] · values[s]`` for
+    ``offsets[s] <= k < offsets[s + 1]`` (each of a few vectors added to several rows).
 
     This is how an SGD step applies an uncoalesced :class:`RowSparseGrad` without first
-    summing its duplicate rows: the contributions form a ``(V × n)`` CSC matrix with one
-    entry per column, and SciPy's compiled CSC matrix-times-vectors loop (``csc_matvecs``,
-    which computes ``Y += A @ X``) adds its product with ``values`` straight into the
-    table: about 25–70 ns per row of 100 floats, against 1–2 µs for ``np.add.at``. That
-    loop is private SciPy API; where it is missing (or with ``use_kernel=False``) the
-    public ``np.add.at`` gives the same result, which a test checks.
+    summing its duplicate rows: the contributions form a ``(V × n_vectors)`` CSC matrix
+    (with ``offsets`` as its column pointers; one entry per column without), and SciPy's
+    compiled CSC matrix-times-vectors loop (``csc_matvecs``, which computes
+    ``Y += A @ X``) adds its product with ``values`` straight into the table: about
+    25–70 ns per row of 100 floats, against 1–2 µs for ``np.add.at``. That loop is private
+    SciPy API; where it is missing (or with ``use_kernel=False``) the public
+    ``np.add.at`` gives the same result, which a test checks.
 
     Parameters
     ----------
@@ -308,10 +394,15 @@ def add_rows(table, rows, values, scale=1.0, *, use_kernel=True):
         Updated in place.
     rows : ndarray of int, shape (n,)
         Destination rows, in ``[0, V)``.
-    values : ndarray of shape (n, ...)
-        The contributions.
+    values : ndarray of shape (n, ...), or (n_vectors, ...) with ``offsets``
+        The contributions, or the vectors they are weighted copies of.
     scale : float, default=1.0
         Multiplies every contribution.
+    offsets : ndarray of int, shape (n_vectors + 1,), optional
+        Non-decreasing from 0 to ``n``: the entries ``offsets[s]:offsets[s + 1]`` copy
+        ``values[s]``.
+    weights : ndarray of shape (n,), optional
+        Weight of each entry (1 when omitted).
     use_kernel : bool, default=True
         Use SciPy's kernel where available.
     """
@@ -321,17 +412,62 @@ def add_rows(table, rows, values, scale=1.0, *, use_kernel=True):
         return
     if rows.min() < 0 or rows.max() >= table.shape[0]:  # the kernel does not check
         raise ValueError(f"row indices outside [0, {table.shape[0]})")
-    width = int(np.prod(table.shape[1:]))
-    values = np.ascontiguousarray(values, dtype=table.dtype).reshape(n, width)
+    width = math.prod(table.shape[1:])
+    n_vectors = n if offsets is None else np.shape(offsets)[0] - 1
+    values = np.ascontiguousarray(values, dtype=table.dtype).reshape(n_vectors, width)
+    coefficients = np.full(n, scale, dtype=table.dtype)
+    if weights is not None:
+        coefficients *= np.asarray(weights, dtype=table.dtype).reshape(-1)
+    if offsets is None:
+        offsets = np.arange(n + 1, dtype=np.intp)
+    else:
+        offsets = np.asarray(offsets, dtype=np.intp)
+        if offsets[0] != 0 or offsets[-1] != n or np.any(offsets[1:] < offsets[:-1]):
+            raise ValueError(f"offsets must rise from 0 to the number of rows ({n})")
     if (use_kernel and _csc_matvecs is not None and table.flags.c_contiguous
             and table.dtype.kind == "f"):
-        rows = rows.astype(np.intp, copy=False)
-        _csc_matvecs(table.shape[0], n, width, np.arange(n + 1, dtype=np.intp), rows,
-                     np.full(n, scale, dtype=table.dtype), values,
+        _csc_matvecs(table.shape[0], n_vectors, width, offsets,
+                     rows.astype(np.intp, copy=False), coefficients, values,
                      table.reshape(table.shape[0], width))
     else:
         np.add.at(table.reshape(table.shape[0], width), rows,
-                  values * np.asarray(scale, dtype=table.dtype))
+                  np.repeat(values, np.diff(offsets), axis=0) * coefficients[:, None])
+
+
+def bag_sums(table, rows, weights, offsets):
+    """``out[b] = Σ weights[k] · table[rows[k]]`` over ``offsets[b] <= k < offsets[b + 1]``:
+    the product of a CSR matrix ``(B × V)`` with the table, by SciPy's compiled CSR
+    matrix-times-vectors loop (``csr_matvecs``, private API; the public ``csr_matrix``
+    product where it is missing), without gathering the rows.
+
+    Parameters
+    ----------
+    table : ndarray of shape (V, d), floating
+    rows : ndarray of int, shape (n,)
+        Rows of the table, in ``[0, V)``.
+    weights : ndarray of shape (n,)
+    offsets : ndarray of int, shape (B + 1,)
+        Non-decreasing from 0 to ``n``.
+
+    Returns
+    -------
+    ndarray of shape (B, d), of the table's dtype
+    """
+    offsets = np.asarray(offsets, dtype=np.intp)
+    rows = np.asarray(rows).astype(np.intp, copy=False).reshape(-1)
+    n, B = rows.shape[0], offsets.shape[0] - 1
+    # the kernel checks nothing: out-of-range indices would corrupt memory
+    if offsets[0] != 0 or offsets[-1] != n or np.any(offsets[1:] < offsets[:-1]):
+        raise ValueError(f"offsets must rise from 0 to the number of rows ({n})")
+    if n and (rows.min() < 0 or rows.max() >= table.shape[0]):
+        raise ValueError(f"row indices outside [0, {table.shape[0]})")
+    weights = np.asarray(weights, dtype=table.dtype).reshape(-1)
+    if _csr_matvecs is None or not table.flags.c_contiguous:
+        bag = scipy.sparse.csr_matrix((weights, rows, offsets), shape=(B, table.shape[0]))
+        return np.asarray(bag @ table, dtype=table.dtype)
+    out = np.zeros((B, table.shape[1]), dtype=table.dtype)
+    _csr_matvecs(B, table.shape[0], table.shape[1], offsets, rows, weights, table, out)
+    return out
 
 
 def _merge(a, b):

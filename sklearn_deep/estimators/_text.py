@@ -494,7 +494,7 @@ def _subsample(ids, lens, first_text, raw_before, keep_prob, rng):
     return ids[keep], tid[keep], raw[keep]
 
 
-def centre_batches(chunks, batch_words, window):
+def centre_batches(chunks, batch_words, window, *, every_progress=False):
     """Cut a stream of encoded chunks into batches of ``batch_words`` centre positions.
 
     Each batch carries the tokens around its centres (up to ``window`` on each side, from
@@ -506,8 +506,9 @@ def centre_batches(chunks, batch_words, window):
         The batch's tokens with their context margins.
     start, stop : int
         Centres are positions ``start:stop`` of ``tokens``.
-    raw_words : int
-        Progress: tokens read up to the batch's last centre, dropped ones included.
+    raw_words : int, or ndarray of int with ``every_progress``
+        Progress: tokens read up to the batch's last centre (with ``every_progress``, up
+        to each of its centres), dropped ones included.
     """
     buf_tok = np.zeros(0, dtype=np.int32)
     buf_tid = np.zeros(0, dtype=np.int64)
@@ -531,7 +532,8 @@ def centre_batches(chunks, batch_words, window):
         n_centres = min(batch_words, available)
         stop = lookbehind + n_centres
         end = min(stop + window, buf_tok.shape[0])
-        yield buf_tok[:end], buf_tid[:end], lookbehind, stop, int(buf_raw[stop - 1])
+        raw = buf_raw[lookbehind:stop] if every_progress else int(buf_raw[stop - 1])
+        yield buf_tok[:end], buf_tid[:end], lookbehind, stop, raw
         cut = max(stop - window, 0)
         buf_tok, buf_tid, buf_raw = buf_tok[cut:], buf_tid[cut:], buf_raw[cut:]
         lookbehind = stop - cut
@@ -560,9 +562,17 @@ def context_matrix(text_ids, start, stop, window, radius):
     """
     offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
     centres = np.arange(start, stop)
-    positions = centres[:, None] + offsets[None, :]
-    mask = np.abs(offsets)[None, :] <= np.asarray(radius)[:, None]
-    mask &= (positions >= 0) & (positions < text_ids.shape[0])
+    # Text numbers never decrease along the stream, so a centre's text spans the
+    # positions first..last found by two binary searches: its window is the offsets in
+    # [max(-radius, first - c), min(radius, last - c)] (no (B, 2·window) gather)
+    own_text = text_ids[start:stop]
+    low = np.searchsorted(text_ids, own_text, side="left") - centres
+    high = np.searchsorted(text_ids, own_text, side="right") - 1 - centres
+    radius = np.asarray(radius)
+    np.maximum(low, -radius, out=low)
+    np.minimum(high, radius, out=high)
+    mask = offsets >= low[:, None]
+    mask &= offsets <= high[:, None]
+    positions = centres[:, None] + offsets
     np.clip(positions, 0, text_ids.shape[0] - 1, out=positions)
-    mask &= text_ids[positions] == text_ids[centres][:, None]
     return positions, mask

@@ -6,7 +6,9 @@ it follows :func:`sklearn_deep.training.train_epochs`'s contract (``params``,
 ``n_samples``, ``batches``, ``loss_and_grads``, ``batch_fraction``). Each epoch the corpus
 is streamed (:mod:`._text`): tokens become ids, unknown and subsampled tokens are
 dropped, and the stream is cut into batches of ``batch_words`` centre positions, each
-with a dynamic window radius, its padded context matrix and its negatives.
+with a dynamic window radius, its padded context matrix and its negatives (prepared
+for 16 batches at a time: NumPy's cost per call, not per element, dominates at one
+batch's size).
 
 Its :attr:`~Word2VecProblem.gradient_transform`, a :class:`~sklearn_deep.optim.transforms.
 RowDamping` with ``cap = 1 / alpha``, goes into the optimizer: a row used by more than
@@ -36,6 +38,8 @@ __all__ = ["Word2VecProblem", "Word2VecSettings"]
 
 # Largest score matrix (elements) one full-softmax minibatch may build.
 _SOFTMAX_BUDGET = 1 << 22
+# Batches whose index arrays are prepared together.
+_PREPARED = 16
 
 
 @dataclass
@@ -129,23 +133,36 @@ class Word2VecProblem:
         started = last = time.perf_counter()
         self._epoch += 1
         self.examples_per_epoch.append(0)
-        for tokens, text_ids, start, stop, raw in centre_batches(chunks, self.batch_words,
-                                                                 s.window):
+        size = self.batch_words
+        # Batches are prepared _PREPARED at a time: the windows, masks and negatives of
+        # many batches in one pass each (at one batch's size NumPy's cost per call, not
+        # per element, dominates); the batches are the same runs of centres.
+        for tokens, text_ids, start, stop, raw in centre_batches(
+                chunks, _PREPARED * size, s.window, every_progress=True):
             n = stop - start
             radius = (rng.randint(1, s.window + 1, size=n) if s.shrink_windows
                       else np.full(n, s.window))
             positions, mask = context_matrix(text_ids, start, stop, s.window, radius)
-            negatives = (self.noise.sample((-(-n // s.shared_negatives), s.negative), rng)
-                         if s.negative else None)
-            batch = Word2VecBatch(tokens[start:stop], tokens[positions], mask, negatives, raw,
-                                  s.shared_negatives)
-            self.examples_per_epoch[-1] += self.model.n_examples(batch)
-            yield batch
-            if s.verbose:
-                now = time.perf_counter()
-                if now - last >= 1.0:
-                    last = now
-                    self._progress(raw, now - started)
+            centres, contexts = tokens[start:stop], tokens[positions]
+            firsts = range(0, n, size)
+            groups = [-(-min(size, n - first) // s.shared_negatives) for first in firsts]
+            negatives = (self.noise.sample((sum(groups), s.negative), rng) if s.negative
+                         else None)
+            self.examples_per_epoch[-1] += self.model.n_examples(
+                Word2VecBatch(centres, contexts, mask))
+            group = 0
+            for first, n_groups in zip(firsts, groups, strict=True):
+                cut = slice(first, min(first + size, n))
+                yield Word2VecBatch(
+                    centres[cut], contexts[cut], mask[cut],
+                    None if negatives is None else negatives[group:group + n_groups],
+                    int(raw[cut.stop - 1]), s.shared_negatives)
+                group += n_groups
+                if s.verbose:
+                    now = time.perf_counter()
+                    if now - last >= 1.0:
+                        last = now
+                        self._progress(int(raw[cut.stop - 1]), now - started)
 
     def _progress(self, raw, elapsed):
         n_epochs = self.settings.n_epochs

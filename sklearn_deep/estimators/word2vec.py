@@ -53,8 +53,8 @@ __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 # batch_words="auto": centres per batch, capped to 1 % of the corpus and at least the
 # minimum (benchmarks/word2vec.py compares sizes).
 _AUTO_BATCH, _AUTO_BATCH_MIN = 512, 64
-# shared_negatives="auto": centres sharing one draw of negatives, skip-gram and CBOW
-_AUTO_SHARED_SG, _AUTO_SHARED_CBOW = 4, 16
+# shared_negatives="auto": centres sharing one draw of negatives (skip-gram and CBOW)
+_AUTO_SHARED = 4
 _OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
 
 
@@ -117,10 +117,11 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         distribution, so the expected objective is word2vec's, but the draws of
         neighbouring centres are no longer independent. Sharing turns the work into a
         few small matrix products per group; 1 draws per centre (shared by its context
-        words, as HogBatch). "auto" takes 4 for skip-gram and 16 for CBOW, chosen by
-        quality measured against gensim (``benchmarks/word2vec.py``): sharing among
-        more skip-gram centres raised word similarity but lowered analogies, while
-        CBOW's analogies were lower with 4 than with 16.
+        words, as HogBatch). "auto" takes 4, chosen by quality measured against gensim
+        (``benchmarks/word2vec.py``, three seeds each): sharing among more skip-gram
+        centres raised word similarity but lowered analogies; CBOW with 16 fell below
+        gensim's seed-to-seed range on SimLex-999 and analogies, with 4 (about 6 %
+        slower) and 2 (another 14 %) it stayed inside it.
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}, default=1
@@ -322,7 +323,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
     def _shared_negatives(self):
         if self.shared_negatives != "auto":
             return self.shared_negatives
-        return _AUTO_SHARED_SG if self.sg else _AUTO_SHARED_CBOW
+        return _AUTO_SHARED
 
     def _settings(self, total_words, n_epochs=1, *, training=True):
         """The problem's settings; for scoring (``training=False``) without subsampling

@@ -3,7 +3,7 @@ over explicit parameter tables.
 
 How a minibatch's loss is computed
 ----------------------------------
-A batch holds ``B`` *centre* words, each with its context positions in a padded
+A batch holds ``B`` *centre* words, each with its context words in a padded
 ``(B, 2·window)`` matrix and a mask (:class:`Word2VecBatch`). The loss of the whole batch
 is one small graph of engine operations:
 
@@ -11,17 +11,24 @@ is one small graph of engine operations:
   ``shared_negatives`` consecutive centres that share one draw of ``k`` negatives
   (HogBatch shares them among a centre's contexts: Ji et al. 2016, "Parallelizing
   Word2Vec in Shared and Distributed Memory"; BlazingText's ``batch_skipgram`` and
-  TensorFlow's ``nce_loss`` across more). A group's training examples — skip-gram: its
-  (context, centre) pairs, flat, without padding to the window; CBOW: its centres, with
-  the mean or sum of their context vectors (``embedding_bag``) — are scored against the
-  group's output rows ``[its centres, its negatives]`` in one fused primitive
-  (:func:`~sklearn_deep.engine.sampled_logistic`): gather, one small product per group,
-  the logistic loss, and in backward two more products. Each example is still scored
-  against ``k`` negatives drawn from the noise distribution, so the expected objective is
-  word2vec's; the draws of the centres of a group are no longer independent, which is
-  the approximation ``shared_negatives`` controls (1: per centre, as HogBatch). The
-  centre's output row is gathered once per group, not once per pair. As in word2vec.c, a
-  score with ``|score| >= 6`` gets no gradient (``score_clip``);
+  TensorFlow's ``nce_loss`` across more). Each example is still scored against ``k``
+  negatives drawn from the noise distribution, so the expected objective is word2vec's;
+  the draws of the centres of a group are no longer independent, which is the
+  approximation ``shared_negatives`` controls (1: per centre, as HogBatch). As in
+  word2vec.c, a score with ``|score| >= 6`` gets no gradient (``score_clip``).
+
+  Skip-gram: a group's (context, centre) pairs, flat, without padding to the window,
+  are scored against the group's output rows ``[its centres, its negatives]`` in one
+  fused primitive (:func:`~sklearn_deep.engine.sampled_logistic`): gather, one small
+  product per group, the logistic loss, and in backward two more products; the centre's
+  output row is gathered once per group, not once per pair.
+
+  CBOW: each centre's context words, as a flat list without the padding, are summed by
+  :func:`~sklearn_deep.engine.embedding_bag` (a CSR product, whose gradient reaches
+  ``syn0`` factored and is added in one pass by the SGD step); each hidden vector is
+  scored against its own centre's row and its group's negatives only
+  (:func:`~sklearn_deep.engine.negative_sampling`: ``1 + k`` scores per centre, however
+  many centres share the negatives);
 - hierarchical softmax — the scores of each hidden vector ``(B, R, d)`` against the inner
   nodes on the centre's Huffman path (``gather_scores``), targets ``1 − code`` (as in
   word2vec.c); full softmax (``hs=0, negative=0``) — scores against every output vector;
@@ -48,6 +55,7 @@ from ..engine import (
     binary_cross_entropy_with_logits,
     embedding_bag,
     gather_scores,
+    negative_sampling,
     sampled_logistic,
     softmax_cross_entropy,
 )
@@ -128,7 +136,8 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
                                              syn1neg, negatives, shared_negatives,
                                              score_clip))
     if syn1 is not None or softmax_out is not None:
-        heads += _output_heads(syn0[contexts] if sg else hidden, example, centres,
+        examples = syn0[contexts] if sg else hidden.reshape(-1, 1, syn0.shape[1])
+        heads += _output_heads(examples, example, centres,
                                syn1=syn1, points=points, codes=codes,
                                path_lengths=path_lengths, softmax_out=softmax_out)
     heads = [head for head in heads if head is not None]
@@ -141,29 +150,36 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
 
 
 def _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error):
-    """The CBOW hidden layer, the mean or sum of the context vectors ``(B, 1, d)``, and
-    the example weights ``(B, 1)`` (centres without context words are no example)."""
-    weights = mask.astype(syn0.dtype)
-    count = weights.sum(axis=1)
-    if cbow_mean and cbow_full_error:
-        total = embedding_bag(syn0, contexts, weights)                      # the sum ...
-        mean = total.data / np.maximum(count, 1)[:, None]
-        hidden = total + (mean - total.data)  # ... valued as the mean: constant shift
+    """The CBOW hidden layer, the mean or sum of the context vectors ``(B, d)``, and the
+    example weights ``(B, 1)`` (centres without context words are no example). The
+    context words go to :func:`~sklearn_deep.engine.embedding_bag` as flat lists, one bag
+    per centre, without the padding."""
+    count = np.count_nonzero(mask, axis=1)
+    offsets = np.zeros(count.shape[0] + 1, dtype=np.intp)
+    np.cumsum(count, out=offsets[1:])
+    words = contexts[mask]
+    inverse = 1 / np.maximum(count, 1).astype(syn0.dtype)
+    if cbow_mean and not cbow_full_error:
+        weights = np.repeat(inverse, count)
     else:
-        mix = weights / np.maximum(count, 1)[:, None] if cbow_mean else weights
-        hidden = embedding_bag(syn0, contexts, mix)
-    example = (count > 0).astype(syn0.dtype)[:, None]
-    return hidden.reshape(len(count), 1, syn0.shape[1]), example
+        weights = np.ones(words.shape[0], dtype=syn0.dtype)
+    hidden = embedding_bag(syn0, words, weights, offsets)
+    if cbow_mean and cbow_full_error:  # the sum, valued as the mean: a constant shift
+        total = hidden.data
+        hidden = hidden + total * (inverse - 1)[:, None]
+    return hidden, (count > 0).astype(syn0.dtype)[:, None]
 
 
 def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, negatives,
                             share, score_clip):
-    """The negative-sampling loss of groups of ``share`` centres sharing their negatives,
-    as one :func:`~sklearn_deep.engine.sampled_logistic` over the groups' flat training
-    examples (skip-gram: the group's (context, centre) pairs, without padding to the
-    window; CBOW: its centres). Each example is scored against the group's rows, its
-    centres then its negatives: its own centre with target 1, every negative (but one
-    equal to its centre) with target 0, the other centres with weight 0."""
+    """The negative-sampling loss of groups of ``share`` centres sharing their negatives.
+
+    Skip-gram: one :func:`~sklearn_deep.engine.sampled_logistic` over the groups' flat
+    (context, centre) pairs, each scored against the group's rows, its centres then its
+    negatives: its own centre with target 1, every negative (but one equal to its
+    centre) with target 0, the other centres with weight 0. CBOW: one
+    :func:`~sklearn_deep.engine.negative_sampling`, each centre's hidden vector against
+    its own row and the group's negatives (but one equal to its centre)."""
     B, C = example.shape
     G = B // share
     group_centres = centres.reshape(G, share)
@@ -188,12 +204,16 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         valid[at] = True
         words, own, valid = (a.reshape(-1, L) for a in (words, own, valid))
         hidden = syn0[words]                                             # (rows, L, d)
-    else:
-        L = share
-        group = np.arange(G)
+    else:  # CBOW: each centre against its own row and its group's negatives
         valid = example.reshape(G, share) > 0
-        own = np.broadcast_to(np.arange(share), (G, share))
-        hidden = hidden.reshape(G, share, syn0.shape[1])
+        weights = np.empty((G, share, 1 + negatives.shape[1]), dtype=bool)
+        weights[:, :, 0] = valid
+        np.not_equal(negatives[:, None, :], group_centres[:, :, None], out=weights[:, :, 1:])
+        weights[:, :, 1:] &= valid[:, :, None]
+        if not valid.any():
+            return None
+        return negative_sampling(hidden.reshape(G, share, -1), syn1neg,
+                                 group_centres, negatives, weights, clip=score_clip)
     rows = np.concatenate([group_centres, negatives], axis=1)[group]    # (rows, J)
     n, J = rows.shape
     targets = np.zeros((n, L, J), dtype=bool)                           # own centre: 1
@@ -377,8 +397,9 @@ class Word2VecNetwork:
         _, syn1neg, syn1, syn1softmax = self.tables
         used = [batch.contexts[batch.mask]]
         if syn1neg is not None:  # each centre uses its group's negatives
-            negatives = batch.negatives[np.arange(batch.centres.shape[0]) // batch.shared]
-            used.append(np.concatenate([batch.centres[:, None], negatives], axis=1))
+            negatives = np.repeat(batch.negatives, batch.shared, axis=0)
+            used.append(np.concatenate([batch.centres,
+                                        negatives[:batch.centres.shape[0]].reshape(-1)]))
         if syn1 is not None:
             tree = self.tree
             on_path = np.arange(tree.points.shape[1]) < tree.lengths[batch.centres][:, None]

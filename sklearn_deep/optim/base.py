@@ -3,7 +3,7 @@
 import numpy as np
 
 from ..engine.flat import shared_buffer, views_of
-from ..engine.sparse import RowSparseGrad, add_rows
+from ..engine.sparse import RowSparseGrad
 from .schedules import Constant, Schedule, check_positive
 
 __all__ = ["Optimizer"]
@@ -126,7 +126,7 @@ class Optimizer:
             if grad is None:
                 continue
             if isinstance(grad, RowSparseGrad) and not grad.coalesced:  # _adds_rows only
-                add_rows(param, grad.indices, grad.values, -coef)
+                grad.add_to(param, -coef)
             elif (isinstance(grad, RowSparseGrad) and grad.dense is not None
                     and self._dense_for_sparse and 2 * grad.indices.shape[0] >= param.shape[0]):
                 # most rows touched: one dense step, which moves the zero rows by nothing

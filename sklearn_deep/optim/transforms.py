@@ -140,12 +140,19 @@ class RowDamping(GradientTransformation):
             return grad
         rows, factors = heavy
         if not grad.coalesced:  # scale every entry of a heavy row: its sum is scaled
-            at = np.minimum(np.searchsorted(rows, grad.indices), rows.shape[0] - 1)
-            hit = np.flatnonzero(rows[at] == grad.indices)
+            indices = grad.indices
+            if indices.shape[0] * 8 >= grad.shape[0]:  # many entries: a table-sized lookup
+                factor = np.ones(grad.shape[0])
+                factor[rows] = factors
+                factor = factor[indices]
+                hit = np.flatnonzero(factor != 1)
+                factor = factor[hit]
+            else:
+                at = np.minimum(np.searchsorted(rows, indices), rows.shape[0] - 1)
+                hit = np.flatnonzero(rows[at] == indices)
+                factor = factors[at[hit]]
             if hit.shape[0]:
-                values = grad.values
-                values[hit] *= factors[at[hit]].astype(values.dtype).reshape(
-                    -1, *[1] * (values.ndim - 1))
+                grad.scale_entries(hit, factor)
             return grad
         positions = np.minimum(np.searchsorted(grad.indices, rows),
                                max(grad.indices.shape[0] - 1, 0))

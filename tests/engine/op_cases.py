@@ -162,6 +162,15 @@ CASES = [
         h, t, np.array([[0, 3, 3], [3, 1, 4]]), (np.arange(18).reshape(2, 3, 3) % 4 == 0),
         np.linspace(0.0, 2.0, 18).reshape(2, 3, 3)),
         ((2, 3, 4), (5, 4)), covers=("SampledLogistic",)),
+    # negative sampling: true rows repeat within and across groups and meet negatives;
+    # mixed weights (0 = padding); the exact gradient (no clip)
+    OpCase("negative_sampling", lambda h, t: E.negative_sampling(
+        h, t, np.array([[0, 3, 3], [3, 1, 4]]), np.array([[3, 2], [4, 4]]),
+        np.linspace(0.0, 2.0, 18).reshape(2, 3, 3)),
+        ((2, 3, 4), (5, 4)), covers=("NegativeSampling",)),
+    OpCase("embedding_bag_flat", lambda t: E.embedding_bag(
+        t, np.array([0, 3, 3, 1, 4, 2]), np.linspace(-1.0, 1.0, 6), np.array([0, 3, 3, 6])),
+        ((5, 3),)),
     OpCase("embedding_bag_dense", lambda t: E.embedding_bag(
         t, (np.arange(24).reshape(6, 4) * 7) % 5, np.linspace(-1, 1, 24).reshape(6, 4)),
         ((5, 3),)),

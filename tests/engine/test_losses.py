@@ -98,3 +98,19 @@ def test_sampled_logistic_loss_is_exact_for_extreme_scores(dtype):
         loss = E.sampled_logistic(hidden, table, rows, targets, weights).item()
         expected = weights.ravel() @ np.logaddexp(0.0, -scores if target else scores)
         np.testing.assert_allclose(loss, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_negative_sampling_loss_is_exact_for_extreme_scores(dtype):
+    # oracle: log(1 + exp(-s)) for the true row and log(1 + exp(s)) for each negative,
+    # by np.logaddexp in float64, scores far past overflow
+    scores = np.array([-800.0, -50.0, -3.0, 0.0, 2.5, 40.0, 900.0])
+    table = scores[:, None].astype(dtype)
+    hidden = np.ones((7, 1, 1), dtype=dtype)
+    positives = np.arange(7)[:, None]
+    negatives = np.arange(7)[::-1, None]
+    weights = np.linspace(0.5, 2.0, 14).reshape(7, 1, 2)
+    loss = E.negative_sampling(hidden, table, positives, negatives, weights).item()
+    expected = (weights[:, 0, 0] @ np.logaddexp(0.0, -scores)
+                + weights[:, 0, 1] @ np.logaddexp(0.0, scores[::-1]))
+    np.testing.assert_allclose(loss, expected, rtol=1e-6)

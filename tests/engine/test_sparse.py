@@ -1,11 +1,13 @@
 """Row-sparse gradients: coalescing and weighted scatters against dense np.add.at."""
 
+import itertools
+
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
 
 from sklearn_deep.engine import RowSparseGrad
-from sklearn_deep.engine.sparse import add_rows, scatter_rows
+from sklearn_deep.engine.sparse import add_rows, bag_sums, scatter_rows
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32, np.int64])
@@ -222,3 +224,83 @@ def test_add_rows_rejects_rows_out_of_range_and_accepts_none():
         add_rows(table, np.array([0, 3]), np.ones((2, 2)))
     add_rows(table, np.array([], dtype=int), np.zeros((0, 2)))
     assert not table.any()
+
+
+def _product_problem(dtype=np.float64, seed=8):
+    """A factored gradient: entry k is weights[k] · vectors[s] on rows[k] for
+    offsets[s] <= k < offsets[s + 1] (empty bags included), and the same contributions
+    written out one by one."""
+    rng = np.random.default_rng(seed)
+    offsets = np.array([0, 3, 3, 7, 12])
+    rows = rng.integers(0, 6, size=12)  # repeats
+    weights = rng.uniform(-2.0, 2.0, 12).astype(dtype)
+    vectors = rng.standard_normal((4, 3)).astype(dtype)
+    sources = np.repeat(np.arange(4), np.diff(offsets))
+    return rows, offsets, weights, vectors, weights[:, None] * vectors[sources]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_add_rows_with_offsets_equals_a_sequential_loop(dtype):
+    rows, offsets, weights, vectors, contributions = _product_problem(dtype)
+    table = np.random.default_rng(9).standard_normal((6, 3)).astype(dtype)
+    expected = table.copy()
+    for row, value in zip(rows, contributions, strict=True):
+        expected[row] += dtype(-0.5) * value
+    kernel, fallback = table.copy(), table.copy()
+    add_rows(kernel, rows, vectors, -0.5, offsets=offsets, weights=weights)
+    add_rows(fallback, rows, vectors, -0.5, offsets=offsets, weights=weights,
+             use_kernel=False)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert_allclose(kernel, expected, rtol=tol, atol=tol)
+    assert_allclose(fallback, expected, rtol=tol, atol=tol)
+    with pytest.raises(ValueError, match="offsets"):
+        add_rows(table, rows, vectors, offsets=offsets[::-1], weights=weights)
+
+
+def test_bag_sums_equal_the_sums_written_out_and_check_their_indices():
+    rows, offsets, weights, _, _ = _product_problem()
+    table = np.random.default_rng(10).standard_normal((6, 3))
+    expected = np.array([weights[a:b] @ table[rows[a:b]]
+                         for a, b in itertools.pairwise(offsets)])
+    assert_allclose(bag_sums(table, rows, weights, offsets), expected, rtol=1e-12)
+    assert_allclose(bag_sums(np.asfortranarray(table), rows, weights, offsets), expected,
+                    rtol=1e-12)  # not C-contiguous: the public csr_matrix product
+    with pytest.raises(ValueError, match="outside"):
+        bag_sums(table, rows + 6, weights, offsets)
+    with pytest.raises(ValueError, match="offsets"):
+        bag_sums(table, rows, weights, np.array([0, 3, 2, 7, 12]))
+
+
+def test_a_factored_gradient_equals_its_contributions_written_out():
+    rows, offsets, weights, vectors, contributions = _product_problem()
+    expected = np.zeros((6, 3))
+    np.add.at(expected, rows, contributions)
+
+    def factored():
+        return RowSparseGrad.from_product(rows, offsets, weights, vectors, (6, 3))
+
+    assert_allclose(factored().to_dense(), expected, rtol=1e-12)
+    assert_allclose(factored().coalesce().to_dense(), expected, rtol=1e-12)
+    assert_allclose(factored().values, contributions, rtol=1e-12)
+    table = np.ones((6, 3))
+    factored().add_to(table, -2.0)
+    assert_allclose(table, 1.0 - 2.0 * expected, rtol=1e-12)
+    # scaling entries scales the weights, never the caller's array; in a sum of parts
+    # each part's share of the entries is scaled
+    plain = RowSparseGrad(rows[:5], contributions[:5].copy(), (6, 3))
+    both = factored() + plain
+    kept = weights.copy()
+    both.scale_entries(np.array([1, 12, 16]), np.array([0.5, 3.0, -1.0]))
+    np.testing.assert_array_equal(weights, kept)
+    scaled = contributions.copy()
+    scaled[1] *= 0.5
+    extra = contributions[:5].copy()
+    extra[0] *= 3.0
+    extra[4] *= -1.0
+    np.testing.assert_array_equal(both.indices, np.concatenate([rows, rows[:5]]))
+    table = np.zeros((6, 3))
+    both.add_to(table)
+    dense = np.zeros((6, 3))
+    np.add.at(dense, np.concatenate([rows, rows[:5]]), np.concatenate([scaled, extra]))
+    assert_allclose(table, dense, rtol=1e-12)
+    assert_allclose(both.values, np.concatenate([scaled, extra]), rtol=1e-12)

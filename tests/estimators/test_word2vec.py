@@ -591,7 +591,7 @@ def test_auto_batch_size_follows_corpus_size():
     sg, cbow = Word2VecTransformer(sg=1), Word2VecTransformer(sg=0)
     assert sg.batch_words == "auto"
     assert sg._batch_size(10**7) == 512 and cbow._batch_size(10**7) == 512
-    assert sg._shared_negatives() == 4 and cbow._shared_negatives() == 16
+    assert sg._shared_negatives() == 4 and cbow._shared_negatives() == 4
     assert Word2VecTransformer(shared_negatives=2)._shared_negatives() == 2
     # at most 1 % of the corpus (about 100 steps an epoch), never under 64
     assert cbow._batch_size(30_000) == 300 and sg._batch_size(20_000) == 200

@@ -130,11 +130,12 @@ def test_shared_negatives_loss_equals_word2vec_objective_per_example(sg, pairs_p
     np.testing.assert_allclose(loss, expected, rtol=1e-12)
 
 
-def test_score_clip_stops_the_gradient_of_saturated_scores_only():
+@pytest.mark.parametrize("sg", [True, False])
+def test_score_clip_stops_the_gradient_of_saturated_scores_only(sg):
     rng = np.random.default_rng(4)
-    exact = _network("negative", True, rng, score_clip=None)
+    exact = _network("negative", sg, rng, score_clip=None)
     clipped = Word2VecNetwork(*[p.copy() for p in exact.params[:1]],
-                              syn1neg=exact.params[1].copy(), score_clip=6.0)
+                              syn1neg=exact.params[1].copy(), sg=sg, score_clip=6.0)
     batch = _batch(rng, True, shared=2)
     loss, _, grads = exact.loss_and_grads(batch)
     clipped_loss, _, clipped_grads = clipped.loss_and_grads(batch)

@@ -32,6 +32,32 @@ def test_damping_scales_only_rows_used_more_than_the_cap(n_rows, backed):
     np.testing.assert_allclose(damped, expected, rtol=1e-12)  # row 7 (4 uses) unchanged
 
 
+@pytest.mark.parametrize("n_rows", [40, 4000])  # looked up in a table / searched
+@pytest.mark.parametrize("factored", [False, True])
+def test_damping_an_uncoalesced_gradient_scales_every_entry_of_a_heavy_row(n_rows,
+                                                                          factored):
+    # oracle: the same rule on the dense sum, row by row
+    rng = np.random.default_rng(1)
+    used = np.concatenate([np.full(10, 3), np.full(4, 7), np.full(6, 1), [0, 2, 2]])
+    entries = rng.permutation(used)  # one gradient entry per use, repeated rows apart
+    values = rng.standard_normal((entries.shape[0], 2))
+    if factored:  # entry k: weights[k] · vectors[k // 2]
+        vectors = rng.standard_normal((entries.shape[0] // 2 + 1, 2))
+        offsets = np.minimum(np.arange(0, entries.shape[0] + 2, 2), entries.shape[0])
+        weights = rng.uniform(0.5, 2.0, entries.shape[0])
+        grad = RowSparseGrad.from_product(entries, offsets, weights, vectors, (n_rows, 2))
+    else:
+        grad = RowSparseGrad(entries, values, (n_rows, 2))
+    expected = grad.to_dense()
+    expected[3] *= 4 / 10
+    expected[1] *= 4 / 6
+    damping = RowDamping(4.0)
+    damping.count_uses([used], [(n_rows, 2)])
+    damped = damping.update([grad], [np.zeros((n_rows, 2))])[0]
+    assert not damped.coalesced  # plain SGD adds the entries one by one
+    np.testing.assert_allclose(damped.to_dense(), expected, rtol=1e-12)
+
+
 def test_damping_of_a_share_of_the_rows_scales_the_rows_it_holds():
     # a parallel worker's gradient holds only some of the batch's rows
     used = np.concatenate([np.full(10, 3), np.full(6, 1), [5]])

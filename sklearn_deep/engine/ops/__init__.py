@@ -43,7 +43,7 @@ from .basic import (
     Transpose,
     Where,
 )
-from .indexing import EmbeddingBag, GatherRows, GatherScores, SampledLogistic
+from .indexing import EmbeddingBag, GatherRows, GatherScores, NegativeSampling, SampledLogistic
 from .linalg import Affine, Dense, Matmul
 from .losses import (
     LOSSES,
@@ -145,10 +145,11 @@ def gather_rows(table, indices):
     return GatherRows.apply(table, indices=indices)
 
 
-def embedding_bag(table, rows, weights):
+def embedding_bag(table, rows, weights, offsets=None):
     """``out[b] = Σ_c weights[b, c] · table[rows[b, c]]`` with a row-sparse gradient (the
-    bag-of-words layer of CBOW). See :class:`.indexing.EmbeddingBag`."""
-    return EmbeddingBag.apply(table, rows, weights)
+    bag-of-words layer of CBOW); with ``offsets``, flat ``rows`` and ``weights`` cut into
+    bags ``offsets[b]:offsets[b + 1]``. See :class:`.indexing.EmbeddingBag`."""
+    return EmbeddingBag.apply(table, rows, weights, offsets=offsets)
 
 
 def gather_scores(hidden, table, rows):
@@ -162,6 +163,14 @@ def sampled_logistic(hidden, table, rows, targets, weights, clip=None):
     with ``weights`` (fused gather, scores and loss; the table gets a row-sparse
     gradient). See :class:`.indexing.SampledLogistic`."""
     return SampledLogistic.apply(hidden, table, rows, targets, weights, clip=clip)
+
+
+def negative_sampling(hidden, table, positives, negatives, weights, clip=None):
+    """Summed logistic loss of each ``hidden[g, l]`` against its true row
+    ``table[positives[g, l]]`` and its group's shared ``table[negatives[g]]`` (fused
+    gathers, scores and loss; the table gets a row-sparse gradient). See
+    :class:`.indexing.NegativeSampling`."""
+    return NegativeSampling.apply(hidden, table, positives, negatives, weights, clip=clip)
 
 
 def where(condition, a, b):
@@ -186,7 +195,7 @@ __all__ = [
     "embedding_bag", "exp",
     "gather_rows", "gather_scores", "get_activation", "get_loss",
     "identity", "l1_penalty", "l2_penalty", "leaky_relu", "log", "logistic", "logsumexp",
-    "matmul", "max", "maxout", "mean", "mul", "multiclass_hinge", "neg",
+    "matmul", "max", "maxout", "mean", "mul", "multiclass_hinge", "neg", "negative_sampling",
     "poisson_with_log_link", "power",
     "register_activation", "relu", "reshape", "sampled_logistic", "softmax",
     "softmax_cross_entropy", "softplus",

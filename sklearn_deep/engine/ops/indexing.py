@@ -2,12 +2,11 @@
 scoring of hidden vectors against the gathered rows."""
 
 import numpy as np
-import scipy.sparse
 
 from ..function import Function
-from ..sparse import RowSparseGrad, scatter_rows
+from ..sparse import RowSparseGrad, bag_sums, scatter_rows
 
-__all__ = ["EmbeddingBag", "GatherRows", "GatherScores", "SampledLogistic"]
+__all__ = ["EmbeddingBag", "GatherRows", "GatherScores", "NegativeSampling", "SampledLogistic"]
 
 
 def _check_rows(rows, n, negative=False):
@@ -94,48 +93,47 @@ class EmbeddingBag(Function):
     """Weighted sums of gathered rows: ``out[b] = Σ_c weights[b, c] · table[rows[b, c]]``.
 
     The bag-of-words hidden layer (word2vec's CBOW, fastText, torch's ``EmbeddingBag``) as
-    one primitive: ``rows`` is an integer array ``(B, C)`` and ``weights`` a constant
-    ``(B, C)`` (1 for a sum, ``1/n_b`` for a mean, 0 for padding). The output has shape
-    ``(B, d)``; the table's gradient is row-sparse, ``weights[b, c] · grad[b]`` on row
-    ``rows[b, c]``, one entry per use, uncoalesced (plain SGD adds them in place,
-    :func:`~sklearn_deep.engine.sparse.add_rows`, ~2x faster than summing repeated rows
-    first). Entries of weight 0 (padding) are left out of both: their rows are not part
-    of the gradient.
+    one primitive. ``rows`` is an integer array ``(B, C)`` and ``weights`` a constant
+    ``(B, C)`` (1 for a sum, ``1/n_b`` for a mean, 0 for padding); or, without padding,
+    ``rows`` and ``weights`` are flat ``(n,)`` and ``offsets`` ``(B + 1,)`` says where
+    each bag starts (bag ``b`` is ``rows[offsets[b]:offsets[b + 1]]``, as a CSR matrix).
+    The output has shape ``(B, d)``: the product of that ``(B × V)`` sparse matrix with the
+    table (:func:`~sklearn_deep.engine.sparse.bag_sums`), with no ``(n, d)`` gather. The
+    table's gradient is row-sparse, ``weights[k] · grad[b]`` on row ``rows[k]``, one entry
+    per use, uncoalesced and kept factored
+    (:meth:`~sklearn_deep.engine.RowSparseGrad.from_product`): plain SGD adds it into the
+    table in one pass (:func:`~sklearn_deep.engine.sparse.add_rows`) without forming the
+    ``(n, d)`` weighted copies. Entries of weight 0 (padding) take no part.
     """
 
     @staticmethod
-    def forward(ctx, table, rows, weights):
+    def forward(ctx, table, rows, weights, offsets=None):
         rows = _check_rows(rows, table.shape[0])
         weights = np.asarray(weights, dtype=table.dtype)
-        if rows.ndim != 2 or weights.shape != rows.shape:
+        if weights.shape != rows.shape or rows.ndim != (1 if offsets is not None else 2):
             raise ValueError(f"rows {rows.shape} and weights {weights.shape} must both be "
-                             "(B, C)")
-        # entries of weight 0 (padding) take no part, in the value or the gradient
-        used = weights.reshape(-1) != 0
-        B, C = rows.shape
-        ctx.rows, ctx.weights = rows.reshape(-1)[used], weights.reshape(-1)[used]
-        ctx.sources, ctx.shape = np.repeat(np.arange(B), C)[used], table.shape
+                             "(B, C), or both (n,) with offsets")
+        if offsets is None:  # padded: entries of weight 0 take no part
+            used = weights != 0
+            offsets = np.zeros(rows.shape[0] + 1, dtype=np.intp)
+            np.cumsum(used.sum(axis=1), out=offsets[1:])
+            rows, weights = rows[used], weights[used]
+        offsets = np.asarray(offsets, dtype=np.intp)
+        ctx.rows, ctx.weights, ctx.offsets, ctx.shape = rows, weights, offsets, table.shape
         if table.dtype.kind != "f":  # integer tables: no sparse product for them
-            gathered = np.take(table, rows, axis=0)                      # (B, C, d)
-            return np.matmul(weights[:, None, :], gathered)[:, 0, :]
-        # the (B × V) matrix of the weights times the table: no (B, C, d) gather
-        indptr = np.zeros(B + 1, dtype=np.int64)
-        np.cumsum(used.reshape(B, C).sum(axis=1), out=indptr[1:])
-        bag = scipy.sparse.csr_matrix((ctx.weights, ctx.rows, indptr),
-                                      shape=(B, table.shape[0]))
-        return np.asarray(bag @ table, dtype=table.dtype)                # (B, d)
+            out = np.zeros((offsets.shape[0] - 1, *table.shape[1:]), dtype=table.dtype)
+            np.add.at(out, np.repeat(np.arange(out.shape[0]), np.diff(offsets)),
+                      table[rows] * weights[:, None])
+            return out
+        return bag_sums(table, rows, weights, offsets)                # (B, d)
 
     @staticmethod
     def backward(ctx, grad):
         if not ctx.needs_input_grad[0]:
             return None, None, None
-        # row rows[b, c] gains weights[b, c] · grad[b]
-        if grad.dtype.kind != "f":
-            return (scatter_rows(ctx.rows, ctx.sources, ctx.weights, grad, ctx.shape),
-                    None, None)
-        values = grad[ctx.sources]
-        values *= ctx.weights.reshape(-1, *[1] * (grad.ndim - 1))
-        return RowSparseGrad(ctx.rows, values, ctx.shape), None, None
+        # row rows[k] gains weights[k] · grad[b] for the bag b holding entry k
+        return (RowSparseGrad.from_product(ctx.rows, ctx.offsets, ctx.weights, grad,
+                                           ctx.shape), None, None)
 
 
 class SampledLogistic(Function):
@@ -213,4 +211,98 @@ class SampledLogistic(Function):
             values = np.matmul(slope.transpose(0, 2, 1), ctx.hidden)      # (G, J, d)
             g_table = RowSparseGrad(ctx.rows.reshape(-1), values.reshape(-1, ctx.shape[1]),
                                     ctx.shape)
+        return g_hidden, g_table, None, None, None
+
+
+class NegativeSampling(Function):
+    """Negative sampling's summed logistic loss, each example against its own true row
+    and its group's shared negatives.
+
+    For hidden vectors ``hidden[g, l]`` (group ``g``, example ``l``), the true rows
+    ``positives[g, l]`` and the negatives ``negatives[g]`` shared by every example of
+    the group, the scores are ``P[g, l] = hidden[g, l] · table[positives[g, l]]`` (one
+    row-wise dot product per example) and ``N[g, l, k] = hidden[g, l] ·
+    table[negatives[g, k]]`` (one small matrix product per group), and the loss is
+    ``Σ weights[..., 0] · log(1 + exp(-P)) + Σ weights[..., 1:] · log(1 + exp(N))``
+    (Mikolov et al. 2013's objective; ``weights`` leave out padding and negatives equal
+    to the true row). Unlike :class:`SampledLogistic`, no example is scored against the
+    other examples' true rows: the work is ``1 + K`` scores per example whatever the
+    group size. Backward is two more batched products and row-wise scalings; the table's
+    gradient is uncoalesced: the true rows' entries kept factored
+    (:meth:`~sklearn_deep.engine.RowSparseGrad.from_product`, ``slope · hidden``), the
+    negatives' one ``(G, K, d)`` product.
+
+    Parameters
+    ----------
+    hidden : ndarray of shape (G, L, d)
+    table : ndarray of shape (V, d)
+    positives : ndarray of int, shape (G, L)
+    negatives : ndarray of int, shape (G, K)
+    weights : ndarray of shape (G, L, 1 + K)
+        Weight of each score's loss: the true row's first, then the negatives'.
+    clip : float or None
+        A score with ``|score| >= clip`` gets no gradient (word2vec.c's and gensim's
+        shortcut, see :class:`SampledLogistic`); the loss is exact either way.
+    """
+
+    @staticmethod
+    def forward(ctx, hidden, table, positives, negatives, weights, clip=None):
+        positives = _check_rows(positives, table.shape[0])
+        negatives = _check_rows(negatives, table.shape[0])
+        G, L, _ = hidden.shape
+        K = negatives.shape[1] if negatives.ndim == 2 else -1
+        if (positives.shape != (G, L) or negatives.shape[:1] != (G,) or K < 0
+                or np.shape(weights) != (G, L, 1 + K)):
+            raise ValueError(f"hidden {hidden.shape}, positives {positives.shape}, negatives "
+                             f"{negatives.shape} and weights {np.shape(weights)} must be "
+                             "(G, L, d), (G, L), (G, K) and (G, L, 1 + K)")
+        true_rows = np.take(table, positives, axis=0)                   # (G, L, d)
+        noise_rows = np.take(table, negatives, axis=0)                  # (G, K, d)
+        # z: the score signed so that the target is z > 0 (P, and -N)
+        z = np.empty((G, L, 1 + K), dtype=np.result_type(hidden, table))
+        np.einsum("gld,gld->gl", hidden, true_rows, out=z[:, :, 0])
+        np.matmul(hidden, noise_rows.transpose(0, 2, 1), out=z[:, :, 1:])
+        np.negative(z[:, :, 1:], out=z[:, :, 1:])
+        weights = np.asarray(weights)
+        # -log σ(z) = log(1 + exp(-|z|)) - min(z, 0), from one exp(-|z|) (no overflow)
+        shrunk = np.abs(z)
+        saturated = None if clip is None else shrunk >= clip
+        np.negative(shrunk, out=shrunk)
+        np.exp(shrunk, out=shrunk)
+        terms = np.log1p(shrunk)
+        terms -= np.minimum(z, 0)
+        terms *= weights
+        loss = np.sum(terms, dtype=np.float64)
+        # d loss / d z = -weights · σ(-z), with σ(-z) = exp(-|z|) / (1 + exp(-|z|)) for
+        # z >= 0 and 1 / (1 + exp(-|z|)) otherwise
+        slope = np.where(z >= 0, shrunk, 1)
+        shrunk += 1
+        slope /= shrunk
+        slope *= weights
+        if saturated is not None:
+            slope[saturated] = 0
+        slope[:, :, 0] *= -1            # d loss / d P = -weights · σ(-P); for N: +σ(N)
+        ctx.hidden, ctx.true_rows, ctx.noise_rows, ctx.slope = (
+            hidden, true_rows, noise_rows, slope)
+        ctx.positives, ctx.negatives, ctx.shape = positives, negatives, table.shape
+        return np.asarray(loss, dtype=z.dtype)
+
+    @staticmethod
+    def backward(ctx, grad):
+        slope = ctx.slope * np.asarray(grad, dtype=ctx.slope.dtype)
+        true_slope, noise_slope = slope[:, :, 0], slope[:, :, 1:]
+        need_hidden, need_table = ctx.needs_input_grad[:2]
+        g_hidden = g_table = None
+        if need_hidden:
+            g_hidden = np.matmul(noise_slope, ctx.noise_rows)          # (G, L, d)
+            g_hidden += true_slope[:, :, None] * ctx.true_rows
+        if need_table:
+            G, L, d = ctx.hidden.shape
+            true_part = RowSparseGrad.from_product(
+                ctx.positives.reshape(-1), np.arange(G * L + 1), true_slope.reshape(-1),
+                ctx.hidden.reshape(G * L, d), ctx.shape)
+            noise_part = RowSparseGrad(
+                ctx.negatives.reshape(-1),
+                np.matmul(noise_slope.transpose(0, 2, 1), ctx.hidden), ctx.shape)
+            g_table = true_part + noise_part
         return g_hidden, g_table, None, None, None
