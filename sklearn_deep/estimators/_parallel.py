@@ -238,8 +238,11 @@ class WorkerPool:
             owner = (rows % n).astype(self._owner_dtype)
             order = np.argsort(owner, kind="stable")  # a radix sort of small integers
             size = rows.shape[0]
-            np.take(rows, order, out=out_rows[:size])
-            out_values[:size] = values[order]
+            # straight into shared memory: mode="clip" (the indices are valid) does not
+            # buffer the output, which the default mode does (2.5x slower, measured)
+            np.take(rows, order, out=out_rows[:size], mode="clip")
+            np.take(values.astype(out_values.dtype, copy=False), order, axis=0,
+                    out=out_values[:size], mode="clip")
             counts[:] = np.bincount(owner, minlength=n)
             self._coalesced[k, p] = coalesced
         self._losses[k] = loss, count
