@@ -4,9 +4,10 @@
 batch stream is taken ``n`` batches at a time, a *round*: process ``k`` computes the
 gradient of batch ``k`` of the round from the parameters, which live in shared memory for
 the duration of training, so the ``n`` gradients of a round are all taken at the same
-parameters (as those of one batch ``n`` times larger); then each process applies the
-optimizer's own step (its gradient transformations included) to the rows it owns,
-``r % n == k``, from each batch's gradient in turn, in the batches' order. So the result
+parameters (as those of one batch ``n`` times larger), and transforms it with the
+optimizer's gradient transformation (which acts row by row); then each process applies
+the optimizer's update to the rows it owns, ``r % n == k``, from each batch's gradient in
+turn, in the batches' order. So the result
 depends on the data, the seed and ``n`` only, never on timing (unlike gensim's lock-free
 worker threads); it differs from one process's (whose every batch starts from its
 predecessor's result), as a larger batch would.
@@ -17,8 +18,8 @@ third of a CBOW gradient's time (measured). And no batch and no message crosses 
 the processes: every process runs the same batch stream (``problem.batches`` with its own
 copy of the random generator, forked in the same state, so every copy draws the same
 numbers) and keeps its own batch of each round; what that repeats in every process
-(reading and subsampling the corpus, drawing windows and negatives, counting each row's
-uses for the gradient transformation) costs less than handing batches over. Two barriers
+(reading and subsampling the corpus, drawing windows and negatives) costs less than
+handing batches over. Two barriers
 order a round: after the gradients (each process has written its gradient into shared
 memory, its entries grouped by the rows' owners, and its loss), and before the next
 round's gradients (every row stepped; the next round is prepared before it). A barrier is
@@ -172,10 +173,14 @@ class WorkerPool:
         batch as a dict of arrays); ``part_gradients(part) -> (loss_sum, n_examples,
         grads)`` with one entry per parameter in ``grads``, None or a
         :class:`RowSparseGrad` or a dense array; and ``count_uses(batch)``, told of
-        every batch before its step.
+        every batch before its gradient is transformed.
     optimizer : Optimizer
         Built on the parameters, which are in shared memory (:func:`shared_array`); each
-        child steps its forked copy, at the learning rate of this process's.
+        child steps its forked copy, at the learning rate of this process's. Its
+        ``transform``, if any, must act on each row's gradient entries alone (as
+        :class:`~sklearn_deep.optim.transforms.RowDamping` does): the pool applies it
+        to each batch's gradient before handing the gradient over, and steps without it
+        (for the duration of training).
     n_workers : int
         Processes, this one included.
     gradient_rows : list of int, optional
@@ -201,6 +206,7 @@ class WorkerPool:
         self._owner_dtype = np.uint8 if n_workers <= 256 else np.int64
         self._context = multiprocessing.get_context("fork")
         self._barriers = _Barriers(n_workers, self._context)
+        self._transform, optimizer.transform = optimizer.transform, None
         self._processes = []
         self._parent = os.getpid()
         self._rng = None
@@ -220,7 +226,11 @@ class WorkerPool:
         loss is not finite (training stops: no step)."""
         n = self.n_workers
         if k < len(batch_round):
-            loss, count, grads = self.problem.part_gradients(batch_round[k].parts(1)[0])
+            batch = batch_round[k]
+            loss, count, grads = self.problem.part_gradients(batch.parts(1)[0])
+            if self._transform is not None and count:
+                self.problem.count_uses(batch)  # the transformation's state for it
+                grads = self._transform.update(list(grads), self.optimizer.params)
         else:  # the last round of an epoch may be short
             loss, count, grads = 0.0, 0, [None] * self._counts.shape[1]
         for p, (grad, (out_rows, out_values)) in enumerate(
@@ -254,12 +264,12 @@ class WorkerPool:
         return (loss, examples) if np.isfinite(loss) else None
 
     def _step(self, k, batch_round):
-        """Apply the optimizer's step to the rows of process ``k``, from each batch's
-        gradient in turn."""
+        """Apply the optimizer's update to the rows of process ``k``, from each batch's
+        (transformed) gradient in turn."""
         optimizer = self.optimizer
         if k:
             optimizer.schedule.learning_rate = float(self._learning_rate[0])
-        for w, batch in enumerate(batch_round):
+        for w in range(len(batch_round)):
             grads = []
             for p, (param, (rows, values)) in enumerate(
                     zip(optimizer.params, self._grads[w], strict=True)):
@@ -269,7 +279,6 @@ class WorkerPool:
                 grads.append(RowSparseGrad(rows[start:stop], values[start:stop], param.shape,
                                            coalesced=bool(self._coalesced[w, p]))
                              if stop > start else None)
-            self.problem.count_uses(batch)  # the gradient transformation's state
             optimizer.step(grads)
 
     # ------------------------------------------------------------- in a child
@@ -378,6 +387,7 @@ class WorkerPool:
                 process.terminate()
                 process.join()
         self._processes = []
+        self.optimizer.transform = self._transform
 
 
 class _ParallelProblem:
