@@ -79,9 +79,11 @@ def usable_cores():
 
 def usable_workers(n_workers):
     """``n_workers``, or 1 with a warning where processes cannot be forked; None: one per
-    usable core where processes can be forked, else 1 (silently)."""
+    usable core where processes can be forked, else 1 (silently), as in a daemonic
+    process (a ``multiprocessing.Pool``'s worker), which may not have children."""
     if n_workers is None:
-        return usable_cores() if fork_available() else 1
+        forks = fork_available() and not multiprocessing.current_process().daemon
+        return usable_cores() if forks else 1
     if n_workers > 1 and not fork_available():
         warnings.warn("workers > 1 needs the 'fork' start method, which this platform "
                       "lacks; training in one process.", UserWarning, stacklevel=5)

@@ -174,7 +174,8 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         gensim's default of 3 threads does; but one process, without forking, on a
         1-core machine, for a corpus of fewer than 100,000 tokens (whose fit takes about
         a second: starting and synchronising processes would cost more than they save),
-        and where processes cannot be forked. Results then depend on the machine: pass
+        in a daemonic process (a ``multiprocessing.Pool``'s worker, which may not have
+        children), and where processes cannot be forked. Results then depend on the machine: pass
         an int for the same results everywhere. Needs the ``fork`` start method (Linux
         and the other POSIX systems except macOS, whose system libraries are not safe
         after a fork, and Windows): elsewhere one process trains (with a warning for an

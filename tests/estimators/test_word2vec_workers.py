@@ -269,3 +269,9 @@ def test_default_workers_use_every_core_but_for_a_small_corpus(monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # None falls back silently
         assert model._n_workers(word2vec_module._PARALLEL_MIN_WORDS) == 1
+
+
+def test_default_workers_train_in_one_process_inside_a_pool_worker(monkeypatch):
+    monkeypatch.setattr(_parallel, "usable_cores", lambda: 3)
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
+    assert Word2VecTransformer()._n_workers(word2vec_module._PARALLEL_MIN_WORDS) == 1
