@@ -7,26 +7,28 @@ the duration of training, so the ``n`` gradients of a round are all taken at the
 parameters (as those of one batch ``n`` times larger), and transforms it with the
 optimizer's gradient transformation (which acts row by row); then each process applies
 the optimizer's update to the rows it owns, ``r % n == k``, from each batch's gradient in
-turn, in the batches' order. So the result
-depends on the data, the seed and ``n`` only, never on timing (unlike gensim's lock-free
-worker threads); it differs from one process's (whose every batch starts from its
-predecessor's result), as a larger batch would.
+turn, in the batches' order. So the result depends on the data, the seed and ``n`` only,
+never on timing (unlike gensim's lock-free worker threads); it differs from one
+process's (whose every batch starts from its predecessor's result) as a larger batch
+would.
 
 Whole batches, not parts of one, because the cost of a batch's gradient and step has a
-large fixed part (a few dozen NumPy calls): halving a batch of 512 centres saved only a
-third of a CBOW gradient's time (measured). And no batch and no message crosses between
-the processes: every process runs the same batch stream (``problem.batches`` with its own
-copy of the random generator, forked in the same state, so every copy draws the same
-numbers) and keeps its own batch of each round; what that repeats in every process
-(reading and subsampling the corpus, drawing windows and negatives) costs less than
-handing batches over. Two barriers
-order a round: after the gradients (each process has written its gradient into shared
-memory, its entries grouped by the rows' owners, and its loss), and before the next
-round's gradients (every row stepped; the next round is prepared before it). A barrier is
-a counter of arrivals and one wake-up per child on POSIX semaphores, polled for a while
-before sleeping (waking a sleeping process takes longer than a short wait). Processes,
-not threads: NumPy's small operations hold the GIL, and two threads stepping word2vec
-ran slower than one (measured).
+large fixed part (a few dozen NumPy calls): halving a batch of 512 centres saved only
+about a third of a CBOW gradient's time (measured). No batch and no message crosses
+between the processes: every process runs the same batch stream (``problem.batches``
+with its own copy of the random generator, forked in the same state, so every copy draws
+the same numbers) and keeps its own batch of each round; what that repeats in every
+process (reading and subsampling the corpus, drawing windows and negatives: about 15 %
+of one process's time) cost less than the pipe messages and copies that handed batches
+over before. Two barriers order a round: after the gradients (each process has written
+its gradient into shared memory, its entries grouped by the rows' owners, and its loss),
+and before the next round's gradients (every row stepped; the next round is prepared
+before it). A barrier is a counter of arrivals and one wake-up per child on POSIX
+semaphores, polled for a while before sleeping (waking a sleeping process takes longer
+than a short wait). Processes that wait for each other run well on otherwise idle cores;
+on cores busy with other work each barrier waits for the slowest process to be scheduled
+again. Processes, not threads: NumPy's small operations hold the GIL, and two threads
+stepping word2vec ran slower than one (measured).
 
 :func:`parallel_training` wraps a learning problem and its optimizer for the training
 loop. Workers are forked (Linux and the other POSIX systems except macOS), so they
