@@ -57,8 +57,10 @@ _AUTO_BATCH, _AUTO_BATCH_MIN = 512, 64
 # shared_negatives="auto": centres sharing one draw of negatives, skip-gram and CBOW
 _AUTO_SHARED_SG, _AUTO_SHARED_CBOW = 4, 16
 _OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
-# workers=None trains a corpus of fewer tokens in one process (see the docstring).
+# workers=None trains a corpus of fewer tokens in one process, and uses at most
+# _MAX_DEFAULT_WORKERS processes (see the docstring).
 _PARALLEL_MIN_WORDS = 100_000
+_MAX_DEFAULT_WORKERS = 4
 
 
 # ----------------------------------------------------------------------- the estimator
@@ -161,28 +163,30 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         Print progress (words/s, time left) and the loss of every epoch.
     workers : int or None, default=None
         Processes training together (gensim's name). ``k > 1`` forks ``k - 1`` processes
-        (the tables are in shared memory during training) and takes the batch stream
-        ``k`` batches at a time: each process computes the gradient of one batch of the
-        round, all from the same parameters, then steps its share of the rows (``r % k``)
-        from each batch's gradient in turn, in the batches' order. A round is thus
-        trained as one batch of ``k · batch_words`` centres would be (with the row
-        damping of each batch), which differs from ``workers=1`` (each batch starts from
-        its predecessor's result) as a larger ``batch_words`` would; results are
-        bit-reproducible for a given ``random_state`` and ``workers`` (unlike gensim's
-        with ``workers > 1``). None, the default, uses one process per core this
-        process may run on (its CPU affinity), so that training uses the machine, as
-        gensim's default of 3 threads does; but one process, without forking, on a
-        1-core machine, for a corpus of fewer than 100,000 tokens (whose fit takes about
-        a second: starting and synchronising processes would cost more than they save),
-        in a daemonic process (a ``multiprocessing.Pool``'s worker, which may not have
-        children), and where processes cannot be forked. Results then depend on the machine: pass
-        an int for the same results everywhere. Needs the ``fork`` start method (Linux
-        and the other POSIX systems except macOS, whose system libraries are not safe
-        after a fork, and Windows): elsewhere one process trains (with a warning for an
-        int ``k > 1``). Processes synchronise twice per round: on a machine whose cores
-        are busy with other work, waiting for each other to be scheduled can make
-        ``k > 1`` slower than one process. ``benchmarks/word2vec.py`` compares
-        ``workers=1`` and one per core with gensim.
+        (the tables are in shared memory during training) and takes the batch stream ``k``
+        batches at a time: each process computes the gradient of one batch of the round, all
+        from the same parameters, then steps its share of the rows (``r % k``) from each
+        batch's gradient in turn, in the batches' order. A round is thus trained as one
+        batch of ``k · batch_words`` centres would be (with the row damping of each batch),
+        which differs from ``workers=1`` (each batch starts from its predecessor's result)
+        as a larger ``batch_words`` would; results are bit-reproducible for a given
+        ``random_state`` and ``workers`` (unlike gensim's with ``workers > 1``). Rounds of 4
+        batches kept skip-gram's word similarity and analogies on gensim's ``head500``
+        corpus within gensim's range, rounds of 8 lowered both below it (measured on one
+        seed): with many workers, lower ``batch_words``. None, the default, uses one process
+        per core this process may run on (its CPU affinity), at most 4, so that training
+        uses the machine, as gensim's default of 3 threads does; but one process, without
+        forking, on a 1-core machine, for a corpus of fewer than 100,000 tokens (whose fit
+        takes about a second: starting and synchronising processes would cost more than they
+        save), in a daemonic process (a ``multiprocessing.Pool``'s worker, which may not
+        have children), and where processes cannot be forked. Results then depend on the
+        machine: pass an int for the same results everywhere. Needs the ``fork`` start
+        method (Linux and the other POSIX systems except macOS, whose system libraries are
+        not safe after a fork, and Windows): elsewhere one process trains (with a warning
+        for an int ``k > 1``). Processes synchronise twice per round: on a machine whose
+        cores are busy with other work, waiting for each other to be scheduled can make
+        several processes slower than one. ``benchmarks/word2vec.py`` compares ``workers=1`` and
+        one per core with gensim.
     warm_start : bool, default=False
         ``fit`` continues from the previous vectors (adding new words) instead of
         starting afresh.
@@ -351,8 +355,10 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
 
     def _n_workers(self, total_words):
         """The processes that train a corpus of ``total_words`` tokens."""
-        if self.workers is None and total_words < _PARALLEL_MIN_WORDS:
-            return 1
+        if self.workers is None:
+            if total_words < _PARALLEL_MIN_WORDS:
+                return 1
+            return min(usable_workers(None), _MAX_DEFAULT_WORKERS)
         return usable_workers(self.workers)
 
     def _vocabulary(self):

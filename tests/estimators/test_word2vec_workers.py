@@ -265,6 +265,9 @@ def test_default_workers_use_every_core_but_for_a_small_corpus(monkeypatch):
     assert model._n_workers(word2vec_module._PARALLEL_MIN_WORDS) == 3
     assert model._n_workers(word2vec_module._PARALLEL_MIN_WORDS - 1) == 1
     assert Word2VecTransformer(workers=2)._n_workers(10) == 2
+    monkeypatch.setattr(_parallel, "usable_cores", lambda: 64)
+    assert model._n_workers(word2vec_module._PARALLEL_MIN_WORDS) == 4  # at most 4
+    assert Word2VecTransformer(workers=6)._n_workers(10) == 6
     monkeypatch.setattr(_parallel, "fork_available", lambda: False)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # None falls back silently
