@@ -180,7 +180,8 @@ def part_word2vec(log, figures_dir=None, quick=False):
                     epochs=5, sg=1)
     log(f"word2vec: synthetic language, {n_sentences} sentences "
         f"({sum(map(len, tokens))} words), skip-gram, negative sampling, 5 epochs")
-    ours, t_ours = _timed(lambda: Word2VecTransformer(random_state=0, **settings).fit(tokens))
+    ours, t_ours = _timed(lambda: Word2VecTransformer(random_state=0, workers=1,  # as gensim
+                                                      **settings).fit(tokens))
     log(f"  Word2VecTransformer trained in {t_ours:.2f} s")
     wv = ours.wv
     for word in ("paris", "dog", "tuesday"):

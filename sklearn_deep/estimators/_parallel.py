@@ -1,29 +1,51 @@
-"""Data-parallel training steps in forked worker processes, deterministic.
+"""Data-parallel training in forked worker processes, deterministic.
 
-Each minibatch is cut into ``n_workers`` consecutive parts; every worker computes the
-gradient of one part from the same parameters, which live in shared memory for the
-duration of training, and then applies the optimizer's own step (its gradient
-transformations included) to its share of every table's rows, once per part in a fixed
-order. So the result depends on the data, the seed and ``n_workers`` only, never on
-timing (unlike gensim's lock-free worker threads), and equals one process's up to float32
-rounding. While the workers compute, the parent prepares the next batch. Processes, not
-threads: NumPy's small operations hold the GIL, and two threads stepping word2vec ran
-slower than one (measured).
+``n`` processes train together: this one (number 0) and ``n - 1`` forked children. The
+batch stream is taken ``n`` batches at a time, a *round*: process ``k`` computes the
+gradient of batch ``k`` of the round from the parameters, which live in shared memory for
+the duration of training, so the ``n`` gradients of a round are all taken at the same
+parameters (as those of one batch ``n`` times larger), and transforms it with the
+optimizer's gradient transformation (which acts row by row); then each process applies
+the optimizer's update to the rows it owns, ``r % n == k``, from each batch's gradient in
+turn, in the batches' order. So the result depends on the data, the seed and ``n`` only,
+never on timing (unlike gensim's lock-free worker threads); it differs from one
+process's (whose every batch starts from its predecessor's result) as a larger batch
+would.
+
+Whole batches, not parts of one, because the cost of a batch's gradient and step has a
+large fixed part (a few dozen NumPy calls): halving a batch of 512 centres saved only
+about a third of a CBOW gradient's time (measured). No batch and no message crosses
+between the processes: every process runs the same batch stream (``problem.batches``
+with its own copy of the random generator, forked in the same state, so every copy draws
+the same numbers) and keeps its own batch of each round; what that repeats in every
+process (reading and subsampling the corpus, drawing windows and negatives: about 15 %
+of one process's time) cost less than the pipe messages and copies that handed batches
+over before. Two barriers order a round: after the gradients (each process has written
+its gradient into shared memory, its entries grouped by the rows' owners, and its loss),
+and before the next round's gradients (every row stepped; the next round is prepared
+before it). A barrier is a counter of arrivals and one wake-up per child on POSIX
+semaphores, polled for a while before sleeping (waking a sleeping process takes longer
+than a short wait). Processes that wait for each other run well on otherwise idle cores;
+on cores busy with other work each barrier waits for the slowest process to be scheduled
+again. Processes, not threads: NumPy's small operations hold the GIL, and two threads
+stepping word2vec ran slower than one (measured).
 
 :func:`parallel_training` wraps a learning problem and its optimizer for the training
-loop: the wrapped problem's ``loss_and_grads`` has the workers compute the gradients
-(which stay in shared memory), the wrapped optimizer's ``step`` has them apply the step.
-
-Workers are forked (Linux and the other POSIX systems except macOS), so they inherit the
-problem and the optimizer without pickling them; elsewhere :func:`fork_available` says so
-and the caller trains in one process. A worker exits when its parent does, however the
-parent ends.
+loop. Workers are forked (Linux and the other POSIX systems except macOS), so they
+inherit the problem, the optimizer and the generator without pickling them; elsewhere
+:func:`fork_available` says so and the caller trains in one process. The children
+ignore Ctrl-C (this process decides: it stops them) and discard what they print; a
+child exits when this process does, however it ends, and this process reports a child's
+exception, or its death, as a ``RuntimeError``.
 """
 
+import itertools
 import mmap
 import multiprocessing
 import os
+import signal
 import sys
+import time
 import traceback
 import warnings
 from contextlib import contextmanager
@@ -34,6 +56,13 @@ from ..engine import RowSparseGrad
 
 __all__ = ["WorkerPool", "fork_available", "parallel_training", "shared_array", "usable_cores",
            "usable_workers"]
+
+# A wait polls its semaphore this long before sleeping on it (seconds).
+_SPIN = 200e-6
+# A sleeping wait wakes this often to check that the other processes are alive (seconds).
+_POLL = 1.0
+# Bytes of a child's error report (the end of its traceback).
+_REPORT_BYTES = 1 << 14
 
 
 def fork_available():
@@ -52,9 +81,11 @@ def usable_cores():
 
 def usable_workers(n_workers):
     """``n_workers``, or 1 with a warning where processes cannot be forked; None: one per
-    usable core where processes can be forked, else 1 (silently)."""
+    usable core where processes can be forked, else 1 (silently), as in a daemonic
+    process (a ``multiprocessing.Pool``'s worker), which may not have children."""
     if n_workers is None:
-        return usable_cores() if fork_available() else 1
+        forks = fork_available() and not multiprocessing.current_process().daemon
+        return usable_cores() if forks else 1
     if n_workers > 1 and not fork_available():
         warnings.warn("workers > 1 needs the 'fork' start method, which this platform "
                       "lacks; training in one process.", UserWarning, stacklevel=5)
@@ -74,173 +105,284 @@ def shared_array(shape, dtype, fill=None):
     return array
 
 
-class WorkerPool:
-    """Forked processes that compute parts of each minibatch's gradient, then apply the
-    optimizer's step, each to its own share of every parameter's rows.
+class _Stopped(Exception):
+    """The pool was stopped, or a process failed: leave the training."""
 
-    Worker ``k`` owns the rows ``r`` with ``r % n_workers == k`` (frequent words, low ids,
-    are spread evenly, where contiguous ranges gave one worker most of the work).
+
+class _Barriers:
+    """Barriers of ``n`` processes: number 0 counts the others' arrivals on one semaphore,
+    then wakes each on its own; a child waiting for the next epoch waits on its own too.
+    :meth:`stop` wakes every process, whose wait then raises :class:`_Stopped`."""
+
+    def __init__(self, n, context):
+        self.n = n
+        self._arrived = context.Semaphore(0)
+        self._wake = [context.Semaphore(0) for _ in range(n)]  # [0] unused
+        self._stopped = shared_array((1,), np.int8)
+
+    @property
+    def stopped(self):
+        return bool(self._stopped[0])
+
+    def _acquire(self, semaphore, alive):
+        if semaphore.acquire(False):
+            return
+        end = time.perf_counter() + _SPIN
+        while time.perf_counter() < end:
+            if semaphore.acquire(False):
+                return
+        while not semaphore.acquire(timeout=_POLL):
+            alive()
+
+    def wait(self, k, alive):
+        """Wait until all ``n`` processes have called ``wait``; ``alive()`` is called
+        while waiting long, and raises when a process it depends on is gone."""
+        if k == 0:
+            for _ in range(self.n - 1):
+                self._acquire(self._arrived, alive)
+            if self.stopped:
+                raise _Stopped
+            self.release_children()
+        else:
+            self._arrived.release()
+            self.wait_for_parent(k, alive)
+
+    def wait_for_parent(self, k, alive):
+        """Child ``k`` waits until process 0 releases it."""
+        self._acquire(self._wake[k], alive)
+        if self.stopped:
+            raise _Stopped
+
+    def release_children(self):
+        for semaphore in self._wake[1:]:
+            semaphore.release()
+
+    def stop(self):
+        """Wake every waiting process for good."""
+        self._stopped[0] = 1
+        for _ in range(self.n):
+            self._arrived.release()
+        self.release_children()
+
+
+class WorkerPool:
+    """``n_workers`` processes training rounds of ``n_workers`` batches together (see the
+    module docstring): this one, number 0, and ``n_workers - 1`` children forked by
+    :meth:`start`.
 
     Parameters
     ----------
-    compute : callable
-        ``compute(part) -> (loss_sum, n_examples, grads)``: a part is a dict of arrays;
-        ``grads`` has one entry per parameter, None or a :class:`RowSparseGrad` or a dense
-        array.
+    problem : object
+        The learning problem: ``batches(rng)``, whose batches have ``parts(1)`` (the
+        batch as a dict of arrays); ``part_gradients(part) -> (loss_sum, n_examples,
+        grads)`` with one entry per parameter in ``grads``, None or a
+        :class:`RowSparseGrad` or a dense array; and ``count_uses(batch)``, told of
+        every batch before its gradient is transformed.
     optimizer : Optimizer
         Built on the parameters, which are in shared memory (:func:`shared_array`); each
-        worker steps its forked copy, with the parent's learning rate and transform state.
-    part_arrays : dict of str to (shape, dtype)
-        The arrays of a part with their largest shapes.
+        child steps its forked copy, at the learning rate of this process's. Its
+        ``transform``, if any, must act on each row's gradient entries alone (as
+        :class:`~sklearn_deep.optim.transforms.RowDamping` does): the pool applies it
+        to each batch's gradient before handing the gradient over, and steps without it
+        (for the duration of training).
     n_workers : int
-        Worker processes.
+        Processes, this one included.
     gradient_rows : list of int, optional
-        Per parameter, the most entries an uncoalesced row-sparse gradient of one part
+        Per parameter, the most entries an uncoalesced row-sparse gradient of one batch
         may have to be handed over as it is (repeated rows and all, which plain SGD
         adds in place); a larger one is coalesced first (at most one entry per row).
     """
 
-    def __init__(self, compute, optimizer, part_arrays, n_workers, gradient_rows=None):
-        self.compute = compute
-        self.optimizer = optimizer
-        self.n_workers = n_workers
+    def __init__(self, problem, optimizer, n_workers, gradient_rows=None):
+        self.problem, self.optimizer, self.n_workers = problem, optimizer, n_workers
         params = optimizer.params
-        self._inputs = [{name: shared_array(shape, dtype) for name, (shape, dtype) in
-                         part_arrays.items()} for _ in range(n_workers)]
         rows = [max(p.shape[0], extra) for p, extra in
                 zip(params, gradient_rows or [0] * len(params), strict=True)]
-        self._outputs = [[(shared_array((n,), np.intp), shared_array((n, *p.shape[1:]), p.dtype))
-                          for p, n in zip(params, rows, strict=True)]
-                         for _ in range(n_workers)]
-        context = multiprocessing.get_context("fork")
-        self._connections, self._processes = [], []
-        parent = os.getpid()
-        try:
-            for k in range(n_workers):
-                here, there = context.Pipe()
-                process = context.Process(target=self._serve, args=(there, here, k, parent),
-                                          daemon=True, name=f"sklearn_deep-worker-{k + 1}")
-                self._processes.append(process)
-                with warnings.catch_warnings():
-                    # Python 3.12+ warns that forking a process with threads (OpenBLAS's
-                    # idle pool) may deadlock a child that takes their locks; the workers
-                    # only run NumPy with BLAS pinned to one thread (threadpoolctl).
-                    warnings.filterwarnings("ignore", message=".*fork.*",
-                                            category=DeprecationWarning)
-                    process.start()
-                there.close()
-                self._connections.append(here)
-        except BaseException:
-            self.close()
-            raise
+        # Each process's gradient, its entries grouped by the owner of their row.
+        self._grads = [[(shared_array((n,), np.intp), shared_array((n, *p.shape[1:]), p.dtype))
+                        for p, n in zip(params, rows, strict=True)]
+                       for _ in range(n_workers)]
+        self._counts = shared_array((n_workers, len(params), n_workers), np.int64)
+        self._coalesced = shared_array((n_workers, len(params)), bool)
+        self._losses = shared_array((n_workers, 2), np.float64)  # loss sum, examples
+        self._learning_rate = shared_array((1,), np.float64)
+        self._reports = shared_array((n_workers, _REPORT_BYTES), np.uint8)
+        self._owner_dtype = np.uint8 if n_workers <= 256 else np.int64
+        self._context = multiprocessing.get_context("fork")
+        self._barriers = _Barriers(n_workers, self._context)
+        self._transform, optimizer.transform = optimizer.transform, None
+        self._processes = []
+        self._parent = os.getpid()
+        self._rng = None
+        self._step_pending = False
 
-    # ------------------------------------------------------------- in a worker
-    def _serve(self, connection, parent_end, k, parent):
-        # Close the parent's ends of the pipes inherited by the fork, so that the parent's
-        # death ends recv() with EOFError; also check for it while idle (a parent killed
-        # without running its cleanup must not leave workers behind).
-        parent_end.close()
-        for other in self._connections:
-            other.close()
-        while True:
-            try:
-                while not connection.poll(1.0):
-                    if os.getppid() != parent:
-                        return
-                message = connection.recv()
-            except (EOFError, OSError, KeyboardInterrupt):
-                return
-            if message is None:
-                return
-            try:
-                if message[0] == "gradient":
-                    connection.send(("ok", *self._gradient(k, message[1])))
-                else:
-                    self._step(k, *message[1:])
-                    connection.send(("ok",))
-            except BaseException:  # reported to the parent, which raises
-                connection.send(("error", traceback.format_exc()))
+    # ------------------------------------------------------------ every process
+    def rounds(self, rng):
+        """The rounds of one epoch: lists of ``n_workers`` consecutive batches (fewer
+        for the last)."""
+        batches = iter(self.problem.batches(rng))
+        while batch_round := list(itertools.islice(batches, self.n_workers)):
+            yield batch_round
 
-    def _gradient(self, k, lengths):
-        part = {name: array[:lengths[name]] for name, array in self._inputs[k].items()}
-        loss, n, grads = self.compute(part)
-        sizes = []
-        for grad, (out_rows, out_values) in zip(grads, self._outputs[k], strict=True):
+    def _gradient(self, k, batch_round):
+        """Compute the gradient of batch ``k`` of the round into shared memory, then wait
+        for the others'. Returns the round's loss sum and examples, or None when the
+        loss is not finite (training stops: no step)."""
+        n = self.n_workers
+        if k < len(batch_round):
+            batch = batch_round[k]
+            loss, count, grads = self.problem.part_gradients(batch.parts(1)[0])
+            if self._transform is not None and count:
+                self.problem.count_uses(batch)  # the transformation's state for it
+                grads = self._transform.update(list(grads), self.optimizer.params)
+        else:  # the last round of an epoch may be short
+            loss, count, grads = 0.0, 0, [None] * self._counts.shape[1]
+        for p, (grad, (out_rows, out_values)) in enumerate(
+                zip(grads, self._grads[k], strict=True)):
+            counts = self._counts[k, p]
             if grad is None:
-                sizes.append((0, True))
+                counts[:] = 0
                 continue
             if isinstance(grad, RowSparseGrad):
                 if grad.indices.shape[0] > out_rows.shape[0]:
                     grad = grad.coalesce()  # at most one entry per row of the table
-                rows, values = grad.indices, grad.values
+                rows, values, coalesced = grad.indices, grad.values, grad.coalesced
             else:  # a dense gradient: every row
-                grad = RowSparseGrad.from_dense(grad, np.arange(grad.shape[0]))
-                rows, values = grad.indices, grad.dense
-            out_rows[:rows.shape[0]] = rows
-            out_values[:rows.shape[0]] = values
-            sizes.append((rows.shape[0], grad.coalesced))
-        return float(loss), int(n), sizes
+                rows, values, coalesced = np.arange(grad.shape[0]), grad, True
+            owner = (rows % n).astype(self._owner_dtype)
+            order = np.argsort(owner, kind="stable")  # a radix sort of small integers
+            size = rows.shape[0]
+            # straight into shared memory: mode="clip" (the indices are valid) does not
+            # buffer the output, which the default mode does (2.5x slower, measured)
+            np.take(rows, order, out=out_rows[:size], mode="clip")
+            np.take(values.astype(out_values.dtype, copy=False), order, axis=0,
+                    out=out_values[:size], mode="clip")
+            counts[:] = np.bincount(owner, minlength=n)
+            self._coalesced[k, p] = coalesced
+        self._losses[k] = loss, count
+        if k == 0:
+            self._learning_rate[0] = self.optimizer.learning_rate
+        self._barriers.wait(k, self._alive)
+        loss = sum(float(self._losses[w, 0]) for w in range(n))  # always in this order
+        examples = int(sum(self._losses[w, 1] for w in range(n)))
+        return (loss, examples) if np.isfinite(loss) else None
 
-    def _step(self, k, learning_rate, sizes, transform_state):
+    def _step(self, k, batch_round):
+        """Apply the optimizer's update to the rows of process ``k``, from each batch's
+        (transformed) gradient in turn."""
         optimizer = self.optimizer
-        optimizer.schedule.learning_rate = learning_rate
-        if optimizer.transform is not None:
-            optimizer.transform.set_step_state(transform_state)
-        for w in range(self.n_workers):  # always in this order
+        if k:
+            optimizer.schedule.learning_rate = float(self._learning_rate[0])
+        for w in range(len(batch_round)):
             grads = []
-            for param, (rows, values), (size, coalesced) in zip(
-                    optimizer.params, self._outputs[w], sizes[w], strict=True):
-                rows = rows[:size]
-                take = np.flatnonzero(rows % self.n_workers == k)
-                grads.append(RowSparseGrad(rows[take], values[take], param.shape,
-                                           coalesced=coalesced) if take.shape[0] else None)
+            for p, (param, (rows, values)) in enumerate(
+                    zip(optimizer.params, self._grads[w], strict=True)):
+                counts = self._counts[w, p]
+                start = int(counts[:k].sum())
+                stop = start + int(counts[k])
+                grads.append(RowSparseGrad(rows[start:stop], values[start:stop], param.shape,
+                                           coalesced=bool(self._coalesced[w, p]))
+                             if stop > start else None)
             optimizer.step(grads)
 
-    # ------------------------------------------------------------ in the parent
-    def _ask(self, messages):
-        for connection, message in zip(self._connections, messages, strict=True):
-            connection.send(message)
+    # ------------------------------------------------------------- in a child
+    def _serve(self, k):
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # process 0 decides, and stops us
+        sys.stdout = open(os.devnull, "w")  # process 0 alone reports progress
+        barriers = self._barriers
+        try:
+            while True:
+                barriers.wait_for_parent(k, self._parent_alive)  # the next epoch
+                stepped = False
+                for batch_round in self.rounds(self._rng):
+                    if stepped:
+                        barriers.wait(k, self._parent_alive)
+                    if self._gradient(k, batch_round) is None:
+                        break  # a loss that is not finite: process 0 stops training
+                    self._step(k, batch_round)
+                    stepped = True
+                else:
+                    if stepped:
+                        barriers.wait(k, self._parent_alive)
+        except _Stopped:
+            return
+        except BaseException:  # reported to process 0, which raises
+            report = traceback.format_exc().encode("utf-8", "replace")[-_REPORT_BYTES + 1:]
+            self._reports[k, :len(report)] = np.frombuffer(report, np.uint8)
+            barriers.stop()
 
-    def _answers(self):
-        replies = [connection.recv() for connection in self._connections]
-        for reply in replies:
-            if reply[0] == "error":
-                raise RuntimeError(f"a training worker process failed:\n{reply[1]}")
-        return replies
+    def _parent_alive(self):
+        if os.getppid() != self._parent:
+            raise _Stopped
 
-    def gradients(self, parts, meanwhile=None):
-        """Have the workers compute the gradients of ``parts`` (one dict of arrays per
-        worker), running ``meanwhile()`` here in the meantime. Returns the loss sum, the
-        number of examples and the gradients' sizes (kept by the workers for
-        :meth:`step`)."""
-        messages = []
-        for inputs, part in zip(self._inputs, parts, strict=True):
-            lengths = {name: array.shape[0] for name, array in part.items()}
-            for name, array in part.items():
-                inputs[name][:lengths[name]] = array
-            messages.append(("gradient", lengths))
-        self._ask(messages)
-        if meanwhile is not None:
-            meanwhile()
-        replies = self._answers()
-        loss = sum(reply[1] for reply in replies)
-        n = sum(reply[2] for reply in replies)
-        return loss, n, [reply[3] for reply in replies]
+    # ----------------------------------------------------------- in process 0
+    def _alive(self):
+        for process in self._processes:
+            if process.exitcode is not None and not self._barriers.stopped:
+                raise RuntimeError(f"a training worker process died (exit code "
+                                   f"{process.exitcode}).")
 
-    def step(self, sizes):
-        """Have the workers apply the optimizer's step to the gradients last computed."""
-        optimizer = self.optimizer
-        state = optimizer.transform.step_state() if optimizer.transform is not None else None
-        self._ask([("step", float(optimizer.learning_rate), sizes, state)] * self.n_workers)
-        self._answers()
+    def _raise_reports(self):
+        for report in self._reports:
+            text = bytes(report).split(b"\0", 1)[0]
+            if text:
+                raise RuntimeError("a training worker process failed:\n"
+                                   + text.decode("utf-8", "replace"))
+        raise RuntimeError("a training worker process failed.")
+
+    def start(self, rng):
+        """Fork the children (at the first call, with ``rng``, the generator that every
+        epoch's ``problem.batches`` draws from), and let them run one epoch."""
+        if not self._processes:
+            self._rng = rng
+            try:
+                for k in range(1, self.n_workers):
+                    process = self._context.Process(target=self._serve, args=(k,),
+                                                    daemon=True,
+                                                    name=f"sklearn_deep-worker-{k}")
+                    self._processes.append(process)
+                    with warnings.catch_warnings():
+                        # Python 3.12+ warns that forking a process with threads
+                        # (OpenBLAS's idle pool) may deadlock a child that takes their
+                        # locks; the workers only run NumPy with BLAS pinned to one
+                        # thread (threadpoolctl).
+                        warnings.filterwarnings("ignore", message=".*fork.*",
+                                                category=DeprecationWarning)
+                        process.start()
+            except BaseException:
+                self.close()
+                raise
+        elif rng is not self._rng:
+            raise RuntimeError("every epoch must draw from the generator of the first.")
+        self._barriers.release_children()
+
+    def gradient(self, batch_round):
+        """This process's gradient of the round, after the previous round's step
+        everywhere; returns the round's loss sum and examples (None: not finite)."""
+        try:
+            self.finish_step()
+            return self._gradient(0, batch_round)
+        except _Stopped:
+            self._raise_reports()
+
+    def step(self, batch_round):
+        """Step this process's rows; the others' steps are awaited by
+        :meth:`finish_step`."""
+        self._step(0, batch_round)
+        self._step_pending = True
+
+    def finish_step(self):
+        """Wait until every process has stepped its rows (if a step is under way)."""
+        if self._step_pending:
+            self._step_pending = False
+            try:
+                self._barriers.wait(0, self._alive)
+            except _Stopped:
+                self._raise_reports()
 
     def close(self):
-        """Stop and reap the workers."""
-        for connection in self._connections:
-            try:
-                connection.send(None)
-            except (OSError, ValueError):
-                pass
+        """Stop and reap the children."""
+        self._barriers.stop()
         for process in self._processes:
             if process.pid is None:  # never started
                 continue
@@ -248,62 +390,39 @@ class WorkerPool:
             if process.is_alive():
                 process.terminate()
                 process.join()
-        for connection in self._connections:
-            connection.close()
-        self._connections, self._processes = [], []
-
-
-_NOT_YET = object()  # no batch prefetched yet
-
-
-class _WorkerGradients:
-    """What :meth:`_ParallelProblem.loss_and_grads` hands the optimizer: the sizes of the
-    gradients the workers hold."""
-
-    __slots__ = ("sizes",)
-
-    def __init__(self, sizes):
-        self.sizes = sizes
+        self._processes = []
+        self.optimizer.transform = self._transform
 
 
 class _ParallelProblem:
-    """A learning problem whose batch gradients the workers compute; the next batch is
-    prepared while they do (the batches and the random draws are the same)."""
+    """A learning problem trained by the processes of a pool, a round of batches at a
+    time (the training loop's batches are the rounds)."""
 
     def __init__(self, problem, pool):
         self.problem, self.pool = problem, pool
         self.n_samples = problem.n_samples
         if hasattr(problem, "batch_fraction"):
-            self.batch_fraction = problem.batch_fraction
-        self._stream, self._ahead = None, _NOT_YET
+            self.batch_fraction = lambda batch_round: problem.batch_fraction(batch_round[-1])
 
     @property
     def params(self):
         return self.problem.params
 
     def batches(self, rng):
-        self._stream = iter(self.problem.batches(rng))
-        batch = next(self._stream, None)
-        while batch is not None:
-            self._ahead = _NOT_YET
-            yield batch
-            batch = self._ahead if self._ahead is not _NOT_YET else next(self._stream, None)
+        self.pool.start(rng)
+        yield from self.pool.rounds(rng)
+        self.pool.finish_step()
 
-    def _prefetch(self):
-        if self._ahead is _NOT_YET:
-            self._ahead = next(self._stream, None)
-
-    def loss_and_grads(self, batch):
-        loss, n, sizes = self.pool.gradients(batch.parts(self.pool.n_workers),
-                                             meanwhile=self._prefetch)
-        if not n:
-            return 0.0, 0, None
-        self.problem.count_uses(batch)
-        return loss / n, n, _WorkerGradients(sizes)
+    def loss_and_grads(self, batch_round):
+        result = self.pool.gradient(batch_round)
+        if result is None:
+            return np.nan, 0, None
+        loss, n = result
+        return (loss / n if n else 0.0), n, batch_round
 
 
 class _ParallelOptimizer:
-    """The optimizer as the training loop sees it: its step is applied by the workers."""
+    """The optimizer as the training loop sees it: each process steps its rows."""
 
     def __init__(self, optimizer, pool):
         self.optimizer, self.pool = optimizer, pool
@@ -312,9 +431,8 @@ class _ParallelOptimizer:
     def learning_rate(self):
         return self.optimizer.learning_rate
 
-    def step(self, grads):
-        if grads is not None:
-            self.pool.step(grads.sizes)
+    def step(self, batch_round):
+        self.pool.step(batch_round)
 
     def set_progress(self, fraction):
         self.optimizer.set_progress(fraction)
@@ -334,11 +452,10 @@ def parallel_training(problem, build_optimizer, tables, n_workers):
     Parameters
     ----------
     problem : object
-        The learning problem (the training loop's contract), with ``count_uses(batch)``
-        (told before each step), ``part_gradients(part)``, ``part_arrays(n)`` and
-        optionally ``part_gradient_rows(n)`` (see :class:`WorkerPool`'s
-        ``gradient_rows``);
-        its batches have ``parts(n)``. Its ``params`` must be the arrays of ``tables``.
+        The learning problem (the training loop's contract), with what
+        :class:`WorkerPool` needs, and optionally ``part_gradient_rows(1)`` (its
+        ``gradient_rows``). Its ``params`` must be the arrays of ``tables``; its random
+        generator must be drawn from by ``batches`` only.
     build_optimizer : callable
         ``build_optimizer(params) -> Optimizer``.
     tables : list
@@ -361,8 +478,7 @@ def parallel_training(problem, build_optimizer, tables, n_workers):
                      for t in private]
         optimizer = build_optimizer(problem.params)
         rows = getattr(problem, "part_gradient_rows", None)
-        pool = WorkerPool(problem.part_gradients, optimizer, problem.part_arrays(n_workers),
-                          n_workers, rows(n_workers) if rows is not None else None)
+        pool = WorkerPool(problem, optimizer, n_workers, rows(1) if rows is not None else None)
         yield _ParallelProblem(problem, pool), _ParallelOptimizer(optimizer, pool)
     finally:
         if pool is not None:

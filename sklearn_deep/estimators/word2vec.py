@@ -13,8 +13,9 @@ is elsewhere, one module per job:
   :func:`sklearn_deep.training.train_epochs`, with the row damping it chains before
   :class:`~sklearn_deep.optim.SGD` and word2vec's linearly decaying learning rate
   (``alpha → min_alpha`` over the whole run);
-- :mod:`._parallel` — ``workers > 1``: forked processes that compute parts of each
-  batch's gradient and apply the optimizer's step to their share of the rows;
+- :mod:`._parallel` — ``workers > 1``: forked processes that each compute the gradient
+  of one batch of every round of ``workers`` batches and apply the optimizer's step to
+  their share of the rows;
 - :mod:`._document_vectors` — what :meth:`~Word2VecTransformer.transform` returns: the
   mean, tf-idf or SIF document vectors;
 - :mod:`._callbacks` — scikit-learn's callbacks (``set_callbacks``, scikit-learn ≥ 1.9):
@@ -56,6 +57,10 @@ _AUTO_BATCH, _AUTO_BATCH_MIN = 512, 64
 # shared_negatives="auto": centres sharing one draw of negatives (skip-gram and CBOW)
 _AUTO_SHARED = 4
 _OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
+# workers=None trains a corpus of fewer tokens in one process, and uses at most
+# _MAX_DEFAULT_WORKERS processes (see the docstring).
+_PARALLEL_MIN_WORDS = 100_000
+_MAX_DEFAULT_WORKERS = 4
 
 
 # ----------------------------------------------------------------------- the estimator
@@ -157,24 +162,32 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         bit-identical vectors on every run.
     verbose : int, default=0
         Print progress (words/s, time left) and the loss of every epoch.
-    workers : int or None, default=1
-        Processes training each minibatch (gensim's name). None uses one per core this
-        process may run on (its CPU affinity): one process, without forking, on a 1-core
-        machine, and one process, silently, where processes cannot be forked (see
-        below); results then depend on the machine. The default is 1 because, measured
-        on a busy 2-core machine, two processes trained slower than one (each batch
-        waits twice for both workers to be scheduled); ``benchmarks/word2vec.py``
-        compares both. With ``k > 1`` the batch is
-        cut into ``k`` parts whose gradients, taken from the same parameters, are
-        computed by ``k`` forked processes (the tables are in shared memory during
-        training); each then applies the optimizer's step to its share of the rows, one
-        part after the other in a fixed order. Results stay bit-reproducible for a given
-        ``workers`` (unlike gensim's with ``workers > 1``) and equal those of
-        ``workers=1`` up to float32 rounding. Needs the ``fork`` start method (Linux and
-        the other POSIX systems except macOS); elsewhere one process is used, with a
-        warning. The next batch is drawn while the workers compute, so after an
-        interrupted fit (Ctrl-C) the random state is one batch further on than with one
-        process.
+    workers : int or None, default=None
+        Processes training together (gensim's name). ``k > 1`` forks ``k - 1`` processes
+        (the tables are in shared memory during training) and takes the batch stream ``k``
+        batches at a time: each process computes the gradient of one batch of the round, all
+        from the same parameters, then steps its share of the rows (``r % k``) from each
+        batch's gradient in turn, in the batches' order. A round is thus trained as one
+        batch of ``k · batch_words`` centres would be (with the row damping of each batch),
+        which differs from ``workers=1`` (each batch starts from its predecessor's result)
+        as a larger ``batch_words`` would; results are bit-reproducible for a given
+        ``random_state`` and ``workers`` (unlike gensim's with ``workers > 1``). Rounds of 4
+        batches kept skip-gram's word similarity and analogies on gensim's ``head500``
+        corpus within gensim's range, rounds of 8 lowered both below it (measured on one
+        seed): with many workers, lower ``batch_words``. None, the default, uses one process
+        per core this process may run on (its CPU affinity), at most 4, so that training
+        uses the machine, as gensim's default of 3 threads does; but one process, without
+        forking, on a 1-core machine, for a corpus of fewer than 100,000 tokens (whose fit
+        takes about a second: starting and synchronising processes would cost more than they
+        save), in a daemonic process (a ``multiprocessing.Pool``'s worker, which may not
+        have children), and where processes cannot be forked. Results then depend on the
+        machine: pass an int for the same results everywhere. Needs the ``fork`` start
+        method (Linux and the other POSIX systems except macOS, whose system libraries are
+        not safe after a fork, and Windows): elsewhere one process trains (with a warning
+        for an int ``k > 1``). Processes synchronise twice per round: on a machine whose
+        cores are busy with other work, waiting for each other to be scheduled can make
+        several processes slower than one. ``benchmarks/word2vec.py`` compares ``workers=1`` and
+        one per core with gensim.
     warm_start : bool, default=False
         ``fit`` continues from the previous vectors (adding new words) instead of
         starting afresh.
@@ -257,7 +270,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
                  sg=0, hs=0, negative=5, shared_negatives="auto", ns_exponent=0.75, cbow_mean=1,
                  shrink_windows=True, batch_words="auto", tokenizer=None,
                  token_pattern=r"(?u)\b\w+\b", lowercase=True, weighting="mean",
-                 sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=1,
+                 sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=None,
                  compute_loss=False):
         self.vector_size = vector_size
         self.window = window
@@ -340,6 +353,14 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         return Word2VecNetwork(self.syn0_, syn1neg=self.syn1neg_, syn1=self.syn1_,
                                syn1softmax=self.syn1softmax_, tree=self._tree, sg=self.sg,
                                cbow_mean=self.cbow_mean)
+
+    def _n_workers(self, total_words):
+        """The processes that train a corpus of ``total_words`` tokens."""
+        if self.workers is None:
+            if total_words < _PARALLEL_MIN_WORDS:
+                return 1
+            return min(usable_workers(None), _MAX_DEFAULT_WORKERS)
+        return usable_workers(self.workers)
 
     def _vocabulary(self):
         """The fitted vocabulary, to grow."""
@@ -436,9 +457,10 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         hooks = task.epochs(epoch_name, epoch_attributes, parts=100, part_name="words")
         # Every product here is small: one BLAS thread is faster than several (thread
         # start-up and contention made some steps 10x slower with two).
+        n_workers = self._n_workers(scan.total_words)
         with (limit_threads(1, user_api="blas"),
               parallel_training(problem, build_optimizer, model.tables,
-                                usable_workers(self.workers)) as (trained, optimizer)):
+                                n_workers) as (trained, optimizer)):
             train_epochs(trained, optimizer, self._training_state, max_iter=n_epochs,
                          rng=rng, tol=0.0, n_iter_no_change=math.inf,
                          incremental=incremental, verbose=bool(self.verbose),

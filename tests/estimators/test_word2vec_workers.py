@@ -1,12 +1,17 @@
-"""Word2VecTransformer(workers=k): each minibatch trained by k processes.
+"""Word2VecTransformer(workers=k): rounds of k batches trained by k processes.
 
-Oracle: the parallel gradient is the serial one summed in another order, so after
-training the vectors must equal those of ``workers=1`` up to float32 rounding; and for a
-given ``workers`` they must be bit-identical from run to run."""
+Oracle: ``workers=k`` takes the gradients of k consecutive batches at the same parameters,
+then steps them one batch after the other (:func:`_rounds_in_one_process`, written here in
+one process with the network's gradients and the estimator's optimizer); the processes
+must reproduce it up to float32 rounding, and for a given ``workers`` bit for bit from run
+to run."""
 
+import itertools
 import multiprocessing
 import os
 import pickle
+import warnings
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -14,7 +19,9 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from sklearn_deep.datasets import make_synthetic_language
 from sklearn_deep.estimators import Word2VecTransformer, _parallel, _word2vec_problem
+from sklearn_deep.estimators import word2vec as word2vec_module
 from sklearn_deep.estimators._parallel import fork_available
+from sklearn_deep.training import TrainingError
 
 pytestmark = pytest.mark.skipif(not fork_available(), reason="needs the fork start method")
 
@@ -39,29 +46,73 @@ def _fit(texts, workers, **params):
                                random_state=0, workers=workers, **params).fit(texts)
 
 
+@contextmanager
+def _rounds_in_one_process(problem, build_optimizer, tables, n_workers):
+    """What ``workers=n_workers`` computes, in this process: the batch stream cut into
+    rounds of ``n_workers`` batches, whose gradients are all taken before any is stepped;
+    the learning rate is the training loop's at the round's last batch."""
+    optimizer = build_optimizer(problem.params)
+
+    class Rounds:
+        params, n_samples = problem.params, problem.n_samples
+
+        def batch_fraction(self, batch_round):
+            return problem.batch_fraction(batch_round[-1])
+
+        def batches(self, rng):
+            stream = iter(problem.batches(rng))
+            while batch_round := list(itertools.islice(stream, n_workers)):
+                yield batch_round
+
+        def loss_and_grads(self, batch_round):
+            results = [problem.model.loss_and_grads(batch) for batch in batch_round]
+            loss, n = sum(r[0] for r in results), sum(r[1] for r in results)
+            return (loss / n if n else 0.0), n, [(b, r[2]) for b, r in
+                                                 zip(batch_round, results, strict=True)]
+
+    class Steps:
+        learning_rate = property(lambda self: optimizer.learning_rate)
+        set_progress, iteration_ends = optimizer.set_progress, optimizer.iteration_ends
+        trigger_stopping = optimizer.trigger_stopping
+
+        def step(self, batches):
+            for batch, grads in batches:
+                problem.count_uses(batch)
+                optimizer.step(grads)
+
+    yield Rounds(), Steps()
+
+
 @pytest.mark.parametrize("workers", [2, 3])
 @pytest.mark.parametrize("params", ARCHITECTURES.values(), ids=ARCHITECTURES.keys())
-def test_workers_give_the_serial_result_up_to_rounding_and_repeat_exactly(texts, workers,
-                                                                           params):
-    serial = _fit(texts, 1, **params)
+def test_workers_train_rounds_of_batches_and_repeat_exactly(texts, workers, params,
+                                                            monkeypatch):
     parallel = _fit(texts, workers, **params)
     again = _fit(texts, workers, **params)
     np.testing.assert_array_equal(parallel.wv.vectors, again.wv.vectors)
-    np.testing.assert_allclose(parallel.wv.vectors, serial.wv.vectors, rtol=0, atol=1e-5)
-    np.testing.assert_allclose(parallel.loss_curve_, serial.loss_curve_, rtol=1e-5)
+    assert parallel.loss_curve_ == again.loss_curve_
     # the workers are gone and the tables are ordinary arrays again
     assert _our_processes() == []
     for table in (parallel.syn0_, parallel.syn1neg_, parallel.syn1_, parallel.syn1softmax_):
         assert table is None or (table.base is None and table.flags.writeable)
     assert np.array_equal(pickle.loads(pickle.dumps(parallel)).wv.vectors,
                           parallel.wv.vectors)
+    with monkeypatch.context() as patch:
+        patch.setattr(word2vec_module, "parallel_training", _rounds_in_one_process)
+        oracle = _fit(texts, workers, **params)
+    np.testing.assert_allclose(parallel.wv.vectors, oracle.wv.vectors, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(parallel.loss_curve_, oracle.loss_curve_, rtol=1e-6)
+    serial = _fit(texts, 1, **params)  # another run: close, not equal
+    assert not np.array_equal(parallel.wv.vectors, serial.wv.vectors)
+    np.testing.assert_allclose(parallel.loss_curve_, serial.loss_curve_, rtol=0.1)
 
 
-def test_partial_fit_with_workers(texts):
-    serial = _fit(texts[:200], 1).partial_fit(texts[200:])
+def test_partial_fit_with_workers(texts, monkeypatch):
     parallel = _fit(texts[:200], 2).partial_fit(texts[200:])
-    assert parallel.wv.index_to_key == serial.wv.index_to_key
-    np.testing.assert_allclose(parallel.wv.vectors, serial.wv.vectors, rtol=0, atol=1e-5)
+    monkeypatch.setattr(word2vec_module, "parallel_training", _rounds_in_one_process)
+    oracle = _fit(texts[:200], 2).partial_fit(texts[200:])
+    assert parallel.wv.index_to_key == oracle.wv.index_to_key
+    np.testing.assert_allclose(parallel.wv.vectors, oracle.wv.vectors, rtol=0, atol=1e-6)
 
 
 def test_a_failing_worker_raises_and_leaves_no_process(texts, monkeypatch):
@@ -125,8 +176,11 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
         "from sklearn_deep.estimators._parallel import WorkerPool, shared_array\n"
         "from sklearn_deep.optim import SGD\n"
         "table = shared_array((4, 2), np.float32)\n"
-        "workers = WorkerPool(lambda part: (0.0, 0, [None]), SGD([table]),\n"
-        "                     {'x': ((2,), np.int32)}, 2)\n"
+        "class Idle:  # no batch: the children wait for the next epoch\n"
+        "    def batches(self, rng):\n"
+        "        return iter(())\n"
+        "workers = WorkerPool(Idle(), SGD([table]), 3)\n"
+        "workers.start(np.random.RandomState(0))\n"
         "print(*[p.pid for p in workers._processes], flush=True)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n", encoding="utf-8")
     import sklearn_deep
@@ -142,3 +196,85 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     while any(_alive(pid) for pid in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_alive(pid) for pid in pids)
+
+
+def _failing_part_gradients(monkeypatch, failure, *, in_child=True, at_call=3):
+    """Make ``part_gradients`` call ``failure(result)`` at its ``at_call``-th call in a
+    child (or in this process), and return what it returns."""
+    parent, calls = os.getpid(), [0]
+    original = _word2vec_problem.Word2VecProblem.part_gradients
+
+    def part_gradients(self, part):
+        result = original(self, part)
+        if (os.getpid() != parent) == in_child:
+            calls[0] += 1
+            if calls[0] == at_call:
+                return failure(result)
+        return result
+
+    monkeypatch.setattr(_word2vec_problem.Word2VecProblem, "part_gradients", part_gradients)
+
+
+def test_a_worker_that_dies_is_reported_and_the_others_stop(texts, monkeypatch):
+    _failing_part_gradients(monkeypatch, lambda result: os._exit(3))
+    model = Word2VecTransformer(vector_size=8, min_count=1, batch_words=16, workers=3,
+                                random_state=0)
+    with pytest.raises(RuntimeError, match=r"worker process died \(exit code 3\)"):
+        model.fit(texts)
+    assert _our_processes() == []
+    assert model.wv_.vectors.base is None
+
+
+def test_ctrl_c_stops_the_workers_and_keeps_the_vectors(texts, monkeypatch):
+    def interrupt(result):
+        raise KeyboardInterrupt
+
+    _failing_part_gradients(monkeypatch, interrupt, in_child=False, at_call=5)
+    model = Word2VecTransformer(vector_size=8, min_count=1, batch_words=16, workers=2,
+                                random_state=0)
+    with pytest.warns(UserWarning, match="interrupted"):
+        model.fit(texts)
+    assert _our_processes() == []
+    assert model.wv_.vectors.base is None and np.isfinite(model.wv_.vectors).all()
+
+
+def test_a_non_finite_loss_in_a_worker_stops_every_process_before_its_step(texts,
+                                                                           monkeypatch):
+    params = dict(vector_size=8, min_count=1, batch_words=16, workers=2, random_state=0)
+
+    def not_finite(result):
+        return np.nan, *result[1:]
+
+    with monkeypatch.context() as patch:  # in this process, before any update
+        _failing_part_gradients(patch, not_finite, in_child=False, at_call=1)
+        with pytest.raises(TrainingError, match="before any update"):
+            (first := Word2VecTransformer(**params)).fit(texts)
+    _failing_part_gradients(monkeypatch, not_finite, at_call=4)  # in a child, later
+    with pytest.raises(TrainingError, match="diverged in epoch 1"):
+        (later := Word2VecTransformer(**params)).fit(texts)
+    assert _our_processes() == []
+    # both restored the vectors the epoch started from: no process stepped the batch
+    np.testing.assert_array_equal(later.wv_.vectors, first.wv_.vectors)
+    np.testing.assert_array_equal(later.syn1neg_, first.syn1neg_)
+
+
+def test_default_workers_use_every_core_but_for_a_small_corpus(monkeypatch):
+    monkeypatch.setattr(_parallel, "usable_cores", lambda: 3)
+    model = Word2VecTransformer()
+    assert model.workers is None
+    assert model._n_workers(word2vec_module._PARALLEL_MIN_WORDS) == 3
+    assert model._n_workers(word2vec_module._PARALLEL_MIN_WORDS - 1) == 1
+    assert Word2VecTransformer(workers=2)._n_workers(10) == 2
+    monkeypatch.setattr(_parallel, "usable_cores", lambda: 64)
+    assert model._n_workers(word2vec_module._PARALLEL_MIN_WORDS) == 4  # at most 4
+    assert Word2VecTransformer(workers=6)._n_workers(10) == 6
+    monkeypatch.setattr(_parallel, "fork_available", lambda: False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # None falls back silently
+        assert model._n_workers(word2vec_module._PARALLEL_MIN_WORDS) == 1
+
+
+def test_default_workers_train_in_one_process_inside_a_pool_worker(monkeypatch):
+    monkeypatch.setattr(_parallel, "usable_cores", lambda: 3)
+    monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
+    assert Word2VecTransformer()._n_workers(word2vec_module._PARALLEL_MIN_WORDS) == 1
