@@ -50,10 +50,11 @@ from ._word2vec_problem import Word2VecProblem, Word2VecSettings
 
 __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 
-# batch_words="auto": centres per batch, capped to 1 % of the corpus and at least the
-# minimum (benchmarks/word2vec.py compares sizes).
-_AUTO_BATCH, _AUTO_BATCH_MIN = 512, 64
-# shared_negatives="auto": centres sharing one draw of negatives, skip-gram and CBOW
+# batch_words="auto": centres per batch, capped to 1/_AUTO_BATCH_SHARE of the corpus and
+# at least the minimum (benchmarks/word2vec.py and word2vec_small_corpus.py compare sizes).
+_AUTO_BATCH, _AUTO_BATCH_MIN, _AUTO_BATCH_SHARE = 512, 32, 256
+# shared_negatives="auto": centres sharing one draw of negatives, skip-gram (batches of
+# _AUTO_BATCH centres or more; 1 in smaller ones) and CBOW
 _AUTO_SHARED_SG, _AUTO_SHARED_CBOW = 4, 16
 _OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
 
@@ -101,6 +102,16 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         Initial learning rate.
     min_alpha : float, default=1e-4
         Learning rate at the end of training (linear decay over all epochs).
+    alpha_step_words : int or None, default=None
+        Recompute the learning rate only every ``alpha_step_words`` corpus words of
+        training, keeping it at its value at the start of each stretch, as word2vec.c and
+        gensim do (every 10,000 words; gensim's ``batch_words``). None (the default)
+        recomputes it before every minibatch, following the linear decay. Stretches make
+        the mean rate higher, by half a stretch of the decay: with 10,000 words on a
+        corpus of 34,000 tokens and 5 epochs, about 6 %, which on so short a training
+        raised the analogy accuracy by about 0.04 (``benchmarks/word2vec_small_corpus.py``;
+        gensim scores 0.05 lower when its stretches are 1,000 words); on large corpora
+        the difference vanishes. Set 10000 to train as gensim does.
     epochs : int, default=5
         Passes over the corpus.
     sg : {0, 1}, default=0
@@ -117,10 +128,14 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         distribution, so the expected objective is word2vec's, but the draws of
         neighbouring centres are no longer independent. Sharing turns the work into a
         few small matrix products per group; 1 draws per centre (shared by its context
-        words, as HogBatch). "auto" takes 4 for skip-gram and 16 for CBOW, chosen by
-        quality measured against gensim (``benchmarks/word2vec.py``): sharing among
-        more skip-gram centres raised word similarity but lowered analogies, while
-        CBOW's analogies were lower with 4 than with 16.
+        words, as HogBatch). "auto" takes 16 for CBOW, and for skip-gram 4 in batches
+        of 512 centres or more, 1 in smaller ones (the default on corpora under about
+        131,000 tokens, see ``batch_words``), chosen by quality measured against gensim
+        (``benchmarks/word2vec.py``): sharing among more skip-gram centres raised word
+        similarity but lowered analogies, while CBOW's analogies were lower with 4 than
+        with 16; on a small corpus (``benchmarks/word2vec_small_corpus.py``) sharing
+        among 4 skip-gram centres cost 0.015-0.04 of analogy accuracy at every batch
+        size, where fits are short and the speed sharing buys matters little.
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}, default=1
@@ -130,12 +145,16 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         False always uses ``window``.
     batch_words : int or "auto", default="auto"
         Centre words per minibatch (after subsampling); every pair in a batch is updated
-        from the same parameters. "auto" takes 512, but at most 1 % of the corpus's
-        tokens (at least 64), so that a small corpus still gets about 100 steps an
-        epoch. Batches whose rows fit in the CPU's L2 cache (a few hundred centres) are
-        the fastest; beyond about 1024 centres both speed and quality drop, and smaller
-        batches follow word2vec's one-pair-at-a-time updates more closely
-        (``benchmarks/word2vec.py`` measures them).
+        from the same parameters. "auto" takes 512, but at most 1/256 of the corpus's
+        tokens (at least 32), so that every corpus gets at least about 256 steps an
+        epoch (a corpus of 131,000 tokens or more gets 512). Batches whose rows fit in
+        the CPU's L2 cache (a few hundred centres) are the fastest; beyond about 1024
+        centres both speed and quality drop, and smaller batches follow word2vec's
+        one-pair-at-a-time updates more closely (``benchmarks/word2vec.py`` measures
+        them). On a corpus of 34,000 tokens (``benchmarks/word2vec_small_corpus.py``)
+        batches of 1 % of it (about 100 steps an epoch, the earlier rule) lost 0.03 of
+        analogy accuracy to near-sequential batches of 8-128 centres, which all scored
+        alike.
     tokenizer : callable, default=None
         Splits a raw-string text into tokens (after lower-casing); overrides
         ``token_pattern``.
@@ -229,6 +248,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         "sample": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "min_alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha_step_words": [Interval(Integral, 1, None, closed="left"), None],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "sg": _boolean_int(),
         "hs": _boolean_int(),
@@ -252,8 +272,9 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
     }
 
     def __init__(self, vector_size=100, *, window=5, min_count=5, max_vocab_size=None,
-                 max_final_vocab=None, sample=1e-3, alpha=0.025, min_alpha=1e-4, epochs=5,
-                 sg=0, hs=0, negative=5, shared_negatives="auto", ns_exponent=0.75, cbow_mean=1,
+                 max_final_vocab=None, sample=1e-3, alpha=0.025, min_alpha=1e-4,
+                 alpha_step_words=None, epochs=5, sg=0, hs=0, negative=5,
+                 shared_negatives="auto", ns_exponent=0.75, cbow_mean=1,
                  shrink_windows=True, batch_words="auto", tokenizer=None,
                  token_pattern=r"(?u)\b\w+\b", lowercase=True, weighting="mean",
                  sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=1,
@@ -266,6 +287,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         self.sample = sample
         self.alpha = alpha
         self.min_alpha = min_alpha
+        self.alpha_step_words = alpha_step_words
         self.epochs = epochs
         self.sg = sg
         self.hs = hs
@@ -317,21 +339,25 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         """Centre words per minibatch for a corpus of ``total_words`` tokens."""
         if self.batch_words != "auto":
             return self.batch_words
-        return int(max(_AUTO_BATCH_MIN, min(_AUTO_BATCH, total_words // 100)))
+        return int(max(_AUTO_BATCH_MIN, min(_AUTO_BATCH, total_words // _AUTO_BATCH_SHARE)))
 
-    def _shared_negatives(self):
+    def _shared_negatives(self, batch_size):
+        """Centres sharing negatives in batches of ``batch_size`` centres."""
         if self.shared_negatives != "auto":
             return self.shared_negatives
-        return _AUTO_SHARED_SG if self.sg else _AUTO_SHARED_CBOW
+        if not self.sg:
+            return _AUTO_SHARED_CBOW
+        return _AUTO_SHARED_SG if batch_size >= _AUTO_BATCH else 1
 
     def _settings(self, total_words, n_epochs=1, *, training=True):
         """The problem's settings; for scoring (``training=False``) without subsampling
         and with full windows."""
+        batch_size = self._batch_size(total_words)
         return Word2VecSettings(
-            window=self.window, batch_words=self._batch_size(total_words), alpha=self.alpha,
+            window=self.window, batch_words=batch_size, alpha=self.alpha,
             sample=self.sample if training else 0.0,
             shrink_windows=self.shrink_windows if training else False,
-            negative=self.negative, shared_negatives=self._shared_negatives(),
+            negative=self.negative, shared_negatives=self._shared_negatives(batch_size),
             ns_exponent=self.ns_exponent,
             verbose=bool(self.verbose) and training, n_epochs=n_epochs)
 
@@ -403,8 +429,12 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         problem = Word2VecProblem(model, corpus, self.wv_, scan.total_words,
                                   self._settings(scan.total_words, n_epochs))
 
+        step = (0.0 if self.alpha_step_words is None
+                else min(self.alpha_step_words / (n_epochs * scan.total_words), 1.0))
+
         def build_optimizer(params):
-            schedule = make_schedule("linear", self.alpha, min_learning_rate=self.min_alpha)
+            schedule = make_schedule("linear", self.alpha, min_learning_rate=self.min_alpha,
+                                     step=step)
             return make_optimizer("sgd", params, learning_rate=schedule,
                                   transform=problem.gradient_transform)
 
