@@ -12,7 +12,7 @@ is elsewhere, one module per job:
 - :mod:`._word2vec_problem` — the batch stream and the problem handed to
   :func:`sklearn_deep.training.train_epochs`, with the row damping it chains before
   :class:`~sklearn_deep.optim.SGD` and word2vec's linearly decaying learning rate
-  (``alpha → min_alpha`` over the whole run);
+  (``alpha → min_alpha`` over the whole run, or in stretches: ``alpha_step_words``);
 - :mod:`._parallel` — ``workers > 1``: forked processes that compute parts of each
   batch's gradient and apply the optimizer's step to their share of the rows;
 - :mod:`._document_vectors` — what :meth:`~Word2VecTransformer.transform` returns: the
@@ -50,9 +50,10 @@ from ._word2vec_problem import Word2VecProblem, Word2VecSettings
 
 __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 
-# batch_words="auto": centres per batch, capped to 1/_AUTO_BATCH_SHARE of the corpus and
-# at least the minimum (benchmarks/word2vec.py and word2vec_small_corpus.py compare sizes).
-_AUTO_BATCH, _AUTO_BATCH_MIN, _AUTO_BATCH_SHARE = 512, 32, 256
+# batch_words="auto": centres per batch, capped to 1/n of the corpus and at least the
+# minimum, (n, minimum) for CBOW (sg=0) and skip-gram (sg=1); benchmarks/word2vec.py and
+# word2vec_small_corpus.py compare sizes.
+_AUTO_BATCH, _AUTO_BATCH_SHARE_MIN = 512, ((100, 64), (256, 32))
 # shared_negatives="auto": centres sharing one draw of negatives, skip-gram (batches of
 # _AUTO_BATCH centres or more; 1 in smaller ones) and CBOW
 _AUTO_SHARED_SG, _AUTO_SHARED_CBOW = 4, 16
@@ -109,9 +110,10 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         recomputes it before every minibatch, following the linear decay. Stretches make
         the mean rate higher, by half a stretch of the decay: with 10,000 words on a
         corpus of 34,000 tokens and 5 epochs, about 6 %, which on so short a training
-        raised the analogy accuracy by about 0.04 (``benchmarks/word2vec_small_corpus.py``;
-        gensim scores 0.05 lower when its stretches are 1,000 words); on large corpora
-        the difference vanishes. Set 10000 to train as gensim does.
+        raised skip-gram's analogy accuracy from 0.369 to 0.420 (gensim's: 0.445, and
+        0.402 with stretches of 1,000 words; ``benchmarks/word2vec_small_corpus.py``,
+        means of 60 seeds, standard errors 0.006-0.007); over many stretches the
+        difference vanishes. Set 10000 to train as gensim does.
     epochs : int, default=5
         Passes over the corpus.
     sg : {0, 1}, default=0
@@ -133,9 +135,11 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         131,000 tokens, see ``batch_words``), chosen by quality measured against gensim
         (``benchmarks/word2vec.py``): sharing among more skip-gram centres raised word
         similarity but lowered analogies, while CBOW's analogies were lower with 4 than
-        with 16; on a small corpus (``benchmarks/word2vec_small_corpus.py``) sharing
-        among 4 skip-gram centres cost 0.015-0.04 of analogy accuracy at every batch
-        size, where fits are short and the speed sharing buys matters little.
+        with 16; on a corpus of 34,000 tokens (``benchmarks/word2vec_small_corpus.py``,
+        means of 60 seeds, standard errors 0.005-0.008) sharing among 4 skip-gram
+        centres cost about 0.014 of analogy accuracy (0.355 against 0.369 in batches of
+        132 centres, 0.347 against 0.360 in batches of 338), where fits are short and
+        the speed sharing buys matters little.
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}, default=1
@@ -145,16 +149,19 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         False always uses ``window``.
     batch_words : int or "auto", default="auto"
         Centre words per minibatch (after subsampling); every pair in a batch is updated
-        from the same parameters. "auto" takes 512, but at most 1/256 of the corpus's
-        tokens (at least 32), so that every corpus gets at least about 256 steps an
-        epoch (a corpus of 131,000 tokens or more gets 512). Batches whose rows fit in
+        from the same parameters. "auto" takes 512, but for skip-gram at most 1/256 of
+        the corpus's tokens (at least 32), so that every corpus gets at least about 256
+        steps an epoch (a corpus of 131,000 tokens or more gets 512), and for CBOW at
+        most 1 % (at least 64; a CBOW step trains one example per centre, skip-gram's
+        up to ``2 · window`` pairs). Batches whose rows fit in
         the CPU's L2 cache (a few hundred centres) are the fastest; beyond about 1024
         centres both speed and quality drop, and smaller batches follow word2vec's
         one-pair-at-a-time updates more closely (``benchmarks/word2vec.py`` measures
-        them). On a corpus of 34,000 tokens (``benchmarks/word2vec_small_corpus.py``)
-        batches of 1 % of it (about 100 steps an epoch, the earlier rule) lost 0.03 of
-        analogy accuracy to near-sequential batches of 8-128 centres, which all scored
-        alike.
+        them). On a corpus of 34,000 tokens (``benchmarks/word2vec_small_corpus.py``,
+        means of 60 seeds, standard errors 0.005-0.006) skip-gram's analogy accuracy
+        was 0.360 with batches of 1 % of it (338 centres, about 100 steps an epoch),
+        0.369 with this rule's 132 and 0.372 with 32, while CBOW's was no better with
+        132 than with 338 (0.172 and 0.185, 40 seeds).
     tokenizer : callable, default=None
         Splits a raw-string text into tokens (after lower-casing); overrides
         ``token_pattern``.
@@ -339,7 +346,8 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         """Centre words per minibatch for a corpus of ``total_words`` tokens."""
         if self.batch_words != "auto":
             return self.batch_words
-        return int(max(_AUTO_BATCH_MIN, min(_AUTO_BATCH, total_words // _AUTO_BATCH_SHARE)))
+        share, least = _AUTO_BATCH_SHARE_MIN[self.sg]
+        return int(max(least, min(_AUTO_BATCH, total_words // share)))
 
     def _shared_negatives(self, batch_size):
         """Centres sharing negatives in batches of ``batch_size`` centres."""
