@@ -153,15 +153,15 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         the corpus's tokens (at least 32), so that every corpus gets at least about 256
         steps an epoch (a corpus of 131,000 tokens or more gets 512), and for CBOW at
         most 1 % (at least 64; a CBOW step trains one example per centre, skip-gram's
-        up to ``2 · window`` pairs). Batches whose rows fit in
-        the CPU's L2 cache (a few hundred centres) are the fastest; beyond about 1024
-        centres both speed and quality drop, and smaller batches follow word2vec's
-        one-pair-at-a-time updates more closely (``benchmarks/word2vec.py`` measures
-        them). On a corpus of 34,000 tokens (``benchmarks/word2vec_small_corpus.py``,
-        means of 60 seeds, standard errors 0.005-0.006) skip-gram's analogy accuracy
-        was 0.360 with batches of 1 % of it (338 centres, about 100 steps an epoch),
-        0.369 with this rule's 132 and 0.372 with 32, while CBOW's was no better with
-        132 than with 338 (0.172 and 0.185, 40 seeds).
+        up to ``2 · window`` pairs). Batches whose rows fit in the CPU's L2 cache (a
+        few hundred centres) are the fastest; beyond about 1024 centres both speed and
+        quality drop, and smaller batches follow word2vec's one-pair-at-a-time updates
+        more closely (``benchmarks/word2vec.py`` measures them). On a corpus of 34,000
+        tokens (``benchmarks/word2vec_small_corpus.py``, means of 60 seeds, standard
+        errors 0.005-0.006) skip-gram's analogy accuracy was 0.360 with batches of 1 %
+        of it (338 centres, about 100 steps an epoch), 0.369 with this rule's 132 and
+        0.372 with 32, while CBOW's was no better with 132 than with 338 (0.172 and
+        0.185, 40 seeds).
     tokenizer : callable, default=None
         Splits a raw-string text into tokens (after lower-casing); overrides
         ``token_pattern``.
@@ -346,7 +346,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         """Centre words per minibatch for a corpus of ``total_words`` tokens."""
         if self.batch_words != "auto":
             return self.batch_words
-        share, least = _AUTO_BATCH_SHARE_MIN[self.sg]
+        share, least = _AUTO_BATCH_SHARE_MIN[1 if self.sg else 0]
         return int(max(least, min(_AUTO_BATCH, total_words // share)))
 
     def _shared_negatives(self, batch_size):
