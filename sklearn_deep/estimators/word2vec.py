@@ -12,7 +12,7 @@ is elsewhere, one module per job:
 - :mod:`._word2vec_problem` — the batch stream and the problem handed to
   :func:`sklearn_deep.training.train_epochs`, with the row damping it chains before
   :class:`~sklearn_deep.optim.SGD` and word2vec's linearly decaying learning rate
-  (``alpha → min_alpha`` over the whole run);
+  (``alpha → min_alpha`` over the whole run, recomputed every ``alpha_step_words``);
 - :mod:`._parallel` — ``workers > 1``: forked processes that each compute the gradient
   of one batch of every round of ``workers`` batches and apply the optimizer's step to
   their share of the rows;
@@ -51,10 +51,12 @@ from ._word2vec_problem import Word2VecProblem, Word2VecSettings
 
 __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 
-# batch_words="auto": centres per batch, capped to 1 % of the corpus and at least the
-# minimum (benchmarks/word2vec.py compares sizes).
-_AUTO_BATCH, _AUTO_BATCH_MIN = 512, 64
-# shared_negatives="auto": centres sharing one draw of negatives (skip-gram and CBOW)
+# batch_words="auto": centres per batch, capped to 1/n of the corpus and at least the
+# minimum, (n, minimum) for CBOW (sg=0) and skip-gram (sg=1); benchmarks/word2vec.py and
+# word2vec_small_corpus.py compare sizes.
+_AUTO_BATCH, _AUTO_BATCH_SHARE_MIN = 512, ((100, 64), (256, 32))
+# shared_negatives="auto": centres sharing one draw of negatives (CBOW, and skip-gram in
+# batches of _AUTO_BATCH centres or more; 1 in smaller ones)
 _AUTO_SHARED = 4
 _OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
 # workers=None trains a corpus of fewer tokens in one process, and uses at most
@@ -106,6 +108,17 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         Initial learning rate.
     min_alpha : float, default=1e-4
         Learning rate at the end of training (linear decay over all epochs).
+    alpha_step_words : int or None, default=10000
+        Recompute the learning rate only every ``alpha_step_words`` corpus words of
+        training, keeping it at its value at the start of each stretch, as word2vec.c
+        (every 10,000 words) and gensim (once per job of ``batch_words`` = 10,000 words)
+        do. None recomputes it before every minibatch, following the linear decay
+        exactly. Stretches make the mean rate higher, by half a stretch of the decay:
+        negligible on a large corpus, but with a corpus of 34,000 tokens and 5 epochs
+        about 6 %, which on so short a training raised skip-gram's analogy accuracy
+        from 0.369 (None) to 0.420 (gensim's: 0.445, and 0.402 with stretches of 1,000
+        words; ``benchmarks/word2vec_small_corpus.py``, means of 60 seeds, standard
+        errors 0.006-0.007).
     epochs : int, default=5
         Passes over the corpus.
     sg : {0, 1}, default=0
@@ -122,11 +135,17 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         distribution, so the expected objective is word2vec's, but the draws of
         neighbouring centres are no longer independent. Sharing turns the work into a
         few small matrix products per group; 1 draws per centre (shared by its context
-        words, as HogBatch). "auto" takes 4, chosen by quality measured against gensim
+        words, as HogBatch). "auto" takes 4 for CBOW, and for skip-gram 4 in batches of
+        512 centres or more, 1 in smaller ones (the default on corpora under about
+        131,000 tokens, see ``batch_words``), chosen by quality measured against gensim
         (``benchmarks/word2vec.py``, three seeds each): sharing among more skip-gram
         centres raised word similarity but lowered analogies; CBOW with 16 fell below
         gensim's seed-to-seed range on SimLex-999 and analogies, with 4 (about 6 %
-        slower) and 2 (another 14 %) it stayed inside it.
+        slower) and 2 (another 14 %) it stayed inside it. On a corpus of 34,000 tokens
+        (``benchmarks/word2vec_small_corpus.py``, means of 60 seeds, standard errors
+        0.005-0.008) sharing among 4 skip-gram centres cost about 0.014 of analogy
+        accuracy (0.355 against 0.369 in batches of 132 centres), where fits are short
+        and the speed sharing buys matters little.
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}, default=1
@@ -136,12 +155,19 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         False always uses ``window``.
     batch_words : int or "auto", default="auto"
         Centre words per minibatch (after subsampling); every pair in a batch is updated
-        from the same parameters. "auto" takes 512, but at most 1 % of the corpus's
-        tokens (at least 64), so that a small corpus still gets about 100 steps an
-        epoch. Batches whose rows fit in the CPU's L2 cache (a few hundred centres) are
-        the fastest; beyond about 1024 centres both speed and quality drop, and smaller
-        batches follow word2vec's one-pair-at-a-time updates more closely
-        (``benchmarks/word2vec.py`` measures them).
+        from the same parameters. "auto" takes 512, but for skip-gram at most 1/256 of
+        the corpus's tokens (at least 32), so that every corpus gets at least about 256
+        steps an epoch (a corpus of 131,000 tokens or more gets 512), and for CBOW at
+        most 1 % (at least 64; a CBOW step trains one example per centre, skip-gram's
+        up to ``2 · window`` pairs). Batches whose rows fit in the CPU's L2 cache (a
+        few hundred centres) are the fastest; beyond about 1024 centres both speed and
+        quality drop, and smaller batches follow word2vec's one-pair-at-a-time updates
+        more closely (``benchmarks/word2vec.py`` measures them). On a corpus of 34,000
+        tokens (``benchmarks/word2vec_small_corpus.py``, means of 60 seeds, standard
+        errors 0.005-0.006) skip-gram's analogy accuracy was 0.360 with batches of 1 %
+        of it (338 centres, about 100 steps an epoch), 0.369 with this rule's 132 and
+        0.372 with 32, while CBOW's was no better with 132 than with 338 (0.172 and
+        0.185, 40 seeds).
     tokenizer : callable, default=None
         Splits a raw-string text into tokens (after lower-casing); overrides
         ``token_pattern``.
@@ -243,6 +269,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         "sample": [Interval(Real, 0, None, closed="left")],
         "alpha": [Interval(Real, 0, None, closed="neither")],
         "min_alpha": [Interval(Real, 0, None, closed="left")],
+        "alpha_step_words": [Interval(Integral, 1, None, closed="left"), None],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "sg": _boolean_int(),
         "hs": _boolean_int(),
@@ -266,8 +293,9 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
     }
 
     def __init__(self, vector_size=100, *, window=5, min_count=5, max_vocab_size=None,
-                 max_final_vocab=None, sample=1e-3, alpha=0.025, min_alpha=1e-4, epochs=5,
-                 sg=0, hs=0, negative=5, shared_negatives="auto", ns_exponent=0.75, cbow_mean=1,
+                 max_final_vocab=None, sample=1e-3, alpha=0.025, min_alpha=1e-4,
+                 alpha_step_words=10000, epochs=5, sg=0, hs=0, negative=5,
+                 shared_negatives="auto", ns_exponent=0.75, cbow_mean=1,
                  shrink_windows=True, batch_words="auto", tokenizer=None,
                  token_pattern=r"(?u)\b\w+\b", lowercase=True, weighting="mean",
                  sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=None,
@@ -280,6 +308,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         self.sample = sample
         self.alpha = alpha
         self.min_alpha = min_alpha
+        self.alpha_step_words = alpha_step_words
         self.epochs = epochs
         self.sg = sg
         self.hs = hs
@@ -331,21 +360,26 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         """Centre words per minibatch for a corpus of ``total_words`` tokens."""
         if self.batch_words != "auto":
             return self.batch_words
-        return int(max(_AUTO_BATCH_MIN, min(_AUTO_BATCH, total_words // 100)))
+        share, least = _AUTO_BATCH_SHARE_MIN[1 if self.sg else 0]
+        return int(max(least, min(_AUTO_BATCH, total_words // share)))
 
-    def _shared_negatives(self):
+    def _shared_negatives(self, batch_size):
+        """Centres sharing negatives in batches of ``batch_size`` centres."""
         if self.shared_negatives != "auto":
             return self.shared_negatives
-        return _AUTO_SHARED
+        if not self.sg:
+            return _AUTO_SHARED
+        return _AUTO_SHARED if batch_size >= _AUTO_BATCH else 1
 
     def _settings(self, total_words, n_epochs=1, *, training=True):
         """The problem's settings; for scoring (``training=False``) without subsampling
         and with full windows."""
+        batch_size = self._batch_size(total_words)
         return Word2VecSettings(
-            window=self.window, batch_words=self._batch_size(total_words), alpha=self.alpha,
+            window=self.window, batch_words=batch_size, alpha=self.alpha,
             sample=self.sample if training else 0.0,
             shrink_windows=self.shrink_windows if training else False,
-            negative=self.negative, shared_negatives=self._shared_negatives(),
+            negative=self.negative, shared_negatives=self._shared_negatives(batch_size),
             ns_exponent=self.ns_exponent,
             verbose=bool(self.verbose) and training, n_epochs=n_epochs)
 
@@ -425,8 +459,12 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         problem = Word2VecProblem(model, corpus, self.wv_, scan.total_words,
                                   self._settings(scan.total_words, n_epochs))
 
+        step = (0.0 if self.alpha_step_words is None
+                else min(self.alpha_step_words / (n_epochs * scan.total_words), 1.0))
+
         def build_optimizer(params):
-            schedule = make_schedule("linear", self.alpha, min_learning_rate=self.min_alpha)
+            schedule = make_schedule("linear", self.alpha, min_learning_rate=self.min_alpha,
+                                     step=step)
             return make_optimizer("sgd", params, learning_rate=schedule,
                                   transform=problem.gradient_transform)
 

@@ -8,6 +8,7 @@ training done). The formulas and messages of :class:`Constant`, :class:`InvScali
 word2vec's.
 """
 
+import math
 from numbers import Real
 
 from sklearn.utils import check_scalar
@@ -172,7 +173,11 @@ class LinearDecay(Schedule):
     """Decay the rate linearly from ``learning_rate_init`` to ``min_learning_rate``.
 
     word2vec's schedule: with a fraction ``f`` of training done the rate is
-    ``learning_rate_init - (learning_rate_init - min_learning_rate) * f``.
+    ``learning_rate_init - (learning_rate_init - min_learning_rate) * f``. With ``step``
+    the rate changes only at multiples of ``step``: ``f`` is rounded down to one, so the
+    rate stays at its value at the start of each stretch of ``step`` of training, as
+    word2vec.c and gensim recompute it only every 10,000 words (which makes their mean
+    rate higher than the linear decay's by half a stretch).
 
     Parameters
     ----------
@@ -180,18 +185,24 @@ class LinearDecay(Schedule):
         The initial learning rate, ``> 0``.
     min_learning_rate : float, default=1e-4
         The rate at the end of training, in ``[0, learning_rate_init]``.
+    step : float, default=0.0
+        Fraction of training between changes of the rate, in ``[0, 1]``; 0 changes it at
+        every :meth:`set_progress`.
     """
 
-    def __init__(self, learning_rate_init, min_learning_rate=1e-4):
+    def __init__(self, learning_rate_init, min_learning_rate=1e-4, step=0.0):
         super().__init__(learning_rate_init)
         check_scalar(
             min_learning_rate, "min_learning_rate", Real, min_val=0.0,
             max_val=self.learning_rate_init,
         )
+        check_scalar(step, "step", Real, min_val=0.0, max_val=1.0)
         self.min_learning_rate = float(min_learning_rate)
+        self.step = float(step)
 
     def set_progress(self, fraction):
-        """Set the rate for a fraction ``fraction`` of training done (clipped to ``[0, 1]``).
+        """Set the rate for a fraction ``fraction`` of training done (clipped to ``[0, 1]``;
+        rounded down to a multiple of ``step``).
 
         Parameters
         ----------
@@ -199,5 +210,7 @@ class LinearDecay(Schedule):
             Fraction of the planned training done.
         """
         fraction = min(max(float(fraction), 0.0), 1.0)
+        if self.step:  # (a relative 1e-12 keeps exact multiples from rounding below)
+            fraction = math.floor(fraction / self.step * (1 + 1e-12)) * self.step
         span = self.learning_rate_init - self.min_learning_rate
         self.learning_rate = self.learning_rate_init - span * fraction

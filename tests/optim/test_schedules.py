@@ -122,6 +122,15 @@ def test_linear_decay_to_zero():
     assert schedule.learning_rate == pytest.approx(0.1)
 
 
+def test_linear_decay_in_steps_keeps_the_rate_of_each_stretch_start():
+    # word2vec.c / gensim: the rate is recomputed every stretch, at its start's value
+    schedule = LinearDecay(0.5, min_learning_rate=0.0, step=0.25)
+    for fraction, start in [(0.0, 0.0), (0.1, 0.0), (0.24, 0.0), (0.25, 0.25), (0.6, 0.5),
+                            (0.99, 0.75), (1.0, 1.0)]:
+        schedule.set_progress(fraction)
+        assert schedule.learning_rate == pytest.approx(0.5 * (1 - start)), fraction
+
+
 @pytest.mark.parametrize("factory, match", [
     (lambda: Constant(0.0), r"learning_rate_init == 0\.0"),
     (lambda: Constant(-0.1), r"learning_rate_init == -0\.1"),
@@ -132,6 +141,8 @@ def test_linear_decay_to_zero():
     (lambda: Adaptive(0.1, min_learning_rate=0.0), r"min_learning_rate == 0\.0"),
     (lambda: LinearDecay(0.1, min_learning_rate=-1e-3), r"min_learning_rate == -0\.001"),
     (lambda: LinearDecay(0.1, min_learning_rate=0.2), r"min_learning_rate == 0\.2"),
+    (lambda: LinearDecay(0.1, step=1.5), r"step == 1\.5"),
+    (lambda: LinearDecay(0.1, step=-0.1), r"step == -0\.1"),
 ])
 def test_invalid_arguments(factory, match):
     with pytest.raises(ValueError, match=match):
