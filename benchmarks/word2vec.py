@@ -115,17 +115,17 @@ def _members(archive, pattern):
 
 
 def _prose_texts_from(archives):
-    """Token lists of the three packages, in a fixed order (see the module docstring)."""
+    """Token lists (of two tokens or more) of the three packages, in a fixed order."""
     brown, gutenberg, nlp = archives
+    texts = []
     for sample in _members(brown, r"package/c[a-r]\d\d"):
-        for sentence in sample.splitlines():
-            yield _words(" ".join(token.rsplit("/", 1)[0] for token in sentence.split()))
+        texts += (" ".join(token.rsplit("/", 1)[0] for token in sentence.split())
+                  for sentence in sample.splitlines())
     for book in _members(gutenberg, r"package/gutenberg/[\w-]+\.txt"):
-        for paragraph in re.split(r"\n\s*\n", book):
-            yield _words(paragraph)
+        texts += re.split(r"\n\s*\n", book)
     for part in _members(nlp, r"package/builds/doc-\d+\.json"):
-        for sentence in json.loads(part):
-            yield _words(sentence)
+        texts += json.loads(part)
+    return [tokens for tokens in map(_words, texts) if len(tokens) > 1]
 
 
 def _prose_corpus():
@@ -142,8 +142,7 @@ def _prose_corpus():
             partial = path.with_suffix(".partial")
             with open(partial, "w", encoding="utf8") as handle:
                 for tokens in _prose_texts_from(archives):
-                    if len(tokens) > 1:
-                        handle.write(" ".join(tokens) + "\n")
+                    handle.write(" ".join(tokens) + "\n")
             for archive in archives:
                 archive.close()
         os.replace(partial, path)
