@@ -37,7 +37,7 @@ over ``--repeats`` runs (seeds 0, 1, ...):
 - with ``--profile``, where our time goes (cProfile, top functions by own time).
 
     python benchmarks/word2vec.py [--corpus head500|prose|both] [--repeats 3]
-                                  [--arch sg cbow] [--workers 1 2] [--no-gensim]
+                                  [--arch [sg] [cbow]] [--workers 1 2] [--no-gensim]
                                   [--no-defaults] [--batch-words N]
                                   [--shared-negatives N] [--profile]
 """
@@ -242,7 +242,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", default="head500", choices=["head500", "prose", "both"])
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--arch", nargs="+", default=["sg", "cbow"], choices=["sg", "cbow"])
+    parser.add_argument("--arch", nargs="*", default=["sg", "cbow"], choices=["sg", "cbow"],
+                        help="architectures of the speed rows (none: the defaults row only)")
     cores = os.cpu_count() or 1
     parser.add_argument("--workers", nargs="+", type=int,
                         default=[1, cores] if cores > 1 else [1],
