@@ -25,8 +25,8 @@ over ``--repeats`` runs (seeds 0, 1, ...):
   ours with workers=1 and workers=<cores> (BLAS pinned to 1 thread), gensim with
   workers=1 and workers=<cores>; each ``ours/this`` ratio compares ours with the same
   number of workers as that row;
-- quality, median [min, max] over the seeds, for ours at each worker count and for gensim
-  (workers=1), so our figures can be placed inside gensim's seed-to-seed spread:
+- quality, median [min, max] over the seeds, of each row, so our figures can be placed
+  inside gensim's seed-to-seed spread:
   WordSim-353 and SimLex-999 Spearman correlations (gensim's ``wordsim353.tsv`` and
   ``simlex999.txt``; Finkelstein et al. 2002, Hill et al. 2015) and analogy accuracy on
   ``questions-words.txt`` (Mikolov et al. 2013; restrict_vocab=30000);
@@ -37,7 +37,7 @@ over ``--repeats`` runs (seeds 0, 1, ...):
 - with ``--profile``, where our time goes (cProfile, top functions by own time).
 
     python benchmarks/word2vec.py [--corpus head500|prose|both] [--repeats 3]
-                                  [--arch [sg] [cbow]] [--workers 1 2] [--no-gensim]
+                                  [--arch [sg] [cbow]] [--workers 1 2] [--peers ours gensim]
                                   [--no-defaults] [--batch-words N]
                                   [--shared-negatives N] [--profile]
 """
@@ -185,36 +185,26 @@ def _timed_fit(fit, texts):
 def _compare(texts, arch, args, Word2Vec, datapath, ours_extra):
     n_tokens = sum(len(t) for t in texts)
     sg = int(arch == "sg")
-    rows = {f"ours w={w}": [] for w in args.workers}
-    if not args.no_gensim:
-        rows.update({f"gensim w={w}": [] for w in args.workers})
-    quality = {f"ours w={w}": [] for w in args.workers}
-    if not args.no_gensim:
-        quality[f"gensim w={args.workers[0]}"] = []
+    fits = {"ours": lambda seed, workers: Word2VecTransformer(
+                sg=sg, random_state=seed, token_pattern=None, lowercase=False,
+                workers=workers, **SETTINGS, **ours_extra).fit,
+            "gensim": lambda seed, workers: functools.partial(
+                Word2Vec, sg=sg, seed=seed + 1, workers=workers, **SETTINGS)}
+    rows = {(who, w): [] for who in args.peers for w in args.workers}
+    quality = {row: [] for row in rows}
     for seed in range(args.repeats):
-        for workers in args.workers:
-            ours = Word2VecTransformer(sg=sg, random_state=seed, token_pattern=None,
-                                       lowercase=False, workers=workers, **SETTINGS,
-                                       **ours_extra)
+        for who, workers in rows:
             with threadpool_limits(1):
-                _, seconds = _timed_fit(ours.fit, texts)
-            rows[f"ours w={workers}"].append(n_tokens * SETTINGS["epochs"] / seconds)
-            quality[f"ours w={workers}"].append(_quality(ours.wv, datapath))
-        for workers in () if args.no_gensim else args.workers:
-            model, seconds = _timed_fit(
-                functools.partial(Word2Vec, sg=sg, seed=seed + 1, workers=workers, **SETTINGS),
-                texts)
-            rows[f"gensim w={workers}"].append(n_tokens * SETTINGS["epochs"] / seconds)
-            if f"gensim w={workers}" in quality:
-                quality[f"gensim w={workers}"].append(_quality(model.wv, datapath))
+                model, seconds = _timed_fit(fits[who](seed, workers), texts)
+            rows[who, workers].append(n_tokens * SETTINGS["epochs"] / seconds)
+            quality[who, workers].append(_quality(model.wv, datapath))
     print(f"\n{arch}: words/s (median) and quality (median [min, max] over seeds)")
-    for name, speeds in rows.items():
+    for (who, workers), speeds in rows.items():
         med = statistics.median(speeds)
-        ours_speed = statistics.median(rows["ours w=" + name.split("w=")[1]])
-        line = f"  {name:12s} {med:10,.0f} words/s  ours/this = {ours_speed / med:5.2f}"
-        if name in quality:
-            line += _quality_text(quality[name])
-        print(line, flush=True)
+        line = f"  {f'{who} w={workers}':12s} {med:10,.0f} words/s"
+        if ("ours", workers) in rows:
+            line += f"  ours/this = {statistics.median(rows['ours', workers]) / med:5.2f}"
+        print(line + _quality_text(quality[who, workers]), flush=True)
 
 
 def _compare_defaults(texts, args, Word2Vec, datapath):
@@ -248,8 +238,9 @@ def main():
     parser.add_argument("--workers", nargs="+", type=int,
                         default=[1, cores] if cores > 1 else [1],
                         help="worker counts of the speed rows (default: 1 and the cores)")
-    parser.add_argument("--no-gensim", action="store_true",
-                        help="ours only, to sweep our own settings")
+    parser.add_argument("--peers", nargs="+", default=["ours", "gensim"],
+                        choices=["ours", "gensim"],
+                        help="whose speed rows to run (ours alone: to sweep our settings)")
     parser.add_argument("--no-defaults", action="store_true",
                         help="skip the default-against-default row")
     parser.add_argument("--batch-words", type=int, default=None,
@@ -271,7 +262,7 @@ def main():
               f"medians of {args.repeats} runs; ours {ours_extra or 'defaults'}", flush=True)
         for arch in args.arch:
             _compare(texts, arch, args, Word2Vec, datapath, ours_extra)
-        if not (args.no_gensim or args.no_defaults):
+        if not args.no_defaults:
             _compare_defaults(texts, args, Word2Vec, datapath)
     if args.profile:
         ours = Word2VecTransformer(sg=1, random_state=0, token_pattern=None, lowercase=False,
