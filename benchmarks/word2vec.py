@@ -19,7 +19,7 @@ the same tokens:
 
 Settings (gensim's defaults): vector_size=100, window=5, negative=5, min_count=5,
 sample=1e-3, epochs=5, skip-gram and CBOW. Reported per corpus and architecture, as medians
-over ``--repeats`` runs (seeds 0, 1, ...):
+over ``--repeats`` runs (seeds ``--first-seed`` (0), +1, ...):
 
 - words/s = corpus tokens × epochs / wall time of the whole fit (vocabulary included) —
   ours with workers=1 and workers=<cores> (BLAS pinned to 1 thread), gensim with
@@ -192,7 +192,7 @@ def _compare(texts, arch, args, Word2Vec, datapath, ours_extra):
                 Word2Vec, sg=sg, seed=seed + 1, workers=workers, **SETTINGS)}
     rows = {(who, w): [] for who in args.peers for w in args.workers}
     quality = {row: [] for row in rows}
-    for seed in range(args.repeats):
+    for seed in range(args.first_seed, args.first_seed + args.repeats):
         for who, workers in rows:
             with threadpool_limits(1):
                 model, seconds = _timed_fit(fits[who](seed, workers), texts)
@@ -232,6 +232,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", default="head500", choices=["head500", "prose", "both"])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds of the speed rows: first-seed, ..., first-seed+repeats-1")
     parser.add_argument("--arch", nargs="*", default=["sg", "cbow"], choices=["sg", "cbow"],
                         help="architectures of the speed rows (none: the defaults row only)")
     cores = os.cpu_count() or 1
