@@ -55,9 +55,8 @@ __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 # minimum, (n, minimum) for CBOW (sg=0) and skip-gram (sg=1); benchmarks/word2vec.py and
 # word2vec_small_corpus.py compare sizes.
 _AUTO_BATCH, _AUTO_BATCH_SHARE_MIN = 512, ((100, 64), (256, 32))
-# shared_negatives="auto": centres sharing one draw of negatives (CBOW, and skip-gram in
-# batches of _AUTO_BATCH centres or more; 1 in smaller ones)
-_AUTO_SHARED = 4
+# shared_negatives="auto": centres sharing one draw of negatives, CBOW and skip-gram
+_AUTO_SHARED_CBOW, _AUTO_SHARED_SG = 4, 1
 _OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
 # workers=None trains a corpus of fewer tokens in one process, and uses at most
 # _MAX_DEFAULT_WORKERS processes (see the docstring).
@@ -135,17 +134,18 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         distribution, so the expected objective is word2vec's, but the draws of
         neighbouring centres are no longer independent. Sharing turns the work into a
         few small matrix products per group; 1 draws per centre (shared by its context
-        words, as HogBatch). "auto" takes 4 for CBOW, and for skip-gram 4 in batches of
-        512 centres or more, 1 in smaller ones (the default on corpora under about
-        131,000 tokens, see ``batch_words``), chosen by quality measured against gensim
-        (``benchmarks/word2vec.py``, three seeds each): sharing among more skip-gram
-        centres raised word similarity but lowered analogies; CBOW with 16 fell below
-        gensim's seed-to-seed range on SimLex-999 and analogies, with 4 (about 6 %
-        slower) and 2 (another 14 %) it stayed inside it. On a corpus of 34,000 tokens
-        (``benchmarks/word2vec_small_corpus.py``, means of 60 seeds, standard errors
-        0.005-0.008) sharing among 4 skip-gram centres cost about 0.014 of analogy
-        accuracy (0.355 against 0.369 in batches of 132 centres), where fits are short
-        and the speed sharing buys matters little.
+        words, as HogBatch). "auto" takes 1 for skip-gram and 4 for CBOW, chosen by
+        quality measured against gensim (``benchmarks/word2vec.py``, on gensim's
+        ``head500`` and on 4.7 M tokens of English prose): skip-gram's analogies fell
+        below gensim's seed-to-seed range on the prose with 4 (0.115 against gensim's
+        [0.119, 0.127]; 1 gave 0.128-0.145), and on a corpus of 34,000 tokens
+        (``benchmarks/word2vec_small_corpus.py``, 60 seeds) 4 cost about 0.014 of analogy
+        accuracy; 1 kept skip-gram faster than gensim. CBOW with 16 fell below gensim's
+        range on SimLex-999 and analogies on ``head500``; with 4 it is inside it there,
+        but on the prose its WS353 and analogies (0.268 and 0.103) are below gensim's
+        ([0.281, 0.299], [0.110, 0.113]), where 1 gives 0.277-0.280 and 0.114-0.116 at
+        about two thirds of the speed: pass 1 when CBOW's quality matters more than its
+        speed.
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}, default=1
@@ -188,7 +188,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         bit-identical vectors on every run.
     verbose : int, default=0
         Print progress (words/s, time left) and the loss of every epoch.
-    workers : int or None, default=None
+    workers : int or None, default=1
         Processes training together (gensim's name). ``k > 1`` forks ``k - 1`` processes
         (the tables are in shared memory during training) and takes the batch stream ``k``
         batches at a time: each process computes the gradient of one batch of the round, all
@@ -200,20 +200,19 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         ``random_state`` and ``workers`` (unlike gensim's with ``workers > 1``). Rounds of 4
         batches kept skip-gram's word similarity and analogies on gensim's ``head500``
         corpus within gensim's range, rounds of 8 lowered both below it (measured on one
-        seed): with many workers, lower ``batch_words``. None, the default, uses one process
-        per core this process may run on (its CPU affinity), at most 4, so that training
-        uses the machine, as gensim's default of 3 threads does; but one process, without
+        seed): with many workers, lower ``batch_words``. None uses one process per core
+        this process may run on (its CPU affinity), at most 4; but one process, without
         forking, on a 1-core machine, for a corpus of fewer than 100,000 tokens (whose fit
-        takes about a second: starting and synchronising processes would cost more than they
-        save), in a daemonic process (a ``multiprocessing.Pool``'s worker, which may not
-        have children), and where processes cannot be forked. Results then depend on the
-        machine: pass an int for the same results everywhere. Needs the ``fork`` start
-        method (Linux and the other POSIX systems except macOS, whose system libraries are
-        not safe after a fork, and Windows): elsewhere one process trains (with a warning
-        for an int ``k > 1``). Processes synchronise twice per round: on a machine whose
-        cores are busy with other work, waiting for each other to be scheduled can make
-        several processes slower than one. ``benchmarks/word2vec.py`` compares ``workers=1`` and
-        one per core with gensim.
+        takes about a second: starting and synchronising processes would cost more than
+        they save), in a daemonic process (a ``multiprocessing.Pool``'s worker, which may
+        not have children), and where processes cannot be forked; its results depend on the
+        machine. Needs the ``fork`` start method (Linux and the other POSIX systems except
+        macOS, whose system libraries are not safe after a fork, and Windows): elsewhere
+        one process trains (with a warning for an int ``k > 1``). The default is 1: on an
+        idle 2-core machine two processes trained skip-gram 1.2x faster than one but CBOW
+        (the default architecture) no faster, and processes synchronise twice per round,
+        so on a machine whose cores are busy with other work waiting for each other to be
+        scheduled made two processes slower than one (``benchmarks/word2vec.py``).
     warm_start : bool, default=False
         ``fit`` continues from the previous vectors (adding new words) instead of
         starting afresh.
@@ -298,7 +297,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
                  shared_negatives="auto", ns_exponent=0.75, cbow_mean=1,
                  shrink_windows=True, batch_words="auto", tokenizer=None,
                  token_pattern=r"(?u)\b\w+\b", lowercase=True, weighting="mean",
-                 sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=None,
+                 sif_alpha=1e-3, random_state=None, verbose=0, warm_start=False, workers=1,
                  compute_loss=False):
         self.vector_size = vector_size
         self.window = window
@@ -363,13 +362,11 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         share, least = _AUTO_BATCH_SHARE_MIN[1 if self.sg else 0]
         return int(max(least, min(_AUTO_BATCH, total_words // share)))
 
-    def _shared_negatives(self, batch_size):
-        """Centres sharing negatives in batches of ``batch_size`` centres."""
+    def _shared_negatives(self):
+        """Centres sharing one draw of negatives."""
         if self.shared_negatives != "auto":
             return self.shared_negatives
-        if not self.sg:
-            return _AUTO_SHARED
-        return _AUTO_SHARED if batch_size >= _AUTO_BATCH else 1
+        return _AUTO_SHARED_SG if self.sg else _AUTO_SHARED_CBOW
 
     def _settings(self, total_words, n_epochs=1, *, training=True):
         """The problem's settings; for scoring (``training=False``) without subsampling
@@ -379,7 +376,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
             window=self.window, batch_words=batch_size, alpha=self.alpha,
             sample=self.sample if training else 0.0,
             shrink_windows=self.shrink_windows if training else False,
-            negative=self.negative, shared_negatives=self._shared_negatives(batch_size),
+            negative=self.negative, shared_negatives=self._shared_negatives(),
             ns_exponent=self.ns_exponent,
             verbose=bool(self.verbose) and training, n_epochs=n_epochs)
 

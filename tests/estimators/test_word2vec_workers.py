@@ -258,10 +258,10 @@ def test_a_non_finite_loss_in_a_worker_stops_every_process_before_its_step(texts
     np.testing.assert_array_equal(later.syn1neg_, first.syn1neg_)
 
 
-def test_default_workers_use_every_core_but_for_a_small_corpus(monkeypatch):
+def test_workers_none_uses_every_core_but_for_a_small_corpus(monkeypatch):
     monkeypatch.setattr(_parallel, "usable_cores", lambda: 3)
-    model = Word2VecTransformer()
-    assert model.workers is None
+    assert Word2VecTransformer().workers == 1
+    model = Word2VecTransformer(workers=None)
     assert model._n_workers(word2vec_module._PARALLEL_MIN_WORDS) == 3
     assert model._n_workers(word2vec_module._PARALLEL_MIN_WORDS - 1) == 1
     assert Word2VecTransformer(workers=2)._n_workers(10) == 2
@@ -274,7 +274,8 @@ def test_default_workers_use_every_core_but_for_a_small_corpus(monkeypatch):
         assert model._n_workers(word2vec_module._PARALLEL_MIN_WORDS) == 1
 
 
-def test_default_workers_train_in_one_process_inside_a_pool_worker(monkeypatch):
+def test_workers_none_trains_in_one_process_inside_a_pool_worker(monkeypatch):
     monkeypatch.setattr(_parallel, "usable_cores", lambda: 3)
     monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
-    assert Word2VecTransformer()._n_workers(word2vec_module._PARALLEL_MIN_WORDS) == 1
+    assert Word2VecTransformer(workers=None)._n_workers(
+        word2vec_module._PARALLEL_MIN_WORDS) == 1
