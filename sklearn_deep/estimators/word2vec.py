@@ -209,10 +209,11 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         machine. Needs the ``fork`` start method (Linux and the other POSIX systems except
         macOS, whose system libraries are not safe after a fork, and Windows): elsewhere
         one process trains (with a warning for an int ``k > 1``). The default is 1: on an
-        idle 2-core machine two processes trained skip-gram 1.2x faster than one but CBOW
-        (the default architecture) no faster, and processes synchronise twice per round,
-        so on a machine whose cores are busy with other work waiting for each other to be
-        scheduled made two processes slower than one (``benchmarks/word2vec.py``).
+        idle 2-core machine two processes trained 0.75-1.21x as fast as one (skip-gram)
+        and 0.98-1.14x (CBOW, the default architecture; three runs each), and processes
+        synchronise twice per round, so on a machine whose cores are busy with other work
+        waiting for each other to be scheduled made two processes slower than one
+        (``benchmarks/word2vec.py``).
     warm_start : bool, default=False
         ``fit`` continues from the previous vectors (adding new words) instead of
         starting afresh.
