@@ -56,7 +56,7 @@ __all__ = ["Word2VecTransformer", "word2vec_batch_loss"]
 # word2vec_small_corpus.py compare sizes.
 _AUTO_BATCH, _AUTO_BATCH_SHARE_MIN = 512, ((100, 64), (256, 32))
 # shared_negatives="auto": centres sharing one draw of negatives, CBOW and skip-gram
-_AUTO_SHARED_CBOW, _AUTO_SHARED_SG = 4, 1
+_AUTO_SHARED_CBOW, _AUTO_SHARED_SG = 2, 1
 _OUTPUT_TABLES = ("syn1neg_", "syn1_", "syn1softmax_")
 # workers=None trains a corpus of fewer tokens in one process, and uses at most
 # _MAX_DEFAULT_WORKERS processes (see the docstring).
@@ -134,18 +134,18 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         distribution, so the expected objective is word2vec's, but the draws of
         neighbouring centres are no longer independent. Sharing turns the work into a
         few small matrix products per group; 1 draws per centre (shared by its context
-        words, as HogBatch). "auto" takes 1 for skip-gram and 4 for CBOW, chosen by
+        words, as HogBatch). "auto" takes 1 for skip-gram and 2 for CBOW, chosen by
         quality measured against gensim (``benchmarks/word2vec.py``, on gensim's
         ``head500`` and on 4.7 M tokens of English prose): skip-gram's analogies fell
         below gensim's seed-to-seed range on the prose with 4 (0.115 against gensim's
         [0.119, 0.127]; 1 gave 0.128-0.145), and on a corpus of 34,000 tokens
         (``benchmarks/word2vec_small_corpus.py``, 60 seeds) 4 cost about 0.014 of analogy
-        accuracy; 1 kept skip-gram faster than gensim. CBOW with 16 fell below gensim's
-        range on SimLex-999 and analogies on ``head500``; with 4 it is inside it there,
-        but on the prose its WS353 and analogies (0.268 and 0.103) are below gensim's
-        ([0.281, 0.299], [0.110, 0.113]), where 1 gives 0.277-0.280 and 0.114-0.116 at
-        about two thirds of the speed: pass 1 when CBOW's quality matters more than its
-        speed.
+        accuracy; 1 kept skip-gram about as fast as gensim. CBOW with 16 or 4 fell below
+        gensim's range on SimLex-999 on ``head500`` and with 4 on WS353 and analogies on
+        the prose (0.268 and 0.103 against [0.281, 0.299] and [0.110, 0.113]); with 2 its
+        WS353 and SimLex-999 are inside gensim's range on both corpora (0.295 and 0.174
+        on the prose), at about 0.83x the speed of 4, but its analogies on the prose stay
+        at 0.103, where 1 gives 0.114-0.116 at 0.58x the speed of 4 (and WS353 0.278).
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}, default=1

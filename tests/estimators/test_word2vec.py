@@ -623,8 +623,8 @@ def test_auto_batch_size_follows_corpus_size():
     sg, cbow = Word2VecTransformer(sg=1), Word2VecTransformer(sg=0)
     assert sg.batch_words == "auto"
     assert sg._batch_size(10**7) == 512 and cbow._batch_size(10**7) == 512
-    # CBOW shares negatives among 4 centres, skip-gram draws them per centre
-    assert sg._shared_negatives() == 1 and cbow._shared_negatives() == 4
+    # CBOW shares negatives between 2 centres, skip-gram draws them per centre
+    assert sg._shared_negatives() == 1 and cbow._shared_negatives() == 2
     assert Word2VecTransformer(shared_negatives=2)._shared_negatives() == 2
     # skip-gram: at most 1/256 of the corpus (at least about 256 steps an epoch), never
     # under 32; CBOW: at most 1 % of the corpus (about 100 steps an epoch), never under 64
