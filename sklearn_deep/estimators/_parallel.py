@@ -173,9 +173,8 @@ class WorkerPool:
     Parameters
     ----------
     problem : object
-        The learning problem: ``batches(rng)``, whose batches have ``parts(1)`` (the
-        batch as a dict of arrays); ``part_gradients(part) -> (loss_sum, n_examples,
-        grads)`` with one entry per parameter in ``grads``, None or a
+        The learning problem: ``batches(rng)``; ``batch_gradients(batch) -> (loss_sum,
+        n_examples, grads)`` with one entry per parameter in ``grads``, None or a
         :class:`RowSparseGrad` or a dense array; and ``count_uses(batch)``, told of
         every batch before its gradient is transformed.
     optimizer : Optimizer
@@ -231,7 +230,7 @@ class WorkerPool:
         n = self.n_workers
         if k < len(batch_round):
             batch = batch_round[k]
-            loss, count, grads = self.problem.part_gradients(batch.parts(1)[0])
+            loss, count, grads = self.problem.batch_gradients(batch)
             if self._transform is not None and count:
                 self.problem.count_uses(batch)  # the transformation's state for it
                 grads = self._transform.update(list(grads), self.optimizer.params)
@@ -453,7 +452,7 @@ def parallel_training(problem, build_optimizer, tables, n_workers):
     ----------
     problem : object
         The learning problem (the training loop's contract), with what
-        :class:`WorkerPool` needs, and optionally ``part_gradient_rows(1)`` (its
+        :class:`WorkerPool` needs, and optionally ``gradient_rows()`` (its
         ``gradient_rows``). Its ``params`` must be the arrays of ``tables``; its random
         generator must be drawn from by ``batches`` only.
     build_optimizer : callable
@@ -477,8 +476,8 @@ def parallel_training(problem, build_optimizer, tables, n_workers):
         tables[:] = [None if t is None else shared_array(t.shape, t.dtype, fill=t)
                      for t in private]
         optimizer = build_optimizer(problem.params)
-        rows = getattr(problem, "part_gradient_rows", None)
-        pool = WorkerPool(problem, optimizer, n_workers, rows(1) if rows is not None else None)
+        rows = getattr(problem, "gradient_rows", None)
+        pool = WorkerPool(problem, optimizer, n_workers, rows() if rows is not None else None)
         yield _ParallelProblem(problem, pool), _ParallelOptimizer(optimizer, pool)
     finally:
         if pool is not None:

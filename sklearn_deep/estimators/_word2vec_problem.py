@@ -189,36 +189,23 @@ class Word2VecProblem:
         self.count_uses(batch)
         return loss / n, n, grads
 
-    # ------------------------------------------------- parts, for worker processes
-    def part_arrays(self, n_parts):
-        """Largest shapes and dtypes of the arrays of one of ``n_parts`` parts of a
-        batch (:meth:`Word2VecBatch.parts`)."""
-        s = self.settings
-        n_groups = -(-self.batch_words // s.shared_negatives)
-        groups = -(-n_groups // n_parts)
-        rows = groups * s.shared_negatives
-        spec = {"centres": ((rows,), np.int32), "contexts": ((rows, 2 * s.window), np.int32),
-                "mask": ((rows, 2 * s.window), bool)}
-        if s.negative:
-            spec["negatives"] = ((groups, s.negative), np.int32)
-        return spec
-
-    def part_gradient_rows(self, n_parts):
-        """Per table, the most entries of one part's uncoalesced gradient: every context
+    # ------------------------------------------------------ for worker processes
+    def gradient_rows(self):
+        """Per table, the most entries of one batch's uncoalesced gradient: every context
         slot, every group's rows and every Huffman path node of its centres."""
-        spec, s = self.part_arrays(n_parts), self.settings
-        rows, window = spec["centres"][0][0], spec["contexts"][0][1]
-        groups = spec["negatives"][0][0] if s.negative else 0
+        s = self.settings
+        groups = -(-self.batch_words // s.shared_negatives)
+        rows = groups * s.shared_negatives
         tree = self.model.tree
         path = tree.points.shape[1] if tree is not None else 0
-        n = rows * (window + path) + groups * (s.shared_negatives + s.negative)
+        n = rows * (2 * s.window + path)
+        if s.negative:
+            n += groups * (s.shared_negatives + s.negative)
         return [n] * len(self.params)
 
-    def part_gradients(self, part):
-        """Summed loss, example count and gradients of one part of a batch (a dict of
-        its arrays)."""
-        return self.model.loss_and_grads(Word2VecBatch(
-            **part, shared=self.settings.shared_negatives))
+    def batch_gradients(self, batch):
+        """Summed loss, example count and gradients of ``batch`` (no use counted)."""
+        return self.model.loss_and_grads(batch)
 
     def mean_loss(self, rng):
         """Mean loss per example over one epoch, without any update."""

@@ -46,7 +46,6 @@ Nothing here knows about scikit-learn, corpora or optimizers: :class:`Word2VecNe
 gives a batch's loss and gradients, and which rows of each table the batch uses.
 """
 
-import itertools
 
 import numpy as np
 
@@ -284,21 +283,6 @@ class Word2VecBatch:
     def __init__(self, centres, contexts, mask, negatives=None, raw_words=0, shared=1):
         self.centres, self.contexts, self.mask = centres, contexts, mask
         self.negatives, self.raw_words, self.shared = negatives, raw_words, shared
-
-    def parts(self, n):
-        """The batch cut into ``n`` consecutive runs of whole groups of centres, as dicts
-        of arrays."""
-        n_groups = -(-self.centres.shape[0] // self.shared)
-        groups = np.linspace(0, n_groups, n + 1).astype(int)
-        parts = []
-        for a, b in itertools.pairwise(groups):
-            first, last = a * self.shared, min(b * self.shared, self.centres.shape[0])
-            part = {name: getattr(self, name)[first:last]
-                    for name in ("centres", "contexts", "mask")}
-            if self.negatives is not None:
-                part["negatives"] = self.negatives[a:b]
-            parts.append(part)
-        return parts
 
 
 class Word2VecNetwork:

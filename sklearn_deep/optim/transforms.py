@@ -9,9 +9,7 @@ works with every optimizer::
 
 A transformation implements :meth:`GradientTransformation.update`. One whose rule
 depends on the current batch (such as :class:`RowDamping`) is told about it before the
-step, and exposes that per-step state through :meth:`~GradientTransformation.step_state`
-/ :meth:`~GradientTransformation.set_step_state`, so that an optimizer copy in another
-process can apply the same step.
+step.
 """
 
 import numpy as np
@@ -42,14 +40,6 @@ class GradientTransformation:
         """
         raise NotImplementedError
 
-    def step_state(self):
-        """The state this step's :meth:`update` depends on beyond the gradients (None
-        for a stateless rule); picklable."""
-        return None
-
-    def set_step_state(self, state):
-        """Adopt a :meth:`step_state` taken from another copy of this transformation."""
-
 
 class Chain(GradientTransformation):
     """Transformations applied one after the other.
@@ -66,13 +56,6 @@ class Chain(GradientTransformation):
         for transform in self.transforms:
             grads = transform.update(grads, params)
         return grads
-
-    def step_state(self):
-        return [transform.step_state() for transform in self.transforms]
-
-    def set_step_state(self, state):
-        for transform, part in zip(self.transforms, state, strict=True):
-            transform.set_step_state(part)
 
 
 def chain(*transforms):
@@ -159,12 +142,6 @@ class RowDamping(GradientTransformation):
         present = grad.indices[positions] == rows if grad.indices.shape[0] else rows < 0
         if not present.any():
             return grad
-        if not present.all():  # part of a batch's rows only (a parallel worker's share)
+        if not present.all():  # a gradient of some of the counted rows only
             positions, factors = positions[present], factors[present]
         return grad.scale_rows(positions, factors, inplace=True)
-
-    def step_state(self):
-        return self.heavy
-
-    def set_step_state(self, state):
-        self.heavy = state

@@ -117,14 +117,14 @@ def test_partial_fit_with_workers(texts, monkeypatch):
 
 def test_a_failing_worker_raises_and_leaves_no_process(texts, monkeypatch):
     parent = os.getpid()
-    original = _word2vec_problem.Word2VecProblem.part_gradients
+    original = _word2vec_problem.Word2VecProblem.batch_gradients
 
-    def fail_in_child(self, part):
+    def fail_in_child(self, batch):
         if os.getpid() != parent:
             raise FloatingPointError("boom in the worker")
-        return original(self, part)
+        return original(self, batch)
 
-    monkeypatch.setattr(_word2vec_problem.Word2VecProblem, "part_gradients", fail_in_child)
+    monkeypatch.setattr(_word2vec_problem.Word2VecProblem, "batch_gradients", fail_in_child)
     model = Word2VecTransformer(vector_size=8, min_count=1, batch_words=16, workers=2,
                                 random_state=0)
     with pytest.raises(RuntimeError, match=r"(?s)worker process failed.*boom in the worker"):
@@ -198,25 +198,25 @@ def test_workers_exit_when_their_parent_is_killed(tmp_path):
     assert not any(_alive(pid) for pid in pids)
 
 
-def _failing_part_gradients(monkeypatch, failure, *, in_child=True, at_call=3):
-    """Make ``part_gradients`` call ``failure(result)`` at its ``at_call``-th call in a
+def _failing_batch_gradients(monkeypatch, failure, *, in_child=True, at_call=3):
+    """Make ``batch_gradients`` call ``failure(result)`` at its ``at_call``-th call in a
     child (or in this process), and return what it returns."""
     parent, calls = os.getpid(), [0]
-    original = _word2vec_problem.Word2VecProblem.part_gradients
+    original = _word2vec_problem.Word2VecProblem.batch_gradients
 
-    def part_gradients(self, part):
-        result = original(self, part)
+    def batch_gradients(self, batch):
+        result = original(self, batch)
         if (os.getpid() != parent) == in_child:
             calls[0] += 1
             if calls[0] == at_call:
                 return failure(result)
         return result
 
-    monkeypatch.setattr(_word2vec_problem.Word2VecProblem, "part_gradients", part_gradients)
+    monkeypatch.setattr(_word2vec_problem.Word2VecProblem, "batch_gradients", batch_gradients)
 
 
 def test_a_worker_that_dies_is_reported_and_the_others_stop(texts, monkeypatch):
-    _failing_part_gradients(monkeypatch, lambda result: os._exit(3))
+    _failing_batch_gradients(monkeypatch, lambda result: os._exit(3))
     model = Word2VecTransformer(vector_size=8, min_count=1, batch_words=16, workers=3,
                                 random_state=0)
     with pytest.raises(RuntimeError, match=r"worker process died \(exit code 3\)"):
@@ -229,7 +229,7 @@ def test_ctrl_c_stops_the_workers_and_keeps_the_vectors(texts, monkeypatch):
     def interrupt(result):
         raise KeyboardInterrupt
 
-    _failing_part_gradients(monkeypatch, interrupt, in_child=False, at_call=5)
+    _failing_batch_gradients(monkeypatch, interrupt, in_child=False, at_call=5)
     model = Word2VecTransformer(vector_size=8, min_count=1, batch_words=16, workers=2,
                                 random_state=0)
     with pytest.warns(UserWarning, match="interrupted"):
@@ -246,10 +246,10 @@ def test_a_non_finite_loss_in_a_worker_stops_every_process_before_its_step(texts
         return np.nan, *result[1:]
 
     with monkeypatch.context() as patch:  # in this process, before any update
-        _failing_part_gradients(patch, not_finite, in_child=False, at_call=1)
+        _failing_batch_gradients(patch, not_finite, in_child=False, at_call=1)
         with pytest.raises(TrainingError, match="before any update"):
             (first := Word2VecTransformer(**params)).fit(texts)
-    _failing_part_gradients(monkeypatch, not_finite, at_call=4)  # in a child, later
+    _failing_batch_gradients(monkeypatch, not_finite, at_call=4)  # in a child, later
     with pytest.raises(TrainingError, match="diverged in epoch 1"):
         (later := Word2VecTransformer(**params)).fit(texts)
     assert _our_processes() == []
