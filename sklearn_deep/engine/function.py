@@ -24,9 +24,10 @@ class Context:
     """Per-call storage shared by a primitive's forward and backward.
 
     Attributes set by :meth:`Function.apply`: ``fn`` (the Function class), ``inputs`` (the
-    positional inputs, tensors or constants) and ``needs_input_grad`` (one bool per input).
-    Forward may set any other attribute; they are dropped after backward unless the graph
-    is retained.
+    positional inputs, tensors or constants), ``options`` (the keyword options given to
+    ``forward``, so that a :class:`~sklearn_deep.engine.replay.Recording` can call it
+    again) and ``needs_input_grad`` (one bool per input). Forward may set any other
+    attribute; they are dropped after backward unless the graph is retained.
 
     Set by :meth:`Tensor.backward` before each call of ``backward``, so that a primitive
     can spare allocations (a primitive may ignore them all):
@@ -91,6 +92,7 @@ class Function:
             if True in needs:
                 ctx.fn = cls
                 ctx.inputs = inputs
+                ctx.options = options
                 ctx.needs_input_grad = needs
                 return Tensor._from_op(out, ctx)
         return Tensor._from_op(out, None)

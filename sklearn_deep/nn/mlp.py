@@ -12,6 +12,7 @@ nothing about labels, estimators or scikit-learn. Train it with the loop::
 
 from ..engine import Tensor, get_loss, l2_penalty, no_grad
 from ..engine.flat import parameter_tensors
+from ..engine.replay import GraphCache
 from .dense import dense_forward, init_dense
 
 __all__ = ["MLP"]
@@ -50,6 +51,7 @@ class MLP:
         self.activations = list(activations)
         self.loss_name, self.alpha, self.dropout = loss, alpha, dropout
         self._loss = get_loss(loss)
+        self._graphs = None  # the recorded training graphs (GraphCache), made when needed
 
     @classmethod
     def initialise(cls, layer_units, activations, loss, rng, dtype, **kwargs):
@@ -106,12 +108,28 @@ class MLP:
         grads : list of ndarray
             Aligned with :attr:`params`.
         """
-        tensors, grads = parameter_tensors(self.params)
+        weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        scale = self.alpha / weight if self.alpha and weight > 0 else 0.0
+        if self.dropout and rng is not None:  # new masks each step: build the graph anew
+            tensors, grads = parameter_tensors(self.params)
+            loss = self._objective(tensors, X, Y, sample_weight, scale, rng)
+            loss.backward()  # into the views of grads
+            return loss.item(), weight, grads
+        params = self.params
+        if self._graphs is None or any(a is not b for a, b in zip(self._graphs.params, params)):
+            self._graphs = GraphCache(params)
+        # the same structure and values recur at every step of a loop: replay the graph
+        key = (scale, self.loss_name, tuple(self.activations))
+        loss, grads = self._graphs.loss_and_grads(
+            lambda tensors, X, Y, w: self._objective(tensors, X, Y, w, scale),
+            [X, Y, sample_weight], key)
+        return loss, weight, grads
+
+    def _objective(self, tensors, X, Y, sample_weight, scale, rng=None):
+        """The training objective's graph over the parameter tensors."""
         coefs, intercepts = tensors[:len(self.coefs)], tensors[len(self.coefs):]
         raw = dense_forward(X, coefs, intercepts, self.activations, self.dropout, rng)
         loss = self._loss(raw, Y, sample_weight=sample_weight)
-        weight = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-        if self.alpha and weight > 0:
-            loss = loss + l2_penalty(*coefs, scale=self.alpha / weight)
-        loss.backward()  # into the views of grads
-        return loss.item(), weight, grads
+        if scale:
+            loss = loss + l2_penalty(*coefs, scale=scale)
+        return loss

@@ -1,0 +1,266 @@
+"""Replay a recorded graph: the same operations on new inputs, no graph built again.
+
+A training loop builds the same graph at every step: the same primitives in the same
+order, on inputs of the same shapes (a minibatch of the data, the same parameters); it is
+rebuilt only because the data changed. A :class:`Recording` keeps the operations of a
+graph built once — each primitive, its options, where each of its inputs comes from — and
+runs them again on new input arrays: the primitives' ``forward`` in the order they were
+first called, then their ``backward`` in the order :meth:`Tensor.backward` calls them,
+with the same :class:`~sklearn_deep.engine.function.Context` hints, so the same
+arithmetic and the same results, without the tensors, contexts and heap that building and
+walking a graph cost at each step. It is the idea of PyTorch's ``torch.jit.trace`` on
+NumPy: a replay runs the recorded primitives themselves, so it runs any graph the engine
+can build.
+
+A recording stands for a graph of one structure. :class:`GraphCache` records a graph
+again whenever the structure may differ: other input shapes or dtypes (a last, smaller
+batch), an input that was None, or anything the caller's Python code decided while
+building the graph, which the caller passes as the ``key`` (a scale computed from the
+inputs, say). Values that entered the graph other than as the declared inputs — a
+constant array, a number computed before building — are replayed as recorded, so a graph
+whose values depend on a random draw at each step (dropout masks) must not be replayed.
+
+A run writes the gradients into the storage it is given (:class:`GraphCache` gives views
+of one new flat buffer, in the parameters' layout): the first contribution to a
+parameter's gradient is written there (by the primitive itself, with ``out=``, where it
+can), later ones are added to it, so that the storage need not be zeroed.
+"""
+
+from collections import OrderedDict
+
+import numpy as np
+
+from .flat import views_of
+from .sparse import RowSparseGrad
+from .tensor import Tensor, _add_grads, _topological_order
+
+__all__ = ["GraphCache", "Recording"]
+
+
+class _Op:
+    """One recorded primitive call: the slots of its inputs and output, its options."""
+
+    __slots__ = ("args", "ctx", "fn", "fresh", "grad_args", "offers", "option_slots",
+                 "options", "out", "structure")
+
+    def __init__(self, ctx, args, option_slots, out):
+        self.ctx, self.fn, self.fresh = ctx, ctx.fn, ctx.fn.fresh_grads
+        self.structure = {"fn": ctx.fn, "inputs": ctx.inputs, "options": ctx.options,
+                          "needs_input_grad": ctx.needs_input_grad}
+        self.args, self.options, self.option_slots, self.out = (
+            args, ctx.options, option_slots, out)
+        # (input position, slot) of each input that receives a gradient
+        self.grad_args = tuple((i, args[i]) for i, need in enumerate(ctx.needs_input_grad)
+                               if need)
+        # (input position, slot) of the parameters whose storage backward is offered
+        # (Context.grad_into): those it is the first to send a gradient to
+        self.offers = ()
+
+
+class Recording:
+    """The operations of a graph, to run again on new inputs.
+
+    Parameters
+    ----------
+    root : Tensor
+        A one-element result (a loss) of recorded operations.
+    params : list of Tensor
+        The leaves that receive gradients; every leaf of the graph that requires a gradient
+        must be one. Their ``.data`` arrays are read at each run (update them in place).
+    inputs : list
+        What a run replaces (arrays, sparse matrices or None): an operation's input or
+        option that *is* one of them, or a tensor whose ``.data`` is one of them, is read
+        from the run's inputs; anything else is replayed as recorded.
+
+    Raises
+    ------
+    ValueError
+        If ``root`` is not a one-element result of recorded operations, or the graph has a
+        leaf requiring a gradient that is not among ``params``.
+    """
+
+    def __init__(self, root, params, inputs):
+        if not isinstance(root, Tensor) or root._ctx is None or root.data.size != 1:
+            raise ValueError("a recording needs a one-element result of recorded operations")
+        n_params = len(params)
+        slot_of = {id(p): i for i, p in enumerate(params)}
+        input_slot = {id(a): n_params + i for i, a in enumerate(inputs) if a is not None}
+        values = [p.data for p in params] + list(inputs)  # then constants and outputs
+
+        def slot(x):
+            if isinstance(x, Tensor):
+                if id(x) in slot_of:
+                    return slot_of[id(x)]
+                if x._ctx is None and x.requires_grad:
+                    raise ValueError("the graph has a leaf requiring a gradient that is not "
+                                     "among the recording's params")
+                x = x.data
+            if id(x) in input_slot:
+                return input_slot[id(x)]
+            values.append(x)  # a constant, replayed as it is
+            return len(values) - 1
+
+        made = sorted((t for t in _topological_order(root) if t._ctx is not None),
+                      key=lambda t: t._number)  # the order the operations were called in
+        self._ops = []
+        for t in made:
+            ctx = t._ctx
+            args = tuple(slot(x) for x in ctx.inputs)
+            option_slots = tuple((name, input_slot[id(v)]) for name, v in ctx.options.items()
+                                 if v is not None and id(v) in input_slot)
+            values.append(t.data)
+            slot_of[id(t)] = len(values) - 1
+            self._ops.append(_Op(ctx, args, option_slots, len(values) - 1))
+        self._values, self._n_params, self._root = values, n_params, slot_of[id(root)]
+        # Tensor.backward's order: the latest made first
+        self._backward = self._ops[::-1]
+        offered = set()
+        for op in self._backward:
+            op.offers = tuple((i, s) for i, s in op.grad_args
+                              if s < n_params and not (s in offered or offered.add(s)))
+
+    def forward(self, inputs):
+        """Run the recorded primitives' ``forward`` on new inputs; return the root's value.
+
+        Parameters
+        ----------
+        inputs : list
+            Aligned with the recorded ``inputs``, of the same kinds, shapes and dtypes.
+
+        Returns
+        -------
+        ndarray
+            The root's new value.
+        """
+        values = self._values
+        values[self._n_params:self._n_params + len(inputs)] = inputs
+        for op in self._ops:
+            op.ctx.__dict__ = op.structure.copy()  # a fresh context, as apply gives
+            options = op.options
+            if op.option_slots:
+                options = dict(options)
+                for name, s in op.option_slots:
+                    options[name] = values[s]
+            out = op.fn.forward(op.ctx, *[values[s] for s in op.args], **options)
+            values[op.out] = out if isinstance(out, np.ndarray) else np.asarray(out)
+        return values[self._root]
+
+    def backward(self, grads):
+        """Write the gradients of the root's last value into ``grads``.
+
+        The primitives' ``backward`` run in the order, and with the Context hints, of
+        :meth:`Tensor.backward` on a graph not retained (each run's forward saves anew).
+
+        Parameters
+        ----------
+        grads : list of ndarray
+            One writable array per parameter, of its shape and dtype (what it holds is
+            overwritten).
+        """
+        values, n_params = self._values, self._n_params
+        written = [False] * n_params
+        pending = {self._root: (np.ones_like(values[self._root]), True)}
+        for op in self._backward:
+            g, owned = pending.pop(op.out, (None, False))
+            if g is None:  # no gradient reached this operation
+                continue
+            if isinstance(g, RowSparseGrad):
+                g, owned = g.to_dense(), False
+            ctx = op.ctx
+            into = None
+            if op.offers:
+                into = [None] * len(op.args)
+                for i, s in op.offers:
+                    into[i] = grads[s]
+            ctx.grad_owned, ctx.last_backward, ctx.grad_into = owned, True, into
+            sent = op.fn.backward(ctx, g)
+            if not isinstance(sent, tuple):
+                sent = (sent,)
+            for i, s in op.grad_args:
+                pg = sent[i]
+                if pg is None:
+                    continue
+                if s < n_params:  # a parameter: into its storage
+                    if isinstance(pg, RowSparseGrad):
+                        pg = pg.to_dense()
+                    if written[s]:
+                        np.add(grads[s], pg, out=grads[s], casting="unsafe")
+                    elif pg is not grads[s]:
+                        np.copyto(grads[s], pg, casting="unsafe")
+                    written[s] = True
+                elif s in pending:
+                    total = _add_grads(pending[s][0], pg)
+                    pending[s] = (total, isinstance(total, np.ndarray))
+                else:
+                    pending[s] = (pg, op.fresh)
+        for s in range(n_params):
+            if not written[s]:
+                grads[s].fill(0)
+
+
+def _signature(a):
+    """What a recording's structure depends on in an input: kind, shape and dtype."""
+    if a is None:
+        return None
+    return type(a), getattr(a, "shape", None), getattr(a, "dtype", None)
+
+
+class GraphCache:
+    """Builds a loss graph once per structure, and replays it after that.
+
+    Parameters
+    ----------
+    params : list of ndarray
+        The parameters (kept, not copied; update them in place): the leaves of the graphs,
+        which receive gradients.
+    size : int, default=4
+        How many recordings are kept (the least recently used is dropped first): a loop
+        over minibatches needs one per batch shape.
+    """
+
+    def __init__(self, params, size=4):
+        self.params = list(params)
+        self.size = size
+        self._dtype = np.result_type(*self.params)
+        self._total = sum(p.size for p in self.params)
+        self._recordings = OrderedDict()
+
+    def loss_and_grads(self, build, inputs, key=()):
+        """The value of the graph ``build`` makes on ``inputs``, and its gradients.
+
+        Parameters
+        ----------
+        build : callable
+            ``build(params, *inputs)`` builds the graph from the parameters (tensors
+            requiring gradients, in the order of ``params``) and the inputs, and returns
+            its one-element result. It is called only when no recording fits.
+        inputs : list
+            Arrays, sparse matrices or None: what changes from run to run (a minibatch).
+        key : hashable, default=()
+            Everything else ``build`` decides on and bakes into the graph (numbers computed
+            from the inputs, options): a recording is replayed only for the same key and
+            inputs of the same kinds, shapes and dtypes.
+
+        Returns
+        -------
+        value : float
+        grads : TiledViews
+            The gradients, aligned with ``params``: new views of one new flat buffer
+            (optimizers step on the whole buffer at once).
+        """
+        signature = (key, *(_signature(a) for a in inputs))
+        recording = self._recordings.get(signature)
+        if recording is None:
+            tensors = [Tensor(p, requires_grad=True) for p in self.params]
+            root = build(tensors, *inputs)
+            recording = Recording(root, tensors, inputs)
+            self._recordings[signature] = recording
+            if len(self._recordings) > self.size:
+                self._recordings.popitem(last=False)
+            value = root.data
+        else:
+            self._recordings.move_to_end(signature)
+            value = recording.forward(inputs)
+        grads = views_of(np.empty(self._total, self._dtype), [p.shape for p in self.params])
+        recording.backward(grads)
+        return value.item(), grads

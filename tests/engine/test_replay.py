@@ -1,0 +1,194 @@
+"""Replaying a recorded graph gives what building it again gives, and is redone when the
+structure changes."""
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sklearn_deep.engine import (
+    Tensor,
+    affine,
+    dense,
+    l2_penalty,
+    softmax_cross_entropy,
+    squared_error,
+)
+from sklearn_deep.engine.flat import parameter_tensors
+from sklearn_deep.engine.replay import GraphCache, Recording
+from sklearn_deep.nn import MLP
+
+
+def _params(rng, shapes):
+    return [rng.standard_normal(s) for s in shapes]
+
+
+def _build(tensors, X, y, w):
+    """A graph with a fork (h used twice), a constant, options read from the inputs and a
+    penalty: the kinds of inputs a recording has to tell apart."""
+    W1, b1, W2, b2, unused = tensors
+    h = dense(X, W1, b1, "tanh")
+    raw = affine(h, W2, b2) + (h * 0.5).sum(axis=1, keepdims=True) * np.float64(0.1)
+    return softmax_cross_entropy(raw, y, sample_weight=w) + l2_penalty(W1, W2, scale=0.01)
+
+
+def _rebuilt(params, X, y, w):
+    """The oracle: the graph built afresh and walked by Tensor.backward."""
+    tensors, grads = parameter_tensors(params)
+    loss = _build(tensors, X, y, w)
+    loss.backward()
+    return loss.item(), grads
+
+
+SHAPES = [(4, 6), (6,), (6, 3), (3,), (2, 2)]
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_replay_gives_what_rebuilding_gives(weighted):
+    rng = np.random.default_rng(0)
+    params = _params(rng, SHAPES)
+    cache = GraphCache(params)
+    built = []
+
+    def build(*args):
+        built.append(1)
+        return _build(*args)
+
+    for step in range(4):
+        X, y = rng.standard_normal((8, 4)), rng.integers(0, 3, 8)
+        w = rng.uniform(0.5, 2.0, 8) if weighted else None
+        loss, grads = cache.loss_and_grads(build, [X, y, w])
+        expected_loss, expected = _rebuilt(params, X, y, w)
+        assert loss == expected_loss
+        for g, e in zip(grads, expected):
+            np.testing.assert_array_equal(g, e)
+        assert not grads[-1].any()  # a parameter outside the graph: a zero gradient
+        for p, g in zip(params, grads):  # the caller updates the parameters in place
+            p -= 0.1 * g
+    assert len(built) == 1  # recorded once, replayed three times
+
+
+def test_replayed_gradients_match_central_differences():
+    rng = np.random.default_rng(1)
+    params = _params(rng, SHAPES)
+    cache = GraphCache(params)
+    X, y = rng.standard_normal((5, 4)), rng.integers(0, 3, 5)
+    cache.loss_and_grads(_build, [rng.standard_normal((5, 4)), y, None])  # record
+    _, grads = cache.loss_and_grads(_build, [X, y, None])  # a replay
+    grads = [g.copy() for g in grads]
+    eps = 1e-6
+    for p, g in zip(params[:4], grads):
+        for idx in np.ndindex(p.shape):
+            orig = p[idx]
+            p[idx] = orig + eps
+            up = cache.loss_and_grads(_build, [X, y, None])[0]
+            p[idx] = orig - eps
+            down = cache.loss_and_grads(_build, [X, y, None])[0]
+            p[idx] = orig
+            assert g[idx] == pytest.approx((up - down) / (2 * eps), abs=1e-7)
+
+
+def test_each_run_returns_gradients_of_its_own():
+    rng = np.random.default_rng(2)
+    params = _params(rng, SHAPES)
+    cache = GraphCache(params)
+    y = rng.integers(0, 3, 6)
+    _, first = cache.loss_and_grads(_build, [rng.standard_normal((6, 4)), y, None])
+    kept = [g.copy() for g in first]
+    _, second = cache.loss_and_grads(_build, [rng.standard_normal((6, 4)), y, None])
+    assert all(a is not b for a, b in zip(first, second))
+    for a, b in zip(first, kept):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_new_structure_is_recorded_anew():
+    """Another batch shape, an input that was None, or another key: built again (and the
+    result is still that of rebuilding)."""
+    rng = np.random.default_rng(3)
+    params = _params(rng, SHAPES)
+    cache = GraphCache(params, size=8)
+    builds = []
+
+    def build(*args):
+        builds.append(1)
+        return _build(*args)
+
+    runs = [((8, 4), False, ()), ((8, 4), False, ()), ((5, 4), False, ()),
+            ((8, 4), True, ()), ((8, 4), False, ("other",)), ((5, 4), False, ())]
+    counts = []
+    for shape, weighted, key in runs:
+        X, y = rng.standard_normal(shape), rng.integers(0, 3, shape[0])
+        w = rng.uniform(0.5, 2.0, shape[0]) if weighted else None
+        loss, grads = cache.loss_and_grads(build, [X, y, w], key)
+        expected_loss, expected = _rebuilt(params, X, y, w)
+        assert loss == expected_loss
+        for g, e in zip(grads, expected):
+            np.testing.assert_array_equal(g, e)
+        counts.append(len(builds))
+    assert counts == [1, 1, 2, 3, 4, 4]
+
+
+def test_the_least_recently_used_recording_is_dropped():
+    rng = np.random.default_rng(4)
+    params = _params(rng, SHAPES)
+    cache = GraphCache(params, size=2)
+    builds = []
+
+    def build(*args):
+        builds.append(1)
+        return _build(*args)
+
+    for n in (3, 4, 3, 5, 4):  # 4 is dropped when 5 comes (3 was used since)
+        cache.loss_and_grads(build, [rng.standard_normal((n, 4)), rng.integers(0, 3, n),
+                                     None])
+    assert len(builds) == 4
+
+
+def test_sparse_inputs_are_replayed():
+    rng = np.random.default_rng(5)
+    W, b = rng.standard_normal((6, 2)), rng.standard_normal(2)
+    cache = GraphCache([W, b])
+
+    def build(tensors, X, T):
+        return squared_error(affine(X, *tensors), T)
+
+    for _ in range(3):
+        X = sp.random(7, 6, density=0.4, format="csr", random_state=rng)
+        T = rng.standard_normal((7, 2))
+        loss, (gW, gb) = cache.loss_and_grads(build, [X, T])
+        tensors, expected = parameter_tensors([W, b])
+        ref = build(tensors, X, T)
+        ref.backward()
+        assert loss == ref.item()
+        np.testing.assert_array_equal(gW, expected[0])
+        np.testing.assert_array_equal(gb, expected[1])
+
+
+def test_a_recording_needs_a_loss_and_every_leaf_requiring_a_gradient():
+    W = Tensor(np.ones((2, 2)), requires_grad=True)
+    other = Tensor(np.ones(2), requires_grad=True)
+    X = np.ones((3, 2))
+    with pytest.raises(ValueError, match="one-element result"):
+        Recording(affine(X, W, other), [W, other], [X])
+    with pytest.raises(ValueError, match="not among the recording's params"):
+        Recording(affine(X, W, other).sum(), [W], [X])
+
+
+def test_mlp_with_dropout_draws_new_masks_at_every_step():
+    """Dropout's masks are drawn while the graph is built: such graphs are never replayed,
+    so two steps from different generator states differ, and each is what the network
+    computes from that state."""
+    rng = np.random.RandomState(0)
+    X, y = rng.standard_normal((20, 3)), rng.randint(0, 2, 20)
+    net = MLP.initialise([3, 8, 2], ["relu"], "softmax_cross_entropy", rng, np.float64,
+                         dropout=0.5)
+    plain = MLP(net.coefs, net.intercepts, ["relu"], "softmax_cross_entropy")
+    losses = []
+    for seed in (1, 2, 1):
+        loss, _, grads = net.loss_and_grads(X, y, rng=np.random.RandomState(seed))
+        # the oracle: the same masks applied by hand to a network without dropout
+        masks = np.random.RandomState(seed).random_sample((20, 8)) >= 0.5
+        h = np.maximum(X @ net.coefs[0] + net.intercepts[0], 0) * masks / 0.5
+        raw = h @ net.coefs[1] + net.intercepts[1]
+        assert loss == pytest.approx(plain.output_loss(raw, y), rel=1e-12)
+        losses.append(loss)
+    assert losses[0] != losses[1] and losses[0] == losses[2]
