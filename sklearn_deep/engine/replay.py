@@ -118,6 +118,11 @@ class Recording:
         for op in self._backward:
             op.offers = tuple((i, s) for i, s in op.grad_args
                               if s < n_params and not (s in offered or offered.add(s)))
+        # what each run reads, as flat tuples (a step runs these loops, nothing else)
+        self._forward_plan = [(op.ctx, op.fn.forward, op.args, op.options, op.option_slots,
+                               op.out, op.structure) for op in self._ops]
+        self._backward_plan = [(op.ctx, op.fn.backward, op.out, op.grad_args, op.offers,
+                                len(op.args), op.fresh) for op in self._backward]
 
     def forward(self, inputs):
         """Run the recorded primitives' ``forward`` on new inputs; return the root's value.
@@ -132,17 +137,16 @@ class Recording:
         ndarray
             The root's new value.
         """
-        values = self._values
-        values[self._n_params:self._n_params + len(inputs)] = inputs
-        for op in self._ops:
-            op.ctx.__dict__ = op.structure.copy()  # a fresh context, as apply gives
-            options = op.options
-            if op.option_slots:
+        values, start = self._values, self._n_params
+        values[start:start + len(inputs)] = inputs
+        for ctx, forward, args, options, option_slots, out, structure in self._forward_plan:
+            ctx.__dict__ = structure.copy()  # a fresh context, as apply gives
+            if option_slots:
                 options = dict(options)
-                for name, s in op.option_slots:
+                for name, s in option_slots:
                     options[name] = values[s]
-            out = op.fn.forward(op.ctx, *[values[s] for s in op.args], **options)
-            values[op.out] = out if isinstance(out, np.ndarray) else np.asarray(out)
+            result = forward(ctx, *[values[s] for s in args], **options)
+            values[out] = result if isinstance(result, np.ndarray) else np.asarray(result)
         return values[self._root]
 
     def backward(self, grads):
@@ -159,24 +163,25 @@ class Recording:
         """
         values, n_params = self._values, self._n_params
         written = [False] * n_params
-        pending = {self._root: (np.ones_like(values[self._root]), True)}
-        for op in self._backward:
-            g, owned = pending.pop(op.out, (None, False))
-            if g is None:  # no gradient reached this operation
+        pending = [None] * len(values)  # per slot: (gradient, whether no one else holds it)
+        pending[self._root] = (np.ones_like(values[self._root]), True)
+        for ctx, backward, out, grad_args, offers, n_args, fresh in self._backward_plan:
+            if pending[out] is None:  # no gradient reached this operation
                 continue
+            g, owned = pending[out]
+            pending[out] = None
             if isinstance(g, RowSparseGrad):
                 g, owned = g.to_dense(), False
-            ctx = op.ctx
             into = None
-            if op.offers:
-                into = [None] * len(op.args)
-                for i, s in op.offers:
+            if offers:
+                into = [None] * n_args
+                for i, s in offers:
                     into[i] = grads[s]
             ctx.grad_owned, ctx.last_backward, ctx.grad_into = owned, True, into
-            sent = op.fn.backward(ctx, g)
+            sent = backward(ctx, g)
             if not isinstance(sent, tuple):
                 sent = (sent,)
-            for i, s in op.grad_args:
+            for i, s in grad_args:
                 pg = sent[i]
                 if pg is None:
                     continue
@@ -188,11 +193,11 @@ class Recording:
                     elif pg is not grads[s]:
                         np.copyto(grads[s], pg, casting="unsafe")
                     written[s] = True
-                elif s in pending:
+                elif pending[s] is None:
+                    pending[s] = (pg, fresh)
+                else:
                     total = _add_grads(pending[s][0], pg)
                     pending[s] = (total, isinstance(total, np.ndarray))
-                else:
-                    pending[s] = (pg, op.fresh)
         for s in range(n_params):
             if not written[s]:
                 grads[s].fill(0)

@@ -134,4 +134,4 @@ def _rows(a, index):
     """``a[index]`` for an index array: ``np.take`` for an ndarray (the same copy, about
     twice as fast as fancy indexing for a minibatch), indexing for anything else (sparse
     matrices)."""
-    return np.take(a, index, axis=0) if isinstance(a, np.ndarray) else a[index]
+    return a.take(index, axis=0) if isinstance(a, np.ndarray) else a[index]

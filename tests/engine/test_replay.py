@@ -25,7 +25,7 @@ def _params(rng, shapes):
 def _build(tensors, X, y, w):
     """A graph with a fork (h used twice), a constant, options read from the inputs and a
     penalty: the kinds of inputs a recording has to tell apart."""
-    W1, b1, W2, b2, unused = tensors
+    W1, b1, W2, b2, _unused = tensors
     h = dense(X, W1, b1, "tanh")
     raw = affine(h, W2, b2) + (h * 0.5).sum(axis=1, keepdims=True) * np.float64(0.1)
     return softmax_cross_entropy(raw, y, sample_weight=w) + l2_penalty(W1, W2, scale=0.01)
@@ -53,7 +53,7 @@ def test_replay_gives_what_rebuilding_gives(weighted):
         built.append(1)
         return _build(*args)
 
-    for step in range(4):
+    for _ in range(4):
         X, y = rng.standard_normal((8, 4)), rng.integers(0, 3, 8)
         w = rng.uniform(0.5, 2.0, 8) if weighted else None
         loss, grads = cache.loss_and_grads(build, [X, y, w])
@@ -184,7 +184,7 @@ def test_mlp_with_dropout_draws_new_masks_at_every_step():
     plain = MLP(net.coefs, net.intercepts, ["relu"], "softmax_cross_entropy")
     losses = []
     for seed in (1, 2, 1):
-        loss, _, grads = net.loss_and_grads(X, y, rng=np.random.RandomState(seed))
+        loss, _, _ = net.loss_and_grads(X, y, rng=np.random.RandomState(seed))
         # the oracle: the same masks applied by hand to a network without dropout
         masks = np.random.RandomState(seed).random_sample((20, 8)) >= 0.5
         h = np.maximum(X @ net.coefs[0] + net.intercepts[0], 0) * masks / 0.5

@@ -103,7 +103,7 @@ class Affine(Function):
     @staticmethod
     def forward(ctx, x, W, b):
         ctx.x, ctx.W = x, W
-        out = np.asarray(x @ W) if sp.issparse(x) else x @ W
+        out = x @ W if isinstance(x, np.ndarray) else np.asarray(x @ W)  # x may be sparse
         out += b
         return out
 
@@ -113,14 +113,13 @@ class Affine(Function):
         x = ctx.x
         gx = grad @ ctx.W.T if need_x else None
         gW = gb = None
-        if need_W and sp.issparse(x):
+        if need_W and not isinstance(x, np.ndarray):  # a sparse matrix
             gW = np.asarray(x.T @ grad)
         elif need_W:
             gW = np.matmul(x.T, grad, out=_destination(ctx, 1, np.result_type(x, grad)))
         if need_b:
             gb = column_sums(grad, out=_destination(ctx, 2, grad.dtype))
         return gx, gW, gb
-
 
 
 class Dense(Function):

@@ -10,6 +10,8 @@ Fusing the output non-linearity with the loss gives both stability (log-sum-exp,
 sigmoid + binary cross-entropy → ``σ(x) − y``.
 """
 
+from functools import lru_cache
+
 import numpy as np
 from scipy.special import expit, xlogy
 
@@ -23,10 +25,23 @@ __all__ = [
 ]
 
 
+@lru_cache(maxsize=16)
+def _read_only(kind, n, dtype):
+    """A read-only array made once per minibatch size: ``'uniform'``, ``n`` factors
+    ``1/n`` (the unweighted sample factors), or ``'rows'``, ``arange(n)``."""
+    if kind == "uniform":
+        a = np.full(n, 1.0 / n if n else 0.0, dtype=dtype)
+    else:
+        a = np.arange(n)
+    a.flags.writeable = False
+    return a
+
+
 def _sample_weights(sample_weight, n, dtype):
-    """Per-sample factors w_i / Σw (1/n when unweighted; zeros when Σw = 0)."""
+    """Per-sample factors w_i / Σw (1/n when unweighted; zeros when Σw = 0); the
+    unweighted factors are a shared read-only array."""
     if sample_weight is None:
-        return np.full(n, 1.0 / n if n else 0.0, dtype=dtype)
+        return _read_only("uniform", n, np.dtype(dtype))
     w = np.asarray(sample_weight, dtype=dtype).reshape(-1)
     if w.shape[0] != n:
         raise ValueError(f"sample_weight has {w.shape[0]} entries for {n} samples")
@@ -39,6 +54,20 @@ def _check_labels(target, n_classes):
     if target.size and (target.min() < 0 or target.max() >= n_classes):
         raise ValueError(f"class labels must lie in [0, {n_classes}), got "
                          f"[{target.min()}, {target.max()}]")
+
+
+def _label_scores(scores, target):
+    """``(rows, s)``: ``rows = arange(n)`` and each row's score at its label,
+    ``s = scores[rows, target]``, with the labels checked as :func:`_check_labels` does
+    (the indexing itself refuses labels too large: one reduction less)."""
+    rows = _read_only("rows", scores.shape[0], None)
+    if target.dtype.kind == "i" and target.size and target.min() < 0:
+        _check_labels(target, scores.shape[-1])
+    try:
+        return rows, scores[rows, target]
+    except IndexError:
+        _check_labels(target, scores.shape[-1])
+        raise
 
 
 def _class_targets(target, scores):
@@ -114,9 +143,8 @@ class SoftmaxCrossEntropy(Function):
         p, m, z = _shifted_exp(scores)
         log_z = m + np.log(z)
         if labels:
-            _check_labels(target, scores.shape[-1])
-            rows = np.arange(scores.shape[0])
-            losses = log_z - scores[rows, target]
+            rows, picked = _label_scores(scores, target)
+            losses = log_z - picked
             ctx.labels, ctx.y = (rows, target), None
         else:
             y = _class_targets(target, scores)
