@@ -29,6 +29,8 @@ The public surface, which estimators and users can rely on::
   forward value and (after ``backward(keep_grads=True)``) its gradient: DOT text for
   Graphviz, or a matplotlib figure; the course's circuits in
   :mod:`sklearn_deep.engine.circuits`.
+- :mod:`sklearn_deep.engine.replay` — a graph recorded once and replayed on new inputs
+  (:class:`~sklearn_deep.engine.replay.GraphCache`), as a training loop's steps need.
 - Initialisers in :mod:`sklearn_deep.engine.init`; optimizers in :mod:`sklearn_deep.optim`.
 
 Adding a primitive: one :class:`~sklearn_deep.engine.function.Function` subclass in

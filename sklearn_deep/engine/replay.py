@@ -221,6 +221,25 @@ class GraphCache:
     size : int, default=4
         How many recordings are kept (the least recently used is dropped first): a loop
         over minibatches needs one per batch shape.
+
+    Examples
+    --------
+    A least-squares fit's gradient, recorded at the first call and replayed after:
+
+    >>> import numpy as np
+    >>> from sklearn_deep.engine import affine, squared_error
+    >>> from sklearn_deep.engine.replay import GraphCache
+    >>> W, b = np.zeros((2, 1)), np.zeros(1)
+    >>> cache = GraphCache([W, b])
+    >>> def build(params, X, y):
+    ...     return squared_error(affine(X, *params), y)
+    >>> X, y = np.array([[1.0, 0.0], [0.0, 2.0]]), np.array([[1.0], [2.0]])
+    >>> loss, (gW, gb) = cache.loss_and_grads(build, [X, y])  # built and recorded
+    >>> loss, gW.ravel(), gb
+    (1.25, array([-0.5, -2. ]), array([-1.5]))
+    >>> loss, (gW, gb) = cache.loss_and_grads(build, [2 * X, y])  # replayed
+    >>> loss, gW.ravel(), gb
+    (1.25, array([-1., -4.]), array([-1.5]))
     """
 
     def __init__(self, params, size=4):

@@ -91,6 +91,11 @@ class MLP:
     def loss_and_grads(self, X, Y, sample_weight=None, rng=None):
         """The objective of a batch and its gradients.
 
+        The graph is built at the first call for a batch shape and replayed after
+        (:class:`~sklearn_deep.engine.replay.GraphCache`: the same primitives, the same
+        results), except with dropout while training, whose masks are drawn anew at every
+        step: that graph is built each time.
+
         Parameters
         ----------
         X : ndarray or sparse matrix of shape (n_samples, n_features)

@@ -42,17 +42,22 @@ def _rebuilt(params, X, y, w):
 SHAPES = [(4, 6), (6,), (6, 3), (3,), (2, 2)]
 
 
-@pytest.mark.parametrize("weighted", [False, True])
-def test_replay_gives_what_rebuilding_gives(weighted):
-    rng = np.random.default_rng(0)
+def _counted(seed, size=4):
+    """A generator, parameters, a cache over them, and a build that counts its calls."""
+    rng = np.random.default_rng(seed)
     params = _params(rng, SHAPES)
-    cache = GraphCache(params)
-    built = []
+    builds = []
 
     def build(*args):
-        built.append(1)
+        builds.append(1)
         return _build(*args)
 
+    return rng, params, GraphCache(params, size=size), build, builds
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_replay_gives_what_rebuilding_gives(weighted):
+    rng, params, cache, build, built = _counted(0)
     for _ in range(4):
         X, y = rng.standard_normal((8, 4)), rng.integers(0, 3, 8)
         w = rng.uniform(0.5, 2.0, 8) if weighted else None
@@ -103,15 +108,7 @@ def test_each_run_returns_gradients_of_its_own():
 def test_a_new_structure_is_recorded_anew():
     """Another batch shape, an input that was None, or another key: built again (and the
     result is still that of rebuilding)."""
-    rng = np.random.default_rng(3)
-    params = _params(rng, SHAPES)
-    cache = GraphCache(params, size=8)
-    builds = []
-
-    def build(*args):
-        builds.append(1)
-        return _build(*args)
-
+    rng, params, cache, build, builds = _counted(3, size=8)
     runs = [((8, 4), False, ()), ((8, 4), False, ()), ((5, 4), False, ()),
             ((8, 4), True, ()), ((8, 4), False, ("other",)), ((5, 4), False, ())]
     counts = []
@@ -128,15 +125,7 @@ def test_a_new_structure_is_recorded_anew():
 
 
 def test_the_least_recently_used_recording_is_dropped():
-    rng = np.random.default_rng(4)
-    params = _params(rng, SHAPES)
-    cache = GraphCache(params, size=2)
-    builds = []
-
-    def build(*args):
-        builds.append(1)
-        return _build(*args)
-
+    rng, _, cache, build, builds = _counted(4, size=2)
     for n in (3, 4, 3, 5, 4):  # 4 is dropped when 5 comes (3 was used since)
         cache.loss_and_grads(build, [rng.standard_normal((n, 4)), rng.integers(0, 3, n),
                                      None])
