@@ -203,11 +203,11 @@ class Recording:
                 grads[s].fill(0)
 
 
-def _signature(a):
-    """What a recording's structure depends on in an input: kind, shape and dtype."""
-    if a is None:
-        return None
-    return type(a), getattr(a, "shape", None), getattr(a, "dtype", None)
+def _signature(key, inputs):
+    """What a recording's structure depends on: the key, and each input's kind, shape and
+    dtype (None for None)."""
+    return (key, *[None if a is None else (type(a), getattr(a, "shape", None),
+                                           getattr(a, "dtype", None)) for a in inputs])
 
 
 class GraphCache:
@@ -247,6 +247,7 @@ class GraphCache:
         self.size = size
         self._dtype = np.result_type(*self.params)
         self._total = sum(p.size for p in self.params)
+        self._shapes = [p.shape for p in self.params]
         self._recordings = OrderedDict()
 
     def loss_and_grads(self, build, inputs, key=()):
@@ -272,7 +273,7 @@ class GraphCache:
             The gradients, aligned with ``params``: new views of one new flat buffer
             (optimizers step on the whole buffer at once).
         """
-        signature = (key, *(_signature(a) for a in inputs))
+        signature = _signature(key, inputs)
         recording = self._recordings.get(signature)
         if recording is None:
             tensors = [Tensor(p, requires_grad=True) for p in self.params]
@@ -285,6 +286,6 @@ class GraphCache:
         else:
             self._recordings.move_to_end(signature)
             value = recording.forward(inputs)
-        grads = views_of(np.empty(self._total, self._dtype), [p.shape for p in self.params])
+        grads = views_of(np.empty(self._total, self._dtype), self._shapes)
         recording.backward(grads)
         return value.item(), grads
