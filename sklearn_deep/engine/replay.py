@@ -68,9 +68,11 @@ class Recording:
         The leaves that receive gradients; every leaf of the graph that requires a gradient
         must be one. Their ``.data`` arrays are read at each run (update them in place).
     inputs : list
-        What a run replaces (arrays, sparse matrices or None): an operation's input or
-        option that *is* one of them, or a tensor whose ``.data`` is one of them, is read
-        from the run's inputs; anything else is replayed as recorded.
+        What a run replaces (arrays, sparse matrices, numbers or None): an operation's
+        input or option that *is* one of them (identity), or a tensor whose ``.data`` is
+        one of them, is read from the run's inputs; anything else is replayed as
+        recorded. A number must be an object made for the call (a float computed from the
+        batch), not one that may also stand for a constant (a small integer).
 
     Raises
     ------
@@ -260,7 +262,9 @@ class GraphCache:
             requiring gradients, in the order of ``params``) and the inputs, and returns
             its one-element result. It is called only when no recording fits.
         inputs : list
-            Arrays, sparse matrices or None: what changes from run to run (a minibatch).
+            What changes from run to run (a minibatch): arrays, sparse matrices, None, or
+            numbers made for the call, which a replay passes where the recorded ones were
+            (see :class:`Recording`).
         key : hashable, default=()
             Everything else ``build`` decides on and bakes into the graph (numbers computed
             from the inputs, options): a recording is replayed only for the same key and

@@ -123,11 +123,11 @@ class MLP:
         params = self.params
         if self._graphs is None or any(a is not b for a, b in zip(self._graphs.params, params)):
             self._graphs = GraphCache(params)
-        # the same structure and values recur at every step of a loop: replay the graph
-        key = (scale, self.loss_name, tuple(self.activations))
-        loss, grads = self._graphs.loss_and_grads(
-            lambda tensors, X, Y, w: self._objective(tensors, X, Y, w, scale),
-            [X, Y, sample_weight], key)
+        # the same structure recurs at every step of a loop: replay the graph (the penalty's
+        # scale, which sample weights change from batch to batch, is one of its inputs)
+        key = (scale > 0, self.loss_name, tuple(self.activations))
+        loss, grads = self._graphs.loss_and_grads(self._objective, [X, Y, sample_weight, scale],
+                                                  key)
         return loss, weight, grads
 
     def _objective(self, tensors, X, Y, sample_weight, scale, rng=None):

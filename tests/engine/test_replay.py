@@ -181,3 +181,21 @@ def test_mlp_with_dropout_draws_new_masks_at_every_step():
         assert loss == pytest.approx(plain.output_loss(raw, y), rel=1e-12)
         losses.append(loss)
     assert losses[0] != losses[1] and losses[0] == losses[2]
+
+
+def test_mlp_replays_weighted_batches_as_a_fresh_network_computes_them():
+    """Sample weights change the penalty's scale from batch to batch: the scale is an input
+    of the recording, so one recording serves every batch of a shape, and each step gives
+    what a network that has recorded nothing computes."""
+    rng = np.random.RandomState(0)
+    net = MLP.initialise([3, 6, 3], ["tanh"], "softmax_cross_entropy", rng, np.float64,
+                         alpha=0.5)
+    for _ in range(3):
+        X, y, w = rng.standard_normal((9, 3)), rng.randint(0, 3, 9), rng.uniform(0.1, 3, 9)
+        loss, weight, grads = net.loss_and_grads(X, y, w)
+        fresh = MLP(net.coefs, net.intercepts, ["tanh"], "softmax_cross_entropy", alpha=0.5)
+        expected_loss, expected_weight, expected = fresh.loss_and_grads(X, y, w)
+        assert (loss, weight) == (expected_loss, expected_weight)
+        for g, e in zip(grads, expected):
+            np.testing.assert_array_equal(g, e)
+    assert len(net._graphs._recordings) == 1
