@@ -5,8 +5,9 @@ cross-entropy and an L2 penalty, on a batch of 200 (the shape of scikit-learn's 
 digits), timed two ways in the same run:
 
 - ``engine``: the network the estimators train (:class:`sklearn_deep.nn.MLP`: a graph of
-  fused dense-layer and loss primitives built each step, ``backward()``, parameters and
-  gradients as views of flat buffers) and :class:`sklearn_deep.optim.Adam`;
+  fused dense-layer and loss primitives, recorded at the first step and replayed after
+  (:mod:`sklearn_deep.engine.replay`), backward included, parameters and gradients as
+  views of flat buffers) and :class:`sklearn_deep.optim.Adam`;
 - ``numpy``: the same arithmetic written out by hand, as scikit-learn's MLP does it
   (forward pass, ``P − Y`` output delta, explicit backprop, Adam on the arrays).
 
@@ -43,8 +44,8 @@ def make_problem(seed=0):
 
 def engine_stepper(X, y, params):
     """The step as the estimators take it: the network of :mod:`sklearn_deep.nn` (a graph
-    of fused dense layers and loss, built each step) over parameters that are views of one
-    flat buffer, and Adam stepping on that buffer."""
+    of fused dense layers and loss, recorded once and replayed) over parameters that are
+    views of one flat buffer, and Adam stepping on that buffer."""
     W1, b1, W2, b2 = params
     _, (W1, W2, b1, b2) = flat_views([W1, W2, b1, b2])  # copies: step.params are trained
     net = MLP([W1, W2], [b1, b2], ["relu"], "softmax_cross_entropy", alpha=ALPHA)
