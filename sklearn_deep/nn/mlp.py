@@ -121,8 +121,9 @@ class MLP:
             loss.backward()  # into the views of grads
             return loss.item(), weight, grads
         params = self.params
-        if self._graphs is None or any(a is not b for a, b in zip(self._graphs.params, params)):
-            self._graphs = GraphCache(params)
+        if (self._graphs is None or len(self._graphs.params) != len(params)
+                or any(a is not b for a, b in zip(self._graphs.params, params))):
+            self._graphs = GraphCache(params)  # new parameter arrays: record anew
         # the same structure recurs at every step of a loop: replay the graph (the penalty's
         # scale, which sample weights change from batch to batch, is one of its inputs)
         key = (scale > 0, self.loss_name, tuple(self.activations))

@@ -199,3 +199,17 @@ def test_mlp_replays_weighted_batches_as_a_fresh_network_computes_them():
         for g, e in zip(grads, expected):
             np.testing.assert_array_equal(g, e)
     assert len(net._graphs._recordings) == 1
+
+
+def test_mlp_records_anew_when_its_parameter_arrays_are_replaced():
+    rng = np.random.RandomState(1)
+    net = MLP.initialise([3, 4, 2], ["relu"], "softmax_cross_entropy", rng, np.float64)
+    X, y = rng.standard_normal((6, 3)), rng.randint(0, 2, 6)
+    net.loss_and_grads(X, y)
+    net.coefs[0] = rng.standard_normal((3, 4))  # a new array, not an update in place
+    loss, _, grads = net.loss_and_grads(X, y)
+    fresh = MLP(net.coefs, net.intercepts, ["relu"], "softmax_cross_entropy")
+    expected_loss, _, expected = fresh.loss_and_grads(X, y)
+    assert loss == expected_loss
+    for g, e in zip(grads, expected):
+        np.testing.assert_array_equal(g, e)
