@@ -126,7 +126,7 @@ class MLP:
             self._graphs = GraphCache(params)  # new parameter arrays: record anew
         # the same structure recurs at every step of a loop: replay the graph (the penalty's
         # scale, which sample weights change from batch to batch, is one of its inputs)
-        key = (scale > 0, self.loss_name, tuple(self.activations))
+        key = (bool(scale), self.loss_name, tuple(self.activations))
         loss, grads = self._graphs.loss_and_grads(self._objective, [X, Y, sample_weight, scale],
                                                   key)
         return loss, weight, grads
