@@ -1,8 +1,10 @@
 """CS231n's backprop worked examples (its notes "Backpropagation, Intuitions"), exactly."""
 
 import numpy as np
+import pytest
+from numpy.testing import assert_array_equal
 
-from sklearn_deep.engine import Tensor, logistic, relu
+from sklearn_deep.engine import Tensor, dense, logistic, relu
 
 
 def test_add_then_multiply():
@@ -56,3 +58,26 @@ def test_gates_add_distributes_mul_swaps_max_routes():
     v = Tensor([3.0, -2.0], requires_grad=True)
     v.max().backward(np.array(5.0))
     np.testing.assert_array_equal(v.grad, [5.0, 0.0])
+
+
+@pytest.mark.parametrize("shape", [(7, 100), (3, 5, 64), (9, 3), (40,)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_relu_is_numpys_maximum_with_zero_bit_for_bit(shape, dtype):
+    # whatever form the zero takes inside (a row of zeros for wide matrices): the bits of
+    # max(a, 0), NaN, infinities and signed zeros included, as scikit-learn's relu has them
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal(shape).astype(dtype)
+    flat = a.reshape(-1)
+    flat[::7], flat[1::11], flat[2::13] = -0.0, np.nan, -np.inf
+    flat[3::17], flat[4::19] = np.inf, 0.0
+    expected = np.maximum(a, 0)  # the definition: NumPy's maximum against a scalar
+    for x in (Tensor(a.copy()), Tensor(a.copy(), requires_grad=True)):
+        got = relu(x).data
+        assert got.dtype == dtype
+        assert_array_equal(got.view(f"u{got.itemsize}"), expected.view(f"u{got.itemsize}"))
+    if len(shape) == 2:  # the fused dense layer, which rectifies in place
+        x = rng.standard_normal(shape).astype(dtype)
+        W = rng.standard_normal((shape[1], shape[1])).astype(dtype)
+        b = rng.standard_normal(shape[1]).astype(dtype)
+        got = dense(x, Tensor(W), Tensor(b), "relu").data
+        assert_array_equal(got, np.maximum(x @ W + b, 0))
