@@ -228,9 +228,10 @@ class NegativeSampling(Function):
     to the true row). Unlike :class:`SampledLogistic`, no example is scored against the
     other examples' true rows: the work is ``1 + K`` scores per example whatever the
     group size. Backward is two more batched products and row-wise scalings; the table's
-    gradient is uncoalesced: the true rows' entries kept factored
-    (:meth:`~sklearn_deep.engine.RowSparseGrad.from_product`, ``slope · hidden``), the
-    negatives' one ``(G, K, d)`` product.
+    gradient is one uncoalesced, factored
+    :meth:`~sklearn_deep.engine.RowSparseGrad.from_product`: the true rows' entries
+    ``slope · hidden``, then the negatives' (one ``(G, K, d)`` product, weight 1), which
+    plain SGD adds into the table in one pass.
 
     Parameters
     ----------
@@ -297,12 +298,17 @@ class NegativeSampling(Function):
             g_hidden = np.matmul(noise_slope, ctx.noise_rows)          # (G, L, d)
             g_hidden += true_slope[:, :, None] * ctx.true_rows
         if need_table:
+            # one factored gradient, the true rows' entries then the negatives': vector s
+            # of ``vectors`` weighted by ``weights[s]`` on row ``rows[s]``
             G, L, d = ctx.hidden.shape
-            true_part = RowSparseGrad.from_product(
-                ctx.positives.reshape(-1), np.arange(G * L + 1), true_slope.reshape(-1),
-                ctx.hidden.reshape(G * L, d), ctx.shape)
-            noise_part = RowSparseGrad(
-                ctx.negatives.reshape(-1),
-                np.matmul(noise_slope.transpose(0, 2, 1), ctx.hidden), ctx.shape)
-            g_table = true_part + noise_part
+            K = ctx.negatives.shape[1]
+            vectors = np.empty((G * (L + K), d), dtype=slope.dtype)
+            vectors[:G * L] = ctx.hidden.reshape(G * L, d)
+            np.matmul(noise_slope.transpose(0, 2, 1), ctx.hidden,
+                      out=vectors[G * L:].reshape(G, K, d))
+            weights = np.ones(G * (L + K), dtype=slope.dtype)
+            weights[:G * L] = true_slope.reshape(-1)
+            rows = np.concatenate([ctx.positives.reshape(-1), ctx.negatives.reshape(-1)])
+            g_table = RowSparseGrad.from_product(rows, np.arange(G * (L + K) + 1), weights,
+                                                 vectors, ctx.shape)
         return g_hidden, g_table, None, None, None
