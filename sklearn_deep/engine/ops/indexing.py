@@ -120,12 +120,14 @@ class EmbeddingBag(Function):
             rows, weights = rows[used], weights[used]
         offsets = np.asarray(offsets, dtype=np.intp)
         ctx.rows, ctx.weights, ctx.offsets, ctx.shape = rows, weights, offsets, table.shape
+        ctx.checked = False
         if table.dtype.kind != "f":  # integer tables: no sparse product for them
             out = np.zeros((offsets.shape[0] - 1, *table.shape[1:]), dtype=table.dtype)
             np.add.at(out, np.repeat(np.arange(out.shape[0]), np.diff(offsets)),
                       table[rows] * weights[:, None])
             return out
-        return bag_sums(table, rows, weights, offsets)                # (B, d)
+        ctx.checked = True  # rows here, offsets by bag_sums
+        return bag_sums(table, rows, weights, offsets, rows_checked=True)  # (B, d)
 
     @staticmethod
     def backward(ctx, grad):
@@ -133,7 +135,7 @@ class EmbeddingBag(Function):
             return None, None, None
         # row rows[k] gains weights[k] · grad[b] for the bag b holding entry k
         return (RowSparseGrad.from_product(ctx.rows, ctx.offsets, ctx.weights, grad,
-                                           ctx.shape), None, None)
+                                           ctx.shape, checked=ctx.checked), None, None)
 
 
 class SampledLogistic(Function):
@@ -310,5 +312,5 @@ class NegativeSampling(Function):
             weights[:G * L] = true_slope.reshape(-1)
             rows = np.concatenate([ctx.positives.reshape(-1), ctx.negatives.reshape(-1)])
             g_table = RowSparseGrad.from_product(rows, np.arange(G * (L + K) + 1), weights,
-                                                 vectors, ctx.shape)
+                                                 vectors, ctx.shape, checked=True)
         return g_hidden, g_table, None, None, None
