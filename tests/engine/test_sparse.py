@@ -312,7 +312,7 @@ def test_only_gradients_of_checking_primitives_skip_the_index_checks():
     from sklearn_deep.engine import Tensor, embedding_bag
     from sklearn_deep.optim import SGD
 
-    rows, offsets, weights, vectors, contributions = _product_problem()
+    rows, offsets, weights, vectors, _ = _product_problem()
     table = Tensor(np.random.default_rng(11).standard_normal((6, 3)), requires_grad=True,
                    sparse_grad=True)
     embedding_bag(table, rows, weights, offsets).sum().backward()
