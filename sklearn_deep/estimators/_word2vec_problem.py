@@ -154,7 +154,8 @@ class Word2VecProblem:
             at = np.arange(n)
             group_of = (np.cumsum(groups) - groups)[at // size] + at % size // s.shared_negatives
             prepared = (None if self.model.sg
-                        else cbow_arrays(centres, contexts, mask, negatives, group_of))
+                        else cbow_arrays(centres, contexts, mask, negatives, group_of,
+                                         self.params[0].dtype))
             damping = self._damping(Word2VecBatch(
                 centres, contexts, mask, None if negatives is None else negatives[group_of],
                 prepared=prepared), size, len(groups))

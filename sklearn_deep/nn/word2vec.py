@@ -124,7 +124,7 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
     contexts = np.asarray(contexts)
     if not sg and prepared is None:
         prepared = cbow_arrays(centres, contexts, mask, negatives,
-                               np.arange(centres.shape[0]) // shared_negatives)
+                               np.arange(centres.shape[0]) // shared_negatives, syn0.dtype)
     if syn1neg is not None and centres.shape[0] % shared_negatives:
         # whole groups: padding centres without context words, which are no example
         pad = shared_negatives - centres.shape[0] % shared_negatives
@@ -159,20 +159,24 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
 
 class CbowArrays:
     """The index arrays of CBOW centres (:func:`cbow_arrays`): each centre's context words
-    as a flat list without padding, ``words[offsets[b]:offsets[b + 1]]``, and, with
-    negatives, the weights ``(B, 1 + k)`` of its scores (its own row: 1 when it has a
-    context word; each of its group's negatives: 1 unless equal to the centre)."""
+    as a flat list without padding, ``words[offsets[b]:offsets[b + 1]]``; ``inverse``,
+    one over their number (1 for none); ``example`` ``(B, 1)``, 1 for a centre with
+    context words (a training example), else 0; and, with negatives, the weights
+    ``(B, 1 + k)`` of its scores (its own row: 1 when it has a context word; each of its
+    group's negatives: 1 unless equal to the centre)."""
 
-    __slots__ = ("negative_weights", "offsets", "words")
+    __slots__ = ("example", "inverse", "negative_weights", "offsets", "words")
 
-    def __init__(self, words, offsets, negative_weights):
+    def __init__(self, words, offsets, inverse, example, negative_weights):
         self.words, self.offsets, self.negative_weights = words, offsets, negative_weights
+        self.inverse, self.example = inverse, example
 
     def __getitem__(self, cut):
         """The arrays of the centres ``cut`` (a slice with step 1)."""
         start, stop, _ = cut.indices(self.offsets.shape[0] - 1)
         first, last = self.offsets[start], self.offsets[stop]
         return CbowArrays(self.words[first:last], self.offsets[start:stop + 1] - first,
+                          self.inverse[start:stop], self.example[start:stop],
                           None if self.negative_weights is None
                           else self.negative_weights[start:stop])
 
@@ -182,22 +186,28 @@ class CbowArrays:
         weights = self.negative_weights
         if weights is not None:
             weights = np.concatenate([weights, np.zeros((pad, weights.shape[1]), bool)])
-        return CbowArrays(self.words, offsets, weights)
+        return CbowArrays(self.words, offsets,
+                          np.concatenate([self.inverse, np.ones(pad, self.inverse.dtype)]),
+                          np.concatenate([self.example, np.zeros((pad, 1), self.example.dtype)]),
+                          weights)
 
 
-def cbow_arrays(centres, contexts, mask, negatives, group):
+def cbow_arrays(centres, contexts, mask, negatives, group, dtype=np.float64):
     """The :class:`CbowArrays` of CBOW centres, with the row of ``negatives`` of each
-    centre's group (``group``, one per centre)."""
+    centre's group (``group``, one per centre), ``inverse`` and ``example`` of
+    ``dtype`` (the tables')."""
     count = np.count_nonzero(mask, axis=1)
     offsets = np.zeros(count.shape[0] + 1, dtype=np.intp)
     np.cumsum(count, out=offsets[1:])
+    inverse = 1 / np.maximum(count, 1).astype(dtype)
+    example = (count > 0).astype(dtype)[:, None]
     weights = None
     if negatives is not None:
         weights = np.empty((count.shape[0], 1 + negatives.shape[1]), dtype=bool)
         np.greater(count, 0, out=weights[:, 0])
         np.not_equal(negatives[group], centres[:, None], out=weights[:, 1:])
         weights[:, 1:] &= weights[:, :1]
-    return CbowArrays(contexts[mask], offsets, weights)
+    return CbowArrays(contexts[mask], offsets, inverse, example, weights)
 
 
 def _cbow_hidden(syn0, prepared, cbow_mean, cbow_full_error):
@@ -205,19 +215,16 @@ def _cbow_hidden(syn0, prepared, cbow_mean, cbow_full_error):
     example weights ``(B, 1)`` (centres without context words are no example). The
     context words go to :func:`~sklearn_deep.engine.embedding_bag` as flat lists, one bag
     per centre, without the padding."""
-    offsets = prepared.offsets
-    count = np.diff(offsets)
-    words = prepared.words
-    inverse = 1 / np.maximum(count, 1).astype(syn0.dtype)
+    offsets, words, inverse = prepared.offsets, prepared.words, prepared.inverse
     if cbow_mean and not cbow_full_error:
-        weights = np.repeat(inverse, count)
+        weights = np.repeat(inverse, np.diff(offsets))
     else:
         weights = np.ones(words.shape[0], dtype=syn0.dtype)
     hidden = embedding_bag(syn0, words, weights, offsets)
     if cbow_mean and cbow_full_error:  # the sum, valued as the mean: a constant shift
         total = hidden.data
         hidden = hidden + total * (inverse - 1)[:, None]
-    return hidden, (count > 0).astype(syn0.dtype)[:, None]
+    return hidden, prepared.example
 
 
 def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, negatives,

@@ -298,7 +298,11 @@ class NegativeSampling(Function):
         g_hidden = g_table = None
         if need_hidden:
             g_hidden = np.matmul(noise_slope, ctx.noise_rows)          # (G, L, d)
-            g_hidden += true_slope[:, :, None] * ctx.true_rows
+            # the gathered rows are not needed after the last backward: scaled in place
+            scaled = (ctx.true_rows if getattr(ctx, "last_backward", False)
+                      else ctx.true_rows.copy())
+            scaled *= true_slope[:, :, None]
+            g_hidden += scaled
         if need_table:
             # one factored gradient, the true rows' entries then the negatives': vector s
             # of ``vectors`` weighted by ``weights[s]`` on row ``rows[s]``
