@@ -150,23 +150,22 @@ class Word2VecProblem:
                          else None)
             self.examples_per_epoch[-1] += self.model.n_examples(
                 Word2VecBatch(centres, contexts, mask))
-            # each centre's group: its batch's first, then its place in the batch
-            at = np.arange(n)
-            group_of = (np.cumsum(groups) - groups)[at // size] + at % size // s.shared_negatives
-            prepared = (None if self.model.sg
-                        else cbow_arrays(centres, contexts, mask, negatives, group_of,
-                                         self.params[0].dtype))
-            damping = self._damping(Word2VecBatch(
-                centres, contexts, mask, None if negatives is None else negatives[group_of],
-                prepared=prepared), size, len(groups))
+            prepared = None
+            if not self.model.sg:  # each centre's group: its batch's first, then in batch
+                first_group = np.cumsum(groups) - groups
+                at = np.arange(n)
+                prepared = cbow_arrays(centres, contexts, mask, negatives,
+                                       first_group[at // size]
+                                       + at % size // s.shared_negatives,
+                                       self.params[0].dtype)
             group = 0
-            for b, (first, n_groups) in enumerate(zip(firsts, groups, strict=True)):
+            for first, n_groups in zip(firsts, groups, strict=True):
                 cut = slice(first, min(first + size, n))
                 yield Word2VecBatch(
                     centres[cut], contexts[cut], mask[cut],
                     None if negatives is None else negatives[group:group + n_groups],
                     int(raw[cut.stop - 1]), s.shared_negatives,
-                    None if prepared is None else prepared[cut], damping[b])
+                    None if prepared is None else prepared[cut])
                 group += n_groups
                 if s.verbose:
                     now = time.perf_counter()
@@ -186,21 +185,10 @@ class Word2VecProblem:
         """Fraction of the epoch done after ``batch``."""
         return min(batch.raw_words / self.total_words, 1.0)
 
-    def _damping(self, centres, size, n_batches):
-        """The row damping of each batch of ``size`` of a run of ``centres`` (a
-        :class:`Word2VecBatch` with one group of negatives per centre), counted at once."""
-        uses, owners = self.model.row_uses(centres, owners=True)
-        return self.gradient_transform.heavy_rows_by_batch(
-            uses, [None if owner is None else owner // size for owner in owners],
-            n_batches, [p.shape for p in self.params])
-
     def count_uses(self, batch):
         """Tell the gradient transform which rows ``batch`` uses (before its step)."""
-        if batch.damping is not None:
-            self.gradient_transform.use_counted(batch.damping)
-        else:
-            self.gradient_transform.count_uses(self.model.row_uses(batch),
-                                               [p.shape for p in self.params])
+        self.gradient_transform.count_uses(self.model.row_uses(batch),
+                                           [p.shape for p in self.params])
 
     def loss_and_grads(self, batch):
         """Mean loss per example, number of examples, gradients (summed over examples)."""

@@ -332,19 +332,16 @@ class Word2VecBatch:
         Centres per group of ``negatives``.
     prepared : CbowArrays, optional
         CBOW: :func:`cbow_arrays` of the batch, when prepared with others.
-    damping : list, optional
-        The row damping of the batch's step, when counted with others' (one entry of
-        :meth:`~sklearn_deep.optim.transforms.RowDamping.heavy_rows_by_batch`).
     """
 
-    __slots__ = ("centres", "contexts", "damping", "mask", "negatives", "prepared",
-                 "raw_words", "shared")
+    __slots__ = ("centres", "contexts", "mask", "negatives", "prepared", "raw_words",
+                 "shared")
 
     def __init__(self, centres, contexts, mask, negatives=None, raw_words=0, shared=1,
-                 prepared=None, damping=None):
+                 prepared=None):
         self.centres, self.contexts, self.mask = centres, contexts, mask
         self.negatives, self.raw_words, self.shared = negatives, raw_words, shared
-        self.prepared, self.damping = prepared, damping
+        self.prepared = prepared
 
 
 class Word2VecNetwork:
@@ -437,37 +434,23 @@ class Word2VecNetwork:
         mask = np.asarray(batch.mask, dtype=bool)
         return int(mask.sum() if self.sg else mask.any(axis=1).sum())
 
-    def row_uses(self, batch, owners=False):
+    def row_uses(self, batch):
         """For each parameter, the rows its examples use (one entry per use; padding
-        excluded), or None for the full softmax's table (every row, every example); with
-        ``owners``, also for each parameter the position of the centre of each use
-        (None where the rows are None)."""
+        excluded), or None for the full softmax's table (every row, every example)."""
         _, syn1neg, syn1, syn1softmax = self.tables
-        n = batch.centres.shape[0]
-        if batch.prepared is None:
-            used = [batch.contexts[batch.mask]]
-            owner = [np.nonzero(batch.mask)[0]] if owners else None
-        else:
-            used = [batch.prepared.words]
-            owner = ([np.repeat(np.arange(n), np.diff(batch.prepared.offsets))] if owners
-                     else None)
+        used = [batch.contexts[batch.mask] if batch.prepared is None
+                else batch.prepared.words]
         if syn1neg is not None:  # each centre uses its group's negatives
-            negatives = np.repeat(batch.negatives, batch.shared, axis=0)[:n]
-            used.append(np.concatenate([batch.centres, negatives.reshape(-1)]))
-            if owners:
-                owner.append(np.concatenate([np.arange(n),
-                                             np.repeat(np.arange(n), negatives.shape[1])]))
+            negatives = np.repeat(batch.negatives, batch.shared, axis=0)
+            used.append(np.concatenate([batch.centres,
+                                        negatives[:batch.centres.shape[0]].reshape(-1)]))
         if syn1 is not None:
             tree = self.tree
             on_path = np.arange(tree.points.shape[1]) < tree.lengths[batch.centres][:, None]
             used.append(tree.points[batch.centres][on_path])
-            if owners:
-                owner.append(np.nonzero(on_path)[0])
         if syn1softmax is not None:
             used.append(None)
-            if owners:
-                owner.append(None)
-        return (used, owner) if owners else used
+        return used
 
     def output_probabilities(self, hidden):
         """Probability of every word being the centre, for a hidden vector ``(d,)``:

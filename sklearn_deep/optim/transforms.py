@@ -12,8 +12,6 @@ depends on the current batch (such as :class:`RowDamping`) is told about it befo
 step.
 """
 
-import itertools
-
 import numpy as np
 
 from ..engine.sparse import RowSparseGrad
@@ -75,9 +73,7 @@ class RowDamping(GradientTransformation):
     ``cap`` times is scaled by ``cap / n_r``; with ``cap = 1 / learning rate`` one batch
     moves a row by at most about one (unscaled) mean gradient.
 
-    Before each step, :meth:`count_uses` is given the rows the batch's examples use (or
-    :meth:`use_counted` what :meth:`heavy_rows_by_batch` found for it, counted with
-    other batches at once).
+    Before each step, :meth:`count_uses` is given the rows the batch's examples use.
 
     Parameters
     ----------
@@ -100,60 +96,21 @@ class RowDamping(GradientTransformation):
         shapes : list of tuple
             The parameters' shapes.
         """
-        self.use_counted(self.heavy_rows_by_batch(uses, None, 1, shapes)[0])
+        self.heavy = [None if used is None else self._heavy_rows(used, shape[0])
+                      for used, shape in zip(uses, shapes, strict=True)]
 
-    def use_counted(self, heavy):
-        """Damp the coming step by ``heavy``, one entry of :meth:`heavy_rows_by_batch`."""
-        self.heavy = heavy
-
-    def heavy_rows_by_batch(self, uses, owners, n_batches, shapes):
-        """The rows used more than ``cap`` times in each of several batches, counted at
-        once.
-
-        Parameters
-        ----------
-        uses : list
-            As for :meth:`count_uses`, the uses of all the batches.
-        owners : list or None
-            Per parameter, the batch (``0 <= owner < n_batches``) of each use, or None
-            (with ``n_batches=1``, or where ``uses`` has None).
-        n_batches : int
-        shapes : list of tuple
-            The parameters' shapes.
-
-        Returns
-        -------
-        list
-            Per batch, per parameter, None or the rows (sorted) and their factors
-            ``cap / n_r``.
-        """
-        owners = owners if owners is not None else [None] * len(uses)
-        by_parameter = [
-            [None] * n_batches if used is None
-            else self._heavy_rows(used.reshape(-1), owner, n_batches, shape[0])
-            for used, owner, shape in zip(uses, owners, shapes, strict=True)]
-        return [list(heavy) for heavy in zip(*by_parameter, strict=True)]
-
-    def _heavy_rows(self, used, owner, n_batches, n_rows):
-        """Per batch, the rows used more than ``cap`` times and the factors, or None."""
-        key = used if owner is None else owner.reshape(-1) * n_rows + used
-        n_keys = n_batches * n_rows  # key: batch · n_rows + row
-        if key.shape[0] * 8 >= n_keys:  # a good part of the keys: count densely
-            counts = np.bincount(key, minlength=n_keys)
-            key = np.flatnonzero(counts > self.cap)
-            counts = counts[key]
+    def _heavy_rows(self, used, n_rows):
+        """The rows used more than ``cap`` times and the factors ``cap / n_r``, or None."""
+        used = used.reshape(-1)
+        if used.shape[0] * 8 >= n_rows:  # a good part of the table: count densely
+            counts = np.bincount(used, minlength=n_rows)
+            rows = np.flatnonzero(counts > self.cap)
+            counts = counts[rows]
         else:
-            key, counts = np.unique(key, return_counts=True)
+            rows, counts = np.unique(used, return_counts=True)
             heavy = counts > self.cap
-            key, counts = key[heavy], counts[heavy]
-        factors = self.cap / counts
-        if n_batches == 1:
-            return [(key, factors) if key.shape[0] else None]
-        batch = key // n_rows
-        rows = key - batch * n_rows
-        bounds = np.searchsorted(batch, np.arange(n_batches + 1)).tolist()
-        return [(rows[a:b], factors[a:b]) if b > a else None
-                for a, b in itertools.pairwise(bounds)]
+            rows, counts = rows[heavy], counts[heavy]
+        return (rows, self.cap / counts) if rows.shape[0] else None
 
     def update(self, grads, params):
         if self.heavy is None:

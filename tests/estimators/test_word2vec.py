@@ -600,19 +600,18 @@ def test_hierarchical_softmax_damping_counts_only_real_path_nodes(texts, monkeyp
 
     problem_cls = _word2vec_problem.Word2VecProblem
     uses, expected = [], []
-    count, loss_and_grads = RowDamping.heavy_rows_by_batch, problem_cls.loss_and_grads
+    count_uses, loss_and_grads = RowDamping.count_uses, problem_cls.loss_and_grads
 
-    def spy_count(self, used, owners, n_batches, shapes):
-        # syn1, the last table with hs=1, negative=0: the uses of each batch counted
-        uses.extend(np.bincount(owners[-1], minlength=n_batches).tolist())
-        return count(self, used, owners, n_batches, shapes)
+    def spy_count(self, used, shapes):
+        uses.append(np.asarray(used[-1]).size)  # syn1, the last table with hs=1, negative=0
+        return count_uses(self, used, shapes)
 
     def spy_loss(self, batch):
         tree = self.model.tree
         expected.append(int(tree.lengths[batch.centres].sum()))
         return loss_and_grads(self, batch)
 
-    monkeypatch.setattr(RowDamping, "heavy_rows_by_batch", spy_count)
+    monkeypatch.setattr(RowDamping, "count_uses", spy_count)
     monkeypatch.setattr(problem_cls, "loss_and_grads", spy_loss)
     Word2VecTransformer(sg=0, hs=1, negative=0, vector_size=8, min_count=3, epochs=1,
                         batch_words=64, random_state=0).fit(texts[:200])

@@ -32,35 +32,6 @@ def test_damping_scales_only_rows_used_more_than_the_cap(n_rows, backed):
     np.testing.assert_allclose(damped, expected, rtol=1e-12)  # row 7 (4 uses) unchanged
 
 
-@pytest.mark.parametrize("n_rows", [50, 5000])  # counted densely / with np.unique
-def test_heavy_rows_counted_for_several_batches_at_once_are_each_batchs(n_rows):
-    # oracle: each batch's uses counted on their own with np.unique
-    rng = np.random.default_rng(4)
-    n_batches, cap = 5, 3.0
-    owner = np.sort(rng.integers(0, n_batches, 300))
-    owner[owner == 2] = 1  # batch 2 uses nothing
-    used = rng.integers(0, 20, 300)
-    damping = RowDamping(cap)
-    heavy = damping.heavy_rows_by_batch([used, None], [owner, None], n_batches,
-                                        [(n_rows, 2), (7, 2)])
-    assert len(heavy) == n_batches
-    for batch in range(n_batches):
-        rows, counts = np.unique(used[owner == batch], return_counts=True)
-        keep = counts > cap
-        assert heavy[batch][1] is None
-        if not keep.any():
-            assert heavy[batch][0] is None
-            continue
-        np.testing.assert_array_equal(heavy[batch][0][0], rows[keep])
-        np.testing.assert_allclose(heavy[batch][0][1], cap / counts[keep], rtol=1e-15)
-        damping.use_counted(heavy[batch])
-        alone = RowDamping(cap)
-        alone.count_uses([used[owner == batch], None], [(n_rows, 2), (7, 2)])
-        assert alone.heavy[1] is None
-        np.testing.assert_array_equal(alone.heavy[0][0], damping.heavy[0][0])
-        np.testing.assert_array_equal(alone.heavy[0][1], damping.heavy[0][1])
-
-
 @pytest.mark.parametrize("n_rows", [40, 4000])  # looked up in a table / searched
 @pytest.mark.parametrize("factored", [False, True])
 def test_damping_an_uncoalesced_gradient_scales_every_entry_of_a_heavy_row(n_rows,
