@@ -55,12 +55,18 @@ class RowSparseGrad:
 
     Attributes
     ----------
+    checked : bool
+        Whether ``indices`` (and a factored gradient's offsets) are known to be valid,
+        as for the gradient of a primitive that checked them in its forward pass: adding
+        it into a table (:meth:`add_to`) and an optimizer's checks then skip checking
+        them again. False unless set by :meth:`from_product`.
     dense : ndarray of shape ``shape`` or None
         The whole gradient, zero outside ``indices``, when it was built from one
         (:meth:`from_dense`); then ``values`` are its rows ``indices``, read on first use.
     """
 
-    __slots__ = ("_indices", "_parts", "_product", "_values", "coalesced", "dense", "shape")
+    __slots__ = ("_indices", "_parts", "_product", "_values", "checked", "coalesced", "dense",
+                 "shape")
 
     def __init__(self, indices, values, shape, coalesced=False):
         self._indices = np.asarray(indices, dtype=np.intp).reshape(-1)
@@ -68,16 +74,18 @@ class RowSparseGrad:
         self._parts = self._product = None
         self.shape = tuple(shape)
         self.coalesced = coalesced  # indices known to be unique and sorted
+        self.checked = False
         self.dense = None
 
     @classmethod
-    def from_product(cls, indices, offsets, weights, vectors, shape):
+    def from_product(cls, indices, offsets, weights, vectors, shape, checked=False):
         """The uncoalesced gradient whose entries ``offsets[s] <= k < offsets[s + 1]`` are
         ``weights[k] · vectors[s]`` on row ``indices[k]``, kept in that factored form:
         the transpose of a CSR matrix ``(len(vectors) × shape[0])`` times ``vectors``
         (the backward of a bag of rows, :class:`~.ops.indexing.EmbeddingBag`). Its
         :attr:`values` are formed only when read; :meth:`add_to` adds the product into a
-        table without forming them."""
+        table without forming them. ``checked``: the indices and offsets are known to be
+        valid (see :attr:`checked`)."""
         grad = cls.__new__(cls)
         grad._indices = np.asarray(indices, dtype=np.intp).reshape(-1)
         grad._values = grad._parts = None
@@ -86,6 +94,7 @@ class RowSparseGrad:
                          vectors.reshape(vectors.shape[0], *shape[1:]))
         grad.shape = tuple(shape)
         grad.coalesced = False
+        grad.checked = bool(checked)
         grad.dense = None
         return grad
 
@@ -98,6 +107,7 @@ class RowSparseGrad:
         grad._values = grad._parts = grad._product = None
         grad.shape = tuple(dense.shape)
         grad.coalesced = True
+        grad.checked = False
         grad.dense = dense
         return grad
 
@@ -109,7 +119,7 @@ class RowSparseGrad:
         grad._indices = grad._values = grad._product = None
         grad._parts = parts
         grad.shape = shape
-        grad.coalesced = False
+        grad.coalesced = grad.checked = False
         grad.dense = None
         return grad
 
@@ -156,7 +166,8 @@ class RowSparseGrad:
                 part.add_to(table, scale)
         elif self._product is not None:
             offsets, weights, vectors = self._product
-            add_rows(table, self._indices, vectors, scale, offsets=offsets, weights=weights)
+            add_rows(table, self._indices, vectors, scale, offsets=offsets, weights=weights,
+                     check=not self.checked)
         elif self.dense is not None:
             table += np.asarray(scale, dtype=table.dtype) * self.dense
         else:
@@ -374,7 +385,7 @@ def _scatter_by_source(rows, sources, weights, flat, shape, compact):
 
 
 def add_rows(table, rows, values, scale=1.0, *, offsets=None, weights=None,
-             use_kernel=True):
+             use_kernel=True, check=True):
     """Add ``scale · values[k]`` to ``table[rows[k]]`` for every ``k``, in place (repeated
     rows add up); or, with ``offsets``, ``scale · weights[k] · values[s]`` for
     ``offsets[s] <= k < offsets[s + 1]`` (each of a few vectors added to several rows).
@@ -405,12 +416,15 @@ def add_rows(table, rows, values, scale=1.0, *, offsets=None, weights=None,
         Weight of each entry (1 when omitted).
     use_kernel : bool, default=True
         Use SciPy's kernel where available.
+    check : bool, default=True
+        Check ``rows`` and ``offsets`` (the kernel does not); False only for arrays known
+        to be valid (:attr:`RowSparseGrad.checked`).
     """
     rows = np.asarray(rows).reshape(-1)
     n = rows.shape[0]
     if n == 0:
         return
-    if rows.min() < 0 or rows.max() >= table.shape[0]:  # the kernel does not check
+    if check and (rows.min() < 0 or rows.max() >= table.shape[0]):
         raise ValueError(f"row indices outside [0, {table.shape[0]})")
     width = math.prod(table.shape[1:])
     n_vectors = n if offsets is None else np.shape(offsets)[0] - 1
@@ -422,7 +436,8 @@ def add_rows(table, rows, values, scale=1.0, *, offsets=None, weights=None,
         offsets = np.arange(n + 1, dtype=np.intp)
     else:
         offsets = np.asarray(offsets, dtype=np.intp)
-        if offsets[0] != 0 or offsets[-1] != n or np.any(offsets[1:] < offsets[:-1]):
+        if check and (offsets[0] != 0 or offsets[-1] != n
+                      or np.any(offsets[1:] < offsets[:-1])):
             raise ValueError(f"offsets must rise from 0 to the number of rows ({n})")
     if (use_kernel and _csc_matvecs is not None and table.flags.c_contiguous
             and table.dtype.kind == "f"):
@@ -434,7 +449,7 @@ def add_rows(table, rows, values, scale=1.0, *, offsets=None, weights=None,
                   np.repeat(values, np.diff(offsets), axis=0) * coefficients[:, None])
 
 
-def bag_sums(table, rows, weights, offsets):
+def bag_sums(table, rows, weights, offsets, rows_checked=False):
     """``out[b] = Σ weights[k] · table[rows[k]]`` over ``offsets[b] <= k < offsets[b + 1]``:
     the product of a CSR matrix ``(B × V)`` with the table, by SciPy's compiled CSR
     matrix-times-vectors loop (``csr_matvecs``, private API; the public ``csr_matrix``
@@ -448,6 +463,8 @@ def bag_sums(table, rows, weights, offsets):
     weights : ndarray of shape (n,)
     offsets : ndarray of int, shape (B + 1,)
         Non-decreasing from 0 to ``n``.
+    rows_checked : bool, default=False
+        ``rows`` are known to be in range (checked by the caller): not checked again.
 
     Returns
     -------
@@ -459,7 +476,7 @@ def bag_sums(table, rows, weights, offsets):
     # the kernel checks nothing: out-of-range indices would corrupt memory
     if offsets[0] != 0 or offsets[-1] != n or np.any(offsets[1:] < offsets[:-1]):
         raise ValueError(f"offsets must rise from 0 to the number of rows ({n})")
-    if n and (rows.min() < 0 or rows.max() >= table.shape[0]):
+    if n and not rows_checked and (rows.min() < 0 or rows.max() >= table.shape[0]):
         raise ValueError(f"row indices outside [0, {table.shape[0]})")
     weights = np.asarray(weights, dtype=table.dtype).reshape(-1)
     if _csr_matvecs is None or not table.flags.c_contiguous:

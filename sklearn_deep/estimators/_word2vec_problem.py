@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..engine import no_grad
-from ..nn.word2vec import Word2VecBatch
+from ..nn.word2vec import Word2VecBatch, cbow_arrays
 from ..optim.transforms import RowDamping
 from ._text import (
     NegativeSampler,
@@ -150,13 +150,22 @@ class Word2VecProblem:
                          else None)
             self.examples_per_epoch[-1] += self.model.n_examples(
                 Word2VecBatch(centres, contexts, mask))
+            prepared = None
+            if not self.model.sg:  # each centre's group: its batch's first, then in batch
+                first_group = np.cumsum(groups) - groups
+                at = np.arange(n)
+                prepared = cbow_arrays(centres, contexts, mask, negatives,
+                                       first_group[at // size]
+                                       + at % size // s.shared_negatives,
+                                       self.params[0].dtype)
             group = 0
             for first, n_groups in zip(firsts, groups, strict=True):
                 cut = slice(first, min(first + size, n))
                 yield Word2VecBatch(
                     centres[cut], contexts[cut], mask[cut],
                     None if negatives is None else negatives[group:group + n_groups],
-                    int(raw[cut.stop - 1]), s.shared_negatives)
+                    int(raw[cut.stop - 1]), s.shared_negatives,
+                    None if prepared is None else prepared[cut])
                 group += n_groups
                 if s.verbose:
                     now = time.perf_counter()

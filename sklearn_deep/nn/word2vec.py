@@ -62,13 +62,14 @@ from ..engine import (
 # Skip-gram: pairs of one group scored together in one row of the fused primitive.
 _PAIRS_PER_ROW = 16
 
-__all__ = ["Word2VecBatch", "Word2VecNetwork", "output_tables", "word2vec_batch_loss"]
+__all__ = ["CbowArrays", "Word2VecBatch", "Word2VecNetwork", "cbow_arrays", "output_tables",
+           "word2vec_batch_loss"]
 
 
 def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=True,
                         syn1neg=None, negatives=None, shared_negatives=1, score_clip=None,
                         syn1=None, points=None, codes=None, path_lengths=None,
-                        softmax_out=None, cbow_full_error=False):
+                        softmax_out=None, cbow_full_error=False, prepared=None):
     """Summed word2vec loss of one minibatch, as an engine graph.
 
     Parameters
@@ -106,6 +107,9 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
         vector the full error of the mean rather than its gradient (the error divided by
         the number of context words). The loss is unchanged; only the gradient reaching
         ``syn0`` is scaled, by routing it through the sum while the value is the mean.
+    prepared : CbowArrays, optional
+        CBOW: :func:`cbow_arrays` of these centres, when already known (the batch
+        stream prepares them for many batches at once).
 
     Returns
     -------
@@ -118,6 +122,9 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
     mask = np.asarray(mask, dtype=bool)
     centres = np.asarray(centres)
     contexts = np.asarray(contexts)
+    if not sg and prepared is None:
+        prepared = cbow_arrays(centres, contexts, mask, negatives,
+                               np.arange(centres.shape[0]) // shared_negatives, syn0.dtype)
     if syn1neg is not None and centres.shape[0] % shared_negatives:
         # whole groups: padding centres without context words, which are no example
         pad = shared_negatives - centres.shape[0] % shared_negatives
@@ -125,15 +132,17 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
         contexts = np.concatenate([contexts, np.zeros((pad, contexts.shape[1]),
                                                       contexts.dtype)])
         mask = np.concatenate([mask, np.zeros((pad, mask.shape[1]), bool)])
+        if prepared is not None:
+            prepared = prepared.padded(pad)
     if sg:
         hidden, example = None, mask.astype(syn0.dtype)                 # (B, C)
     else:
-        hidden, example = _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error)
+        hidden, example = _cbow_hidden(syn0, prepared, cbow_mean, cbow_full_error)
     heads = []
     if syn1neg is not None:
         heads.append(_negative_sampling_head(syn0, hidden, contexts, example, centres,
                                              syn1neg, negatives, shared_negatives,
-                                             score_clip))
+                                             score_clip, prepared))
     if syn1 is not None or softmax_out is not None:
         examples = syn0[contexts] if sg else hidden.reshape(-1, 1, syn0.shape[1])
         heads += _output_heads(examples, example, centres,
@@ -148,29 +157,78 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
     return total, int(example.sum())
 
 
-def _cbow_hidden(syn0, contexts, mask, cbow_mean, cbow_full_error):
+class CbowArrays:
+    """The index arrays of CBOW centres (:func:`cbow_arrays`): each centre's context words
+    as a flat list without padding, ``words[offsets[b]:offsets[b + 1]]``; ``inverse``,
+    one over their number (1 for none); ``example`` ``(B, 1)``, 1 for a centre with
+    context words (a training example), else 0; and, with negatives, the weights
+    ``(B, 1 + k)`` of its scores (its own row: 1 when it has a context word; each of its
+    group's negatives: 1 unless equal to the centre)."""
+
+    __slots__ = ("example", "inverse", "negative_weights", "offsets", "words")
+
+    def __init__(self, words, offsets, inverse, example, negative_weights):
+        self.words, self.offsets, self.negative_weights = words, offsets, negative_weights
+        self.inverse, self.example = inverse, example
+
+    def __getitem__(self, cut):
+        """The arrays of the centres ``cut`` (a slice with step 1)."""
+        start, stop, _ = cut.indices(self.offsets.shape[0] - 1)
+        first, last = self.offsets[start], self.offsets[stop]
+        return CbowArrays(self.words[first:last], self.offsets[start:stop + 1] - first,
+                          self.inverse[start:stop], self.example[start:stop],
+                          None if self.negative_weights is None
+                          else self.negative_weights[start:stop])
+
+    def padded(self, pad):
+        """The arrays with ``pad`` more centres without context words."""
+        offsets = np.concatenate([self.offsets, np.full(pad, self.offsets[-1])])
+        weights = self.negative_weights
+        if weights is not None:
+            weights = np.concatenate([weights, np.zeros((pad, weights.shape[1]), bool)])
+        return CbowArrays(self.words, offsets,
+                          np.concatenate([self.inverse, np.ones(pad, self.inverse.dtype)]),
+                          np.concatenate([self.example, np.zeros((pad, 1), self.example.dtype)]),
+                          weights)
+
+
+def cbow_arrays(centres, contexts, mask, negatives, group, dtype=np.float64):
+    """The :class:`CbowArrays` of CBOW centres, with the row of ``negatives`` of each
+    centre's group (``group``, one per centre), ``inverse`` and ``example`` of
+    ``dtype`` (the tables')."""
+    count = np.count_nonzero(mask, axis=1)
+    offsets = np.zeros(count.shape[0] + 1, dtype=np.intp)
+    np.cumsum(count, out=offsets[1:])
+    inverse = 1 / np.maximum(count, 1).astype(dtype)
+    example = (count > 0).astype(dtype)[:, None]
+    weights = None
+    if negatives is not None:
+        weights = np.empty((count.shape[0], 1 + negatives.shape[1]), dtype=bool)
+        np.greater(count, 0, out=weights[:, 0])
+        np.not_equal(negatives[group], centres[:, None], out=weights[:, 1:])
+        weights[:, 1:] &= weights[:, :1]
+    return CbowArrays(contexts[mask], offsets, inverse, example, weights)
+
+
+def _cbow_hidden(syn0, prepared, cbow_mean, cbow_full_error):
     """The CBOW hidden layer, the mean or sum of the context vectors ``(B, d)``, and the
     example weights ``(B, 1)`` (centres without context words are no example). The
     context words go to :func:`~sklearn_deep.engine.embedding_bag` as flat lists, one bag
     per centre, without the padding."""
-    count = np.count_nonzero(mask, axis=1)
-    offsets = np.zeros(count.shape[0] + 1, dtype=np.intp)
-    np.cumsum(count, out=offsets[1:])
-    words = contexts[mask]
-    inverse = 1 / np.maximum(count, 1).astype(syn0.dtype)
+    offsets, words, inverse = prepared.offsets, prepared.words, prepared.inverse
     if cbow_mean and not cbow_full_error:
-        weights = np.repeat(inverse, count)
+        weights = np.repeat(inverse, np.diff(offsets))
     else:
         weights = np.ones(words.shape[0], dtype=syn0.dtype)
     hidden = embedding_bag(syn0, words, weights, offsets)
     if cbow_mean and cbow_full_error:  # the sum, valued as the mean: a constant shift
         total = hidden.data
         hidden = hidden + total * (inverse - 1)[:, None]
-    return hidden, (count > 0).astype(syn0.dtype)[:, None]
+    return hidden, prepared.example
 
 
 def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, negatives,
-                            share, score_clip):
+                            share, score_clip, prepared):
     """The negative-sampling loss of groups of ``share`` centres sharing their negatives.
 
     Skip-gram: one :func:`~sklearn_deep.engine.sampled_logistic` over the groups' flat
@@ -204,12 +262,8 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         words, own, valid = (a.reshape(-1, L) for a in (words, own, valid))
         hidden = syn0[words]                                             # (rows, L, d)
     else:  # CBOW: each centre against its own row and its group's negatives
-        valid = example.reshape(G, share) > 0
-        weights = np.empty((G, share, 1 + negatives.shape[1]), dtype=bool)
-        weights[:, :, 0] = valid
-        np.not_equal(negatives[:, None, :], group_centres[:, :, None], out=weights[:, :, 1:])
-        weights[:, :, 1:] &= valid[:, :, None]
-        if not valid.any():
+        weights = prepared.negative_weights.reshape(G, share, -1)
+        if not weights[:, :, 0].any():
             return None
         return negative_sampling(hidden.reshape(G, share, -1), syn1neg,
                                  group_centres, negatives, weights, clip=score_clip)
@@ -276,13 +330,18 @@ class Word2VecBatch:
         Progress through the corpus: tokens read up to the batch's last centre.
     shared : int, default=1
         Centres per group of ``negatives``.
+    prepared : CbowArrays, optional
+        CBOW: :func:`cbow_arrays` of the batch, when prepared with others.
     """
 
-    __slots__ = ("centres", "contexts", "mask", "negatives", "raw_words", "shared")
+    __slots__ = ("centres", "contexts", "mask", "negatives", "prepared", "raw_words",
+                 "shared")
 
-    def __init__(self, centres, contexts, mask, negatives=None, raw_words=0, shared=1):
+    def __init__(self, centres, contexts, mask, negatives=None, raw_words=0, shared=1,
+                 prepared=None):
         self.centres, self.contexts, self.mask = centres, contexts, mask
         self.negatives, self.raw_words, self.shared = negatives, raw_words, shared
+        self.prepared = prepared
 
 
 class Word2VecNetwork:
@@ -354,7 +413,7 @@ class Word2VecNetwork:
             tensors.append(extra["softmax_out"])
         loss, n = word2vec_batch_loss(leaf, batch.contexts, batch.mask, batch.centres,
                                       sg=self.sg, cbow_mean=self.cbow_mean,
-                                      cbow_full_error=True, **extra)
+                                      cbow_full_error=True, prepared=batch.prepared, **extra)
         return loss, n, tensors
 
     def loss_and_grads(self, batch):
@@ -379,7 +438,8 @@ class Word2VecNetwork:
         """For each parameter, the rows its examples use (one entry per use; padding
         excluded), or None for the full softmax's table (every row, every example)."""
         _, syn1neg, syn1, syn1softmax = self.tables
-        used = [batch.contexts[batch.mask]]
+        used = [batch.contexts[batch.mask] if batch.prepared is None
+                else batch.prepared.words]
         if syn1neg is not None:  # each centre uses its group's negatives
             negatives = np.repeat(batch.negatives, batch.shared, axis=0)
             used.append(np.concatenate([batch.centres,

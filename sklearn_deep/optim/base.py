@@ -177,8 +177,9 @@ class Optimizer:
                         f"{param.shape}."
                     )
                 if isinstance(grad, RowSparseGrad):
-                    rows = grad.indices
-                    if rows.size and (rows.min() < 0 or rows.max() >= param.shape[0]):
+                    rows = None if grad.checked else grad.indices
+                    if rows is not None and rows.size and (
+                            rows.min() < 0 or rows.max() >= param.shape[0]):
                         raise ValueError(
                             f"grads[{i}] has row indices outside [0, {param.shape[0]})."
                         )

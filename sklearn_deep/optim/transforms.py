@@ -18,6 +18,14 @@ from ..engine.sparse import RowSparseGrad
 
 __all__ = ["Chain", "GradientTransformation", "RowDamping", "chain"]
 
+# RowDamping counts a batch's uses with a table-sized bincount, and finds the entries of
+# heavy rows through a table-sized lookup, when they are at least 1/_TABLE_PASS of the
+# table's rows; below, it sorts them (np.unique) and searches them (np.searchsorted).
+# A pass over the table costs about what sorting 1/50 as many entries does (3,000 uses:
+# 13 against 72 us for a table of 31,000 rows; 1,000 uses of 1,000,000 rows: 450 against
+# 22 us).
+_TABLE_PASS = 32
+
 
 class GradientTransformation:
     """Base class: a rule mapping one step's gradients to new ones."""
@@ -102,7 +110,7 @@ class RowDamping(GradientTransformation):
     def _heavy_rows(self, used, n_rows):
         """The rows used more than ``cap`` times and the factors ``cap / n_r``, or None."""
         used = used.reshape(-1)
-        if used.shape[0] * 8 >= n_rows:  # a good part of the table: count densely
+        if used.shape[0] * _TABLE_PASS >= n_rows:  # count densely
             counts = np.bincount(used, minlength=n_rows)
             rows = np.flatnonzero(counts > self.cap)
             counts = counts[rows]
@@ -124,7 +132,7 @@ class RowDamping(GradientTransformation):
         rows, factors = heavy
         if not grad.coalesced:  # scale every entry of a heavy row: its sum is scaled
             indices = grad.indices
-            if indices.shape[0] * 8 >= grad.shape[0]:  # many entries: a table-sized lookup
+            if indices.shape[0] * _TABLE_PASS >= grad.shape[0]:  # a table-sized lookup
                 factor = np.ones(grad.shape[0])
                 factor[rows] = factors
                 factor = factor[indices]

@@ -304,3 +304,30 @@ def test_a_factored_gradient_equals_its_contributions_written_out():
     np.add.at(dense, np.concatenate([rows, rows[:5]]), np.concatenate([scaled, extra]))
     assert_allclose(table, dense, rtol=1e-12)
     assert_allclose(both.values, np.concatenate([scaled, extra]), rtol=1e-12)
+
+
+def test_only_gradients_of_checking_primitives_skip_the_index_checks():
+    # a primitive's gradient (indices checked in its forward pass) is added without
+    # checking them again; one built by hand is checked when added or stepped
+    from sklearn_deep.engine import Tensor, embedding_bag
+    from sklearn_deep.optim import SGD
+
+    rows, offsets, weights, vectors, _ = _product_problem()
+    table = Tensor(np.random.default_rng(11).standard_normal((6, 3)), requires_grad=True,
+                   sparse_grad=True)
+    embedding_bag(table, rows, weights, offsets).sum().backward()
+    assert table.grad.checked
+    with pytest.raises(IndexError):
+        embedding_bag(table, rows + 6, weights, offsets)
+    expected = np.zeros((6, 3))
+    np.add.at(expected, rows, np.repeat(np.ones((len(offsets) - 1, 3)), np.diff(offsets),
+                                        axis=0) * weights[:, None])
+    updated = table.data.copy()
+    table.grad.add_to(updated, -1.0)
+    assert_allclose(updated, table.data - expected, rtol=1e-12)
+    by_hand = RowSparseGrad.from_product(rows + 6, offsets, weights, vectors, (6, 3))
+    assert not by_hand.checked
+    with pytest.raises(ValueError, match="outside"):
+        by_hand.add_to(np.zeros((6, 3)))
+    with pytest.raises(ValueError, match="outside"):
+        SGD([np.zeros((6, 3))], learning_rate=0.1).step([by_hand])

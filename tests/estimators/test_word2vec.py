@@ -727,3 +727,29 @@ def test_loss_curve_is_the_objective_at_the_start_of_each_batch(texts, sg, monke
     np.testing.assert_allclose(model.get_latest_training_loss(),
                                sum(t for t, _ in expected), rtol=1e-5)
     assert model.loss_curve_[2] < model.loss_curve_[0]  # it learns
+
+
+@pytest.mark.parametrize("shared", [1, 3])
+def test_cbow_arrays_prepared_for_many_batches_equal_each_batchs_own(texts, shared):
+    # the batch stream prepares CBOW's index arrays for 16 batches at once; oracle: the
+    # same batch without them, whose arrays the loss builds from its padded contexts
+    from sklearn_deep.estimators._word2vec_problem import Word2VecProblem
+    from sklearn_deep.nn.word2vec import Word2VecBatch
+
+    est = Word2VecTransformer(sg=0, vector_size=8, min_count=3, epochs=1, batch_words=37,
+                              shared_negatives=shared, random_state=0).fit(texts[:300])
+    corpus = est._corpus(texts[:300])
+    total = sum(len(t) for t in corpus)
+    problem = Word2VecProblem(est._network(), corpus, est.wv_, total, est._settings(total))
+    n_batches = 0
+    for batch in problem.batches(np.random.RandomState(0)):
+        assert batch.prepared is not None
+        alone = Word2VecBatch(batch.centres, batch.contexts, batch.mask, batch.negatives,
+                              batch.raw_words, batch.shared)
+        loss, n, grads = problem.model.loss_and_grads(batch)
+        loss_alone, n_alone, grads_alone = problem.model.loss_and_grads(alone)
+        assert (loss, n) == (loss_alone, n_alone)
+        for grad, grad_alone in zip(grads, grads_alone, strict=True):
+            np.testing.assert_array_equal(grad.to_dense(), grad_alone.to_dense())
+        n_batches += 1
+    assert n_batches > 16  # more than one run of batches prepared together

@@ -120,12 +120,14 @@ class EmbeddingBag(Function):
             rows, weights = rows[used], weights[used]
         offsets = np.asarray(offsets, dtype=np.intp)
         ctx.rows, ctx.weights, ctx.offsets, ctx.shape = rows, weights, offsets, table.shape
+        ctx.checked = False
         if table.dtype.kind != "f":  # integer tables: no sparse product for them
             out = np.zeros((offsets.shape[0] - 1, *table.shape[1:]), dtype=table.dtype)
             np.add.at(out, np.repeat(np.arange(out.shape[0]), np.diff(offsets)),
                       table[rows] * weights[:, None])
             return out
-        return bag_sums(table, rows, weights, offsets)                # (B, d)
+        ctx.checked = True  # rows here, offsets by bag_sums
+        return bag_sums(table, rows, weights, offsets, rows_checked=True)  # (B, d)
 
     @staticmethod
     def backward(ctx, grad):
@@ -133,7 +135,7 @@ class EmbeddingBag(Function):
             return None, None, None
         # row rows[k] gains weights[k] · grad[b] for the bag b holding entry k
         return (RowSparseGrad.from_product(ctx.rows, ctx.offsets, ctx.weights, grad,
-                                           ctx.shape), None, None)
+                                           ctx.shape, checked=ctx.checked), None, None)
 
 
 class SampledLogistic(Function):
@@ -228,9 +230,10 @@ class NegativeSampling(Function):
     to the true row). Unlike :class:`SampledLogistic`, no example is scored against the
     other examples' true rows: the work is ``1 + K`` scores per example whatever the
     group size. Backward is two more batched products and row-wise scalings; the table's
-    gradient is uncoalesced: the true rows' entries kept factored
-    (:meth:`~sklearn_deep.engine.RowSparseGrad.from_product`, ``slope · hidden``), the
-    negatives' one ``(G, K, d)`` product.
+    gradient is one uncoalesced, factored
+    :meth:`~sklearn_deep.engine.RowSparseGrad.from_product`: the true rows' entries
+    ``slope · hidden``, then the negatives' (one ``(G, K, d)`` product, weight 1), which
+    plain SGD adds into the table in one pass.
 
     Parameters
     ----------
@@ -295,14 +298,23 @@ class NegativeSampling(Function):
         g_hidden = g_table = None
         if need_hidden:
             g_hidden = np.matmul(noise_slope, ctx.noise_rows)          # (G, L, d)
-            g_hidden += true_slope[:, :, None] * ctx.true_rows
+            # the gathered rows are not needed after the last backward: scaled in place
+            scaled = (ctx.true_rows if getattr(ctx, "last_backward", False)
+                      else ctx.true_rows.copy())
+            scaled *= true_slope[:, :, None]
+            g_hidden += scaled
         if need_table:
+            # one factored gradient, the true rows' entries then the negatives': vector s
+            # of ``vectors`` weighted by ``weights[s]`` on row ``rows[s]``
             G, L, d = ctx.hidden.shape
-            true_part = RowSparseGrad.from_product(
-                ctx.positives.reshape(-1), np.arange(G * L + 1), true_slope.reshape(-1),
-                ctx.hidden.reshape(G * L, d), ctx.shape)
-            noise_part = RowSparseGrad(
-                ctx.negatives.reshape(-1),
-                np.matmul(noise_slope.transpose(0, 2, 1), ctx.hidden), ctx.shape)
-            g_table = true_part + noise_part
+            K = ctx.negatives.shape[1]
+            vectors = np.empty((G * (L + K), d), dtype=slope.dtype)
+            vectors[:G * L] = ctx.hidden.reshape(G * L, d)
+            np.matmul(noise_slope.transpose(0, 2, 1), ctx.hidden,
+                      out=vectors[G * L:].reshape(G, K, d))
+            weights = np.ones(G * (L + K), dtype=slope.dtype)
+            weights[:G * L] = true_slope.reshape(-1)
+            rows = np.concatenate([ctx.positives.reshape(-1), ctx.negatives.reshape(-1)])
+            g_table = RowSparseGrad.from_product(rows, np.arange(G * (L + K) + 1), weights,
+                                                 vectors, ctx.shape, checked=True)
         return g_hidden, g_table, None, None, None
