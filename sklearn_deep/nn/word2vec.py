@@ -17,11 +17,15 @@ is one small graph of engine operations:
   approximation ``shared_negatives`` controls (1: per centre, as HogBatch). As in
   word2vec.c, a score with ``|score| >= 6`` gets no gradient (``score_clip``).
 
-  Skip-gram: a group's (context, centre) pairs, flat, without padding to the window,
-  are scored against the group's output rows ``[its centres, its negatives]`` in one
-  fused primitive (:func:`~sklearn_deep.engine.sampled_logistic`): gather, one small
-  product per group, the logistic loss, and in backward two more products; the centre's
-  output row is gathered once per group, not once per pair.
+  Skip-gram: a group's (context, centre) pairs are scored against the group's output
+  rows ``[its centres, its negatives]`` in one fused primitive
+  (:func:`~sklearn_deep.engine.sampled_logistic`): gather, one small product per group,
+  the logistic loss, and in backward two more products; the centre's output row is
+  gathered once per group, not once per pair. With negatives per centre (the default)
+  a group is one centre and its pairs are its context slots as they are, padding
+  included (with weight 0): building a flat layout of the pairs took more time, in
+  some thirty NumPy calls a batch, than the padding's scores. Groups of several
+  centres have their pairs packed, flat, without padding to the window.
 
   CBOW: each centre's context words, as a flat list without the padding, are summed by
   :func:`~sklearn_deep.engine.embedding_bag` (a CSR product, whose gradient reaches
@@ -240,7 +244,22 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
     B, C = example.shape
     G = B // share
     group_centres = centres.reshape(G, share)
-    if hidden is None:  # skip-gram
+    if hidden is None and share == 1:  # skip-gram, negatives per centre
+        # A row per centre, its context slots as they are (padding has weight 0): the
+        # pairs' layout costs a few calls, where packing them costs some thirty.
+        rows = np.concatenate([centres[:, None], negatives], axis=1)          # (B, J)
+        mask = example > 0
+        if not mask.any():
+            return None
+        targets = np.zeros((B, C, rows.shape[1]), dtype=bool)                # own centre
+        targets[:, :, 0] = True
+        weights = np.empty(targets.shape, dtype=bool)
+        weights[:, :, 0] = mask
+        np.logical_and((negatives != centres[:, None])[:, None, :], mask[:, :, None],
+                       out=weights[:, :, 1:])
+        return sampled_logistic(syn0[contexts], syn1neg, rows, targets, weights,
+                                clip=score_clip)
+    if hidden is None:  # skip-gram, negatives shared by groups of centres
         # The pairs, flat, group by group, in rows of at most _PAIRS_PER_ROW (a group
         # with more takes several rows, which share its output rows): padding to the
         # longest group's pair count instead wasted ~40 % of the work.
