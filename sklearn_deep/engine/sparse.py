@@ -166,8 +166,11 @@ class RowSparseGrad:
                 part.add_to(table, scale)
         elif self._product is not None:
             offsets, weights, vectors = self._product
+            # indices known valid for this gradient's shape are valid for ``table`` only
+            # if it has as many rows (SciPy's kernel does not check: unchecked, an index
+            # past the table's end would write outside it)
             add_rows(table, self._indices, vectors, scale, offsets=offsets, weights=weights,
-                     check=not self.checked)
+                     check=not (self.checked and table.shape[0] >= self.shape[0]))
         elif self.dense is not None:
             table += np.asarray(scale, dtype=table.dtype) * self.dense
         else:

@@ -331,3 +331,34 @@ def test_only_gradients_of_checking_primitives_skip_the_index_checks():
         by_hand.add_to(np.zeros((6, 3)))
     with pytest.raises(ValueError, match="outside"):
         SGD([np.zeros((6, 3))], learning_rate=0.1).step([by_hand])
+
+
+def test_a_checked_gradient_is_checked_again_against_a_smaller_table():
+    # indices known valid for the gradient's own table may lie past a smaller table's
+    # end: adding into that one must check them (SciPy's kernel would write outside it)
+    from sklearn_deep.engine import Tensor, embedding_bag
+
+    table = Tensor(np.zeros((1000, 4)), requires_grad=True, sparse_grad=True)
+    embedding_bag(table, np.array([999, 3]), np.ones(2), np.array([0, 1, 2])).sum().backward()
+    assert table.grad.checked
+    with pytest.raises(ValueError, match="outside"):
+        table.grad.add_to(np.zeros((10, 4)))
+    bigger = np.zeros((1001, 4))
+    table.grad.add_to(bigger)
+    assert bigger[999].tolist() == [1.0] * 4 and bigger.sum() == 8.0
+
+
+def test_embedding_bag_keeps_its_own_copy_of_the_checked_indices():
+    # changing the caller's arrays between forward and backward cannot reach the
+    # unchecked addition of the gradient
+    from sklearn_deep.engine import Tensor, embedding_bag
+
+    rows, offsets = np.array([1, 2], dtype=np.intp), np.array([0, 1, 2], dtype=np.intp)
+    table = Tensor(np.zeros((3, 2)), requires_grad=True, sparse_grad=True)
+    loss = embedding_bag(table, rows, np.ones(2), offsets).sum()
+    rows[:] = 10**9
+    offsets[:] = 7
+    loss.backward()
+    out = np.zeros((3, 2))
+    table.grad.add_to(out)
+    assert out.tolist() == [[0.0, 0.0], [1.0, 1.0], [1.0, 1.0]]

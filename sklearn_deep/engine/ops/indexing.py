@@ -126,7 +126,10 @@ class EmbeddingBag(Function):
             np.add.at(out, np.repeat(np.arange(out.shape[0]), np.diff(offsets)),
                       table[rows] * weights[:, None])
             return out
-        ctx.checked = True  # rows here, offsets by bag_sums
+        # rows checked here, offsets by bag_sums; kept as copies the caller cannot change
+        # before backward, whose gradient is added without checking them again
+        rows, offsets = np.array(rows), np.array(offsets)
+        ctx.rows, ctx.offsets, ctx.checked = rows, offsets, True
         return bag_sums(table, rows, weights, offsets, rows_checked=True)  # (B, d)
 
     @staticmethod
