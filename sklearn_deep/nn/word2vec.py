@@ -162,12 +162,23 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
 
 
 class CbowArrays:
-    """The index arrays of CBOW centres (:func:`cbow_arrays`): each centre's context words
-    as a flat list without padding, ``words[offsets[b]:offsets[b + 1]]``; ``inverse``,
-    one over their number (1 for none); ``example`` ``(B, 1)``, 1 for a centre with
-    context words (a training example), else 0; and, with negatives, the weights
-    ``(B, 1 + k)`` of its scores (its own row: 1 when it has a context word; each of its
-    group's negatives: 1 unless equal to the centre)."""
+    """The index arrays of ``B`` CBOW centres, as :func:`cbow_arrays` makes them.
+
+    Parameters
+    ----------
+    words : ndarray of int, shape (n,)
+        Each centre's context words as a flat list without padding: centre ``b``'s are
+        ``words[offsets[b]:offsets[b + 1]]``.
+    offsets : ndarray of int, shape (B + 1,)
+        Where each centre's context words start.
+    inverse : ndarray of shape (B,)
+        One over each centre's number of context words (1 for none).
+    example : ndarray of shape (B, 1)
+        1 for a centre with context words (a training example), else 0.
+    negative_weights : ndarray of bool, shape (B, 1 + k), or None
+        The weights of each centre's scores: its own row (when it has a context word),
+        then each of its group's negatives (unless equal to the centre).
+    """
 
     __slots__ = ("example", "inverse", "negative_weights", "offsets", "words")
 
@@ -177,7 +188,9 @@ class CbowArrays:
 
     def __getitem__(self, cut):
         """The arrays of the centres ``cut`` (a slice with step 1)."""
-        start, stop, _ = cut.indices(self.offsets.shape[0] - 1)
+        start, stop, step = cut.indices(self.offsets.shape[0] - 1)
+        if step != 1:
+            raise ValueError("CbowArrays are cut by slices with step 1")
         first, last = self.offsets[start], self.offsets[stop]
         return CbowArrays(self.words[first:last], self.offsets[start:stop + 1] - first,
                           self.inverse[start:stop], self.example[start:stop],
@@ -197,9 +210,25 @@ class CbowArrays:
 
 
 def cbow_arrays(centres, contexts, mask, negatives, group, dtype=np.float64):
-    """The :class:`CbowArrays` of CBOW centres, with the row of ``negatives`` of each
-    centre's group (``group``, one per centre), ``inverse`` and ``example`` of
-    ``dtype`` (the tables')."""
+    """The :class:`CbowArrays` of CBOW centres.
+
+    Parameters
+    ----------
+    centres : ndarray of int, shape (B,)
+    contexts : ndarray of int, shape (B, C)
+        Context words of each centre (padding where ``mask`` is False).
+    mask : ndarray of bool, shape (B, C)
+    negatives : ndarray of int, shape (G, k), or None
+        The negatives of each group of centres.
+    group : ndarray of int, shape (B,)
+        The row of ``negatives`` of each centre's group.
+    dtype : dtype, default=np.float64
+        Of ``inverse`` and ``example`` (the tables').
+
+    Returns
+    -------
+    CbowArrays
+    """
     count = np.count_nonzero(mask, axis=1)
     offsets = np.zeros(count.shape[0] + 1, dtype=np.intp)
     np.cumsum(count, out=offsets[1:])
@@ -235,10 +264,12 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
                             share, score_clip, prepared):
     """The negative-sampling loss of groups of ``share`` centres sharing their negatives.
 
-    Skip-gram: one :func:`~sklearn_deep.engine.sampled_logistic` over the groups' flat
-    (context, centre) pairs, each scored against the group's rows, its centres then its
-    negatives: its own centre with target 1, every negative (but one equal to its
-    centre) with target 0, the other centres with weight 0. CBOW: one
+    Skip-gram: one :func:`~sklearn_deep.engine.sampled_logistic` over the groups'
+    (context, centre) pairs (with negatives per centre, a centre's context slots as they
+    are, padding weighted 0; with larger groups, the pairs packed flat), each scored
+    against the group's rows, its centres then its negatives: its own centre with target
+    1, every negative (but one equal to its centre) with target 0, the other centres with
+    weight 0. CBOW: one
     :func:`~sklearn_deep.engine.negative_sampling`, each centre's hidden vector against
     its own row and the group's negatives (but one equal to its centre)."""
     B, C = example.shape
@@ -251,8 +282,9 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         mask = example > 0
         if not mask.any():
             return None
-        targets = np.zeros((B, C, rows.shape[1]), dtype=bool)                # own centre
-        targets[:, :, 0] = True
+        own = np.zeros(rows.shape[1], dtype=bool)                             # own centre
+        own[0] = True
+        targets = np.broadcast_to(own, (B, C, own.shape[0]))                 # (B, C, J)
         weights = np.empty(targets.shape, dtype=bool)
         weights[:, :, 0] = mask
         np.logical_and((negatives != centres[:, None])[:, None, :], mask[:, :, None],

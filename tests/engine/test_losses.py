@@ -70,8 +70,9 @@ def test_penalties_match_their_definitions():
 
 
 def test_loss_input_errors_name_the_problem():
-    with pytest.raises(ValueError, match="class labels must lie"):
-        E.softmax_cross_entropy(Tensor(SCORES), np.array([0, 1, 2, 3, 4, 0]))
+    for bad in ([0, 1, 2, 3, 4, 0], [0, -1, 2, 3, 1, 0]):  # NumPy would wrap -1 silently
+        with pytest.raises(ValueError, match="class labels must lie"):
+            E.softmax_cross_entropy(Tensor(SCORES), np.array(bad))
     for bad in ([0, 1, 2, 3, 4, 0], [0, -1, 2, 3, 1, 0]):
         with pytest.raises(ValueError, match="class labels must lie"):
             E.multiclass_hinge(Tensor(SCORES), np.array(bad))

@@ -751,5 +751,8 @@ def test_cbow_arrays_prepared_for_many_batches_equal_each_batchs_own(texts, shar
         assert (loss, n) == (loss_alone, n_alone)
         for grad, grad_alone in zip(grads, grads_alone, strict=True):
             np.testing.assert_array_equal(grad.to_dense(), grad_alone.to_dense())
+        for uses, uses_alone in zip(problem.model.row_uses(batch),  # the row damping's
+                                    problem.model.row_uses(alone), strict=True):
+            np.testing.assert_array_equal(np.sort(uses), np.sort(uses_alone))
         n_batches += 1
     assert n_batches > 16  # more than one run of batches prepared together
