@@ -141,10 +141,11 @@ class SoftmaxCrossEntropy(Function):
         target = np.asarray(target)
         labels = scores.ndim == 2 and target.ndim == 1 and target.dtype.kind in "iu"
         p, m, z = _shifted_exp(scores)
-        log_z = m + np.log(z)
+        log_z = np.log(z)
+        log_z += m  # m + log Z, in the new array
         if labels:
             rows, picked = _label_scores(scores, target)
-            losses = log_z - picked
+            losses = np.subtract(log_z, picked, out=log_z)
             ctx.labels, ctx.y = (rows, target), None
         else:
             y = _class_targets(target, scores)
