@@ -14,6 +14,7 @@ by hand) is handled parameter by parameter, with the same results.
 """
 
 import math
+from operator import is_
 
 import numpy as np
 
@@ -101,7 +102,7 @@ def shared_buffer(arrays):
     ndarray of shape (total size,) or None
     """
     if isinstance(arrays, TiledViews) and len(arrays) == len(arrays._views) and all(
-            a is v for a, v in zip(arrays, arrays._views)):
+            map(is_, arrays, arrays._views)):
         return arrays.buffer
     if not arrays or not isinstance(arrays[0], np.ndarray):
         return None

@@ -27,6 +27,7 @@ can), later ones are added to it, so that the storage need not be zeroed.
 """
 
 from collections import OrderedDict
+from operator import itemgetter
 
 import numpy as np
 
@@ -120,9 +121,10 @@ class Recording:
         for op in self._backward:
             op.offers = tuple((i, s) for i, s in op.grad_args
                               if s < n_params and not (s in offered or offered.add(s)))
-        # what each run reads, as flat tuples (a step runs these loops, nothing else)
-        self._forward_plan = [(op.ctx, op.fn.forward, op.args, op.options, op.option_slots,
-                               op.out, op.structure) for op in self._ops]
+        # what each run reads, as flat tuples (a step runs these loops, nothing else); an
+        # operation's inputs are read with one call, into a list (a slice for one input)
+        self._forward_plan = [(op.ctx, op.fn.forward, _reader(op.args), op.options,
+                               op.option_slots, op.out, op.structure) for op in self._ops]
         self._backward_plan = [(op.ctx, op.fn.backward, op.out, op.grad_args, op.offers,
                                 len(op.args), op.fresh) for op in self._backward]
 
@@ -141,14 +143,15 @@ class Recording:
         """
         values, start = self._values, self._n_params
         values[start:start + len(inputs)] = inputs
-        for ctx, forward, args, options, option_slots, out, structure in self._forward_plan:
+        ndarray = np.ndarray
+        for ctx, forward, read, options, option_slots, out, structure in self._forward_plan:
             ctx.__dict__ = structure.copy()  # a fresh context, as apply gives
             if option_slots:
-                options = dict(options)
+                options = options.copy()
                 for name, s in option_slots:
                     options[name] = values[s]
-            result = forward(ctx, *[values[s] for s in args], **options)
-            values[out] = result if isinstance(result, np.ndarray) else np.asarray(result)
+            result = forward(ctx, *read(values), **options)
+            values[out] = result if isinstance(result, ndarray) else np.asarray(result)
         return values[self._root]
 
     def backward(self, grads):
@@ -166,7 +169,8 @@ class Recording:
         values, n_params = self._values, self._n_params
         written = [False] * n_params
         pending = [None] * len(values)  # per slot: (gradient, whether no one else holds it)
-        pending[self._root] = (np.ones_like(values[self._root]), True)
+        root = values[self._root]
+        pending[self._root] = (np.ones(root.shape, root.dtype), True)
         for ctx, backward, out, grad_args, offers, n_args, fresh in self._backward_plan:
             if pending[out] is None:  # no gradient reached this operation
                 continue
@@ -205,11 +209,23 @@ class Recording:
                 grads[s].fill(0)
 
 
+def _reader(slots):
+    """A function of the values list giving the values at ``slots``, as a sequence."""
+    if len(slots) == 1:  # itemgetter of one index would give the value itself
+        return itemgetter(slice(slots[0], slots[0] + 1))
+    return itemgetter(*slots) if slots else itemgetter(slice(0, 0))
+
+
 def _signature(key, inputs):
     """What a recording's structure depends on: the key, and each input's kind, shape and
-    dtype (None for None)."""
-    return (key, *[None if a is None else (type(a), getattr(a, "shape", None),
-                                           getattr(a, "dtype", None)) for a in inputs])
+    dtype (None for None; the kind alone for a Python number)."""
+    signature = [key]
+    for a in inputs:
+        if a is None or type(a) in (int, float, bool):
+            signature.append(None if a is None else type(a))
+        else:
+            signature.append((type(a), getattr(a, "shape", None), getattr(a, "dtype", None)))
+    return tuple(signature)
 
 
 class GraphCache:

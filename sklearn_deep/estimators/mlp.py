@@ -409,8 +409,9 @@ class MLPClassifierScratch(ClassifierMixin, _BaseMLPScratch):
                              f"{self.classes_}. 'y' has {unique_labels(y)}.")
         if self.loss == "hinge" or self.out_activation_ == "softmax":
             # class indices: the engine's losses one-hot them per batch, so the targets
-            # take n integers, not an n × n_classes matrix
-            return np.searchsorted(self.classes_, y).astype(np.intp)
+            # take n integers, not an n × n_classes matrix; unsigned, as they cannot be
+            # negative, so that no step checks them for negative values
+            return np.searchsorted(self.classes_, y).astype(np.uintp)
         return self._label_binarizer.transform(y).astype(dtype)
 
     def _output_units(self, Y):

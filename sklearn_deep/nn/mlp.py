@@ -10,6 +10,8 @@ nothing about labels, estimators or scikit-learn. Train it with the loop::
                  max_iter=50, rng=rng)
 """
 
+from operator import is_
+
 from ..engine import Tensor, get_loss, l2_penalty, no_grad
 from ..engine.flat import parameter_tensors
 from ..engine.replay import GraphCache
@@ -122,7 +124,7 @@ class MLP:
             return loss.item(), weight, grads
         params = self.params
         if (self._graphs is None or len(self._graphs.params) != len(params)
-                or any(a is not b for a, b in zip(self._graphs.params, params))):
+                or not all(map(is_, self._graphs.params, params))):
             self._graphs = GraphCache(params)  # new parameter arrays: record anew
         # the same structure recurs at every step of a loop: replay the graph (the penalty's
         # scale, which sample weights change from batch to batch, is one of its inputs)

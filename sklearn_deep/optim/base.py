@@ -1,10 +1,14 @@
 """The :class:`Optimizer` base class: validation, schedule and the dense/row-sparse dispatch."""
 
+from operator import attrgetter
+
 import numpy as np
 
 from ..engine.flat import shared_buffer, views_of
 from ..engine.sparse import RowSparseGrad
 from .schedules import Constant, Schedule, check_positive
+
+_shape = attrgetter("shape")
 
 __all__ = ["Optimizer"]
 
@@ -111,7 +115,7 @@ class Optimizer:
         flat_grad = None if self._flat is None else shared_buffer(given)
         if (flat_grad is not None and self.transform is None
                 and flat_grad.dtype == self._flat[0].dtype and len(given) == len(self.params)
-                and all(g.shape == p.shape for g, p in zip(given, self.params))):
+                and list(map(_shape, given)) == list(map(_shape, self.params))):
             # what _check_grads would pass unchanged: dense, of the parameters' shapes and
             # dtype, tiling one buffer in order
             return self._flat_step(flat_grad)

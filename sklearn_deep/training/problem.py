@@ -121,7 +121,9 @@ class MinibatchProblem:
     def loss_and_grads(self, batch):
         if batch is None:
             return self.model.loss_and_grads(*self.data, rng=self._rng)
-        rows = [None if a is None else _rows(a, batch) for a in self.data]
+        rows = []  # a plain loop: no comprehension's function object at every step
+        for a in self.data:
+            rows.append(None if a is None else _rows(a, batch))
         return self.model.loss_and_grads(*rows, rng=self._rng)
 
     def validation(self):

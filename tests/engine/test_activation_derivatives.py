@@ -33,3 +33,23 @@ def test_derivative_matches_central_differences(name):
     values = derivative.data if isinstance(derivative, Tensor) else np.asarray(derivative)
     assert values.shape == a.shape and values.dtype == np.float64
     np.testing.assert_allclose(values, numerical, rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize("shape", [(7, 5), (600, 300)])  # a cached zeros floor, and none
+def test_relu_forward_is_numpy_maximum_with_zero(shape):
+    """ReLU's forward equals np.maximum(a, 0) bit for bit (NaN, ±0 and infinities included),
+    in place or not, and a call in place leaves the next call's result unchanged."""
+    from sklearn_deep.engine.function import Context
+    from sklearn_deep.engine.ops.activations import ReLU
+
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(shape)
+    a.flat[:6] = [np.nan, -0.0, 0.0, -np.inf, np.inf, -np.nan]
+    expected = np.maximum(a, 0)
+    out = ReLU.forward(Context(), a.copy())
+    assert np.array_equal(out, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(out), np.signbit(expected))
+    inplace = a.copy()
+    assert ReLU.forward(Context(), inplace, out=inplace) is inplace
+    assert np.array_equal(inplace, expected, equal_nan=True)
+    assert np.array_equal(ReLU.forward(Context(), a.copy()), expected, equal_nan=True)

@@ -141,10 +141,11 @@ class SoftmaxCrossEntropy(Function):
         target = np.asarray(target)
         labels = scores.ndim == 2 and target.ndim == 1 and target.dtype.kind in "iu"
         p, m, z = _shifted_exp(scores)
-        log_z = m + np.log(z)
+        log_z = np.log(z)
+        log_z += m  # m + log Z, in the new array
         if labels:
             rows, picked = _label_scores(scores, target)
-            losses = log_z - picked
+            losses = np.subtract(log_z, picked, out=log_z)
             ctx.labels, ctx.y = (rows, target), None
         else:
             y = _class_targets(target, scores)
@@ -275,8 +276,10 @@ class L2Penalty(Function):
     @staticmethod
     def forward(ctx, *weights, scale=1.0):
         ctx.weights, ctx.scale = weights, scale
-        dtype = np.result_type(*weights)
-        value = np.asarray(0.5 * sum(np.vdot(w, w) for w in weights), dtype=dtype)
+        total = 0  # Σ_k ‖W_k‖², added in the order of the weights (plain loops: no generator
+        for w in weights:  # objects, this runs at every training step)
+            total = total + np.vdot(w, w)
+        value = np.asarray(0.5 * total, dtype=np.result_type(*weights))
         return value if scale == 1.0 else value * scale
 
     @staticmethod
@@ -284,10 +287,13 @@ class L2Penalty(Function):
         if ctx.scale != 1.0:
             grad = grad * ctx.scale
         into = getattr(ctx, "grad_into", None) or [None] * len(ctx.weights)
-        return tuple(np.multiply(w, grad, out=out if out is not None
-                                 and out.dtype == np.result_type(w, grad) else None)
-                     if need else None
-                     for w, need, out in zip(ctx.weights, ctx.needs_input_grad, into))
+        grads = []
+        for w, need, out in zip(ctx.weights, ctx.needs_input_grad, into):
+            if need and out is not None and out.dtype == np.result_type(w, grad):
+                grads.append(np.multiply(w, grad, out=out))
+            else:
+                grads.append(np.multiply(w, grad) if need else None)
+        return tuple(grads)
 
 
 class L1Penalty(Function):
