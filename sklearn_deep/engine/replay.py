@@ -46,7 +46,9 @@ class _Op:
 
     def __init__(self, ctx, args, option_slots, out):
         self.ctx, self.fn, self.fresh = ctx, ctx.fn, ctx.fn.fresh_grads
-        self.structure = {"fn": ctx.fn, "inputs": ctx.inputs, "options": ctx.options,
+        # what a fresh context holds (not the first build's input tensors, which would
+        # keep that build's arrays alive as long as the recording)
+        self.structure = {"fn": ctx.fn, "options": ctx.options,
                           "needs_input_grad": ctx.needs_input_grad}
         self.args, self.options, self.option_slots, self.out = (
             args, ctx.options, option_slots, out)
@@ -78,8 +80,10 @@ class Recording:
     Raises
     ------
     ValueError
-        If ``root`` is not a one-element result of recorded operations, or the graph has a
-        leaf requiring a gradient that is not among ``params``.
+        If ``root`` is not a one-element result of recorded operations, the graph has a
+        leaf requiring a gradient that is not among ``params``, or an input (not None)
+        reaches no operation as it is: a value the graph was built from a copy or a
+        conversion of it would be replayed as recorded, so the recording refuses it.
     """
 
     def __init__(self, root, params, inputs):
@@ -106,15 +110,30 @@ class Recording:
         made = sorted((t for t in _topological_order(root) if t._ctx is not None),
                       key=lambda t: t._number)  # the order the operations were called in
         self._ops = []
+        read = set()  # the slots some operation reads
         for t in made:
             ctx = t._ctx
             args = tuple(slot(x) for x in ctx.inputs)
             option_slots = tuple((name, input_slot[id(v)]) for name, v in ctx.options.items()
                                  if v is not None and id(v) in input_slot)
+            read.update(args, (s for _, s in option_slots))
             values.append(t.data)
             slot_of[id(t)] = len(values) - 1
             self._ops.append(_Op(ctx, args, option_slots, len(values) - 1))
+        unread = [i for i, a in enumerate(inputs)  # (an object given twice has one slot)
+                  if a is not None and input_slot[id(a)] not in read]
+        if unread:
+            raise ValueError(f"input(s) {unread} reach no operation as they are (a copy or "
+                             "a conversion of an input would be replayed as recorded); "
+                             "pass what the operations use, or None")
         self._values, self._n_params, self._root = values, n_params, slot_of[id(root)]
+        self._n_inputs = len(inputs)
+        # slots refilled by every run: the inputs and the operations' outputs (emptied
+        # after a backward, so that a recording does not keep a batch's arrays alive)
+        self._run_slots = [n_params + i for i in range(len(inputs))] + [
+            op.out for op in self._ops]
+        self._contexts = [(op.ctx, op.structure) for op in self._ops]
+        self._forward_done = True
         # Tensor.backward's order: the latest made first
         self._backward = self._ops[::-1]
         offered = set()
@@ -141,8 +160,12 @@ class Recording:
         ndarray
             The root's new value.
         """
+        if len(inputs) != self._n_inputs:
+            raise ValueError(f"{len(inputs)} inputs given to a recording of "
+                             f"{self._n_inputs}")
         values, start = self._values, self._n_params
         values[start:start + len(inputs)] = inputs
+        self._forward_done = True
         ndarray = np.ndarray
         for ctx, forward, read, options, option_slots, out, structure in self._forward_plan:
             ctx.__dict__ = structure.copy()  # a fresh context, as apply gives
@@ -165,7 +188,16 @@ class Recording:
         grads : list of ndarray
             One writable array per parameter, of its shape and dtype (what it holds is
             overwritten).
+
+        Raises
+        ------
+        ValueError
+            If no forward ran since the last backward (the primitives' last backward may
+            overwrite what their forward saved).
         """
+        if not self._forward_done:
+            raise ValueError("a recording's backward needs a forward since the last one")
+        self._forward_done = False
         values, n_params = self._values, self._n_params
         written = [False] * n_params
         pending = [None] * len(values)  # per slot: (gradient, whether no one else holds it)
@@ -207,6 +239,11 @@ class Recording:
         for s in range(n_params):
             if not written[s]:
                 grads[s].fill(0)
+        # let go of what this run saved and made
+        for ctx, structure in self._contexts:
+            ctx.__dict__ = structure
+        for s in self._run_slots:
+            values[s] = None
 
 
 def _reader(slots):
@@ -217,14 +254,19 @@ def _reader(slots):
 
 
 def _signature(key, inputs):
-    """What a recording's structure depends on: the key, and each input's kind, shape and
-    dtype (None for None; the kind alone for a Python number)."""
+    """What a recording's structure depends on: the key, each input's kind, shape and
+    dtype (None for None; the kind alone for a Python number), and which inputs are the
+    same object (a recording reads one slot for both)."""
     signature = [key]
     for a in inputs:
         if a is None or type(a) in (int, float, bool):
             signature.append(None if a is None else type(a))
         else:
             signature.append((type(a), getattr(a, "shape", None), getattr(a, "dtype", None)))
+    ids = [id(a) for a in inputs if a is not None]
+    if len(set(ids)) < len(ids):  # aliases: the first position of each input's object
+        signature.append(tuple(next(j for j, b in enumerate(inputs) if b is a)
+                               for a in inputs))
     return tuple(signature)
 
 

@@ -127,10 +127,10 @@ class MLP:
                 or not all(map(is_, self._graphs.params, params))):
             self._graphs = GraphCache(params)  # new parameter arrays: record anew
         # the same structure recurs at every step of a loop: replay the graph (the penalty's
-        # scale, which sample weights change from batch to batch, is one of its inputs)
-        key = (bool(scale), self.loss_name, tuple(self.activations))
-        loss, grads = self._graphs.loss_and_grads(self._objective, [X, Y, sample_weight, scale],
-                                                  key)
+        # scale, which sample weights change from batch to batch, is one of its inputs;
+        # None without a penalty, which the cache tells apart)
+        loss, grads = self._graphs.loss_and_grads(
+            self._objective, [X, Y, sample_weight, scale if scale else None])
         return loss, weight, grads
 
     def _objective(self, tensors, X, Y, sample_weight, scale, rng=None):

@@ -213,3 +213,68 @@ def test_mlp_records_anew_when_its_parameter_arrays_are_replaced():
     assert loss == expected_loss
     for g, e in zip(grads, expected):
         np.testing.assert_array_equal(g, e)
+
+
+def test_an_input_the_graph_reads_only_through_a_copy_is_refused():
+    # a value derived from an input inside build (here a conversion) would be replayed as
+    # recorded, the first batch's forever: the recording refuses it instead
+    rng = np.random.default_rng(7)
+    params = _params(rng, [(4, 1), (1,)])
+    cache = GraphCache(params)
+
+    def build(tensors, X, y):
+        return squared_error(affine(X.astype(np.float64) * 1.0, *tensors), y)
+
+    with pytest.raises(ValueError, match="reach no operation"):
+        cache.loss_and_grads(build, [rng.standard_normal((5, 4)), rng.standard_normal((5, 1))])
+
+
+def test_aliased_inputs_are_recorded_apart_from_distinct_ones():
+    # a graph recorded with X as its own target reads one slot for both; a later call with
+    # distinct arrays of the same shapes must not replay that recording
+    rng = np.random.default_rng(8)
+    params = _params(rng, [(3, 3), (3,)])
+    cache = GraphCache(params)
+
+    def build(tensors, X, y):
+        return squared_error(affine(X, *tensors), y)
+
+    X = rng.standard_normal((4, 3))
+    cache.loss_and_grads(build, [X, X])
+    X2, y2 = rng.standard_normal((4, 3)), rng.standard_normal((4, 3))
+    loss, grads = cache.loss_and_grads(build, [X2, y2])
+    tensors, expected = parameter_tensors(params)
+    oracle = build(tensors, X2, y2)
+    oracle.backward()
+    assert loss == oracle.item()
+    for g, e in zip(grads, expected, strict=True):
+        np.testing.assert_array_equal(g, e)
+
+
+def test_a_run_needs_every_input_and_a_forward_before_each_backward():
+    rng, params, _, build, _ = _counted(9)
+    X, y = rng.standard_normal((5, 4)), rng.integers(0, 3, 5)
+    tensors, grads = parameter_tensors(params)
+    recording = Recording(build(tensors, X, y, None), tensors, [X, y, None])
+    recording.backward(grads)
+    with pytest.raises(ValueError, match="needs a forward"):
+        recording.backward(grads)
+    with pytest.raises(ValueError, match="2 inputs given to a recording of 3"):
+        recording.forward([X, y])
+    recording.forward([X, y, None])
+    recording.backward(grads)
+
+
+def test_a_recording_lets_go_of_each_batch_after_its_backward():
+    # the recording keeps no batch (nor what its primitives saved from it) between runs
+    import gc
+    import weakref
+
+    rng, params, cache, build, _ = _counted(10)
+    for step in range(2):  # recorded, then replayed
+        X = rng.standard_normal((5, 4))
+        cache.loss_and_grads(build, [X, rng.integers(0, 3, 5), None])
+        alive = weakref.ref(X)
+        del X
+        gc.collect()
+        assert alive() is None, step
