@@ -270,7 +270,7 @@ def test_a_recording_lets_go_of_each_batch_after_its_backward():
     import gc
     import weakref
 
-    rng, params, cache, build, _ = _counted(10)
+    rng, _, cache, build, _ = _counted(10)
     for step in range(2):  # recorded, then replayed
         X = rng.standard_normal((5, 4))
         cache.loss_and_grads(build, [X, rng.integers(0, 3, 5), None])
