@@ -6,6 +6,9 @@ backward sums the gradient back to each operand's shape with
 :func:`~sklearn_deep.engine.function.unbroadcast`, the one place that knows about it.
 """
 
+import math
+from functools import lru_cache
+
 import numpy as np
 
 from ..function import Function, unbroadcast
@@ -15,6 +18,36 @@ __all__ = [
     "Mean", "Mul", "Neg", "Pow", "Reshape", "Softmax", "Sqrt", "Sub", "Sum", "Transpose",
     "Where",
 ]
+
+
+# constant() keeps arrays of at most this many elements (a minibatch's); larger ones are
+# made at each call, so that a full-batch fit leaves nothing large behind.
+_CONSTANT_MAX_SIZE = 2**17
+
+
+def constant(kind, shape, dtype):
+    """A read-only array, made once and kept for the few shapes a training loop's
+    minibatches have (when small): ``'zeros'`` of ``shape``; ``'uniform'``, ``shape`` = n
+    factors ``1/n`` (the unweighted sample factors); or ``'rows'``, ``arange(shape)``.
+    Primitives reuse it at every step instead of making it anew."""
+    size = math.prod(shape) if isinstance(shape, tuple) else shape
+    if size <= _CONSTANT_MAX_SIZE:
+        return _kept_constant(kind, shape, dtype)
+    return _make_constant(kind, shape, dtype)
+
+
+def _make_constant(kind, shape, dtype):
+    if kind == "zeros":
+        a = np.zeros(shape, dtype)
+    elif kind == "uniform":
+        a = np.full(shape, 1.0 / shape if shape else 0.0, dtype=dtype)
+    else:
+        a = np.arange(shape)
+    a.flags.writeable = False
+    return a
+
+
+_kept_constant = lru_cache(maxsize=16)(_make_constant)
 
 
 def _normalize_axes(axis, ndim):

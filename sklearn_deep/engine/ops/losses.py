@@ -10,12 +10,11 @@ Fusing the output non-linearity with the loss gives both stability (log-sum-exp,
 sigmoid + binary cross-entropy → ``σ(x) − y``.
 """
 
-from functools import lru_cache
-
 import numpy as np
 from scipy.special import expit, xlogy
 
 from ..function import Function
+from .basic import constant
 
 __all__ = [
     "LOSSES", "BinaryCrossEntropyWithLogits", "L1Penalty", "L2Penalty", "MulticlassHinge",
@@ -25,23 +24,13 @@ __all__ = [
 ]
 
 
-@lru_cache(maxsize=16)
-def _read_only(kind, n, dtype):
-    """A read-only array made once per minibatch size: ``'uniform'``, ``n`` factors
-    ``1/n`` (the unweighted sample factors), or ``'rows'``, ``arange(n)``."""
-    if kind == "uniform":
-        a = np.full(n, 1.0 / n if n else 0.0, dtype=dtype)
-    else:
-        a = np.arange(n)
-    a.flags.writeable = False
-    return a
 
 
 def _sample_weights(sample_weight, n, dtype):
     """Per-sample factors w_i / Σw (1/n when unweighted; zeros when Σw = 0); the
     unweighted factors are a shared read-only array."""
     if sample_weight is None:
-        return _read_only("uniform", n, np.dtype(dtype))
+        return constant("uniform", n, np.dtype(dtype))
     w = np.asarray(sample_weight, dtype=dtype).reshape(-1)
     if w.shape[0] != n:
         raise ValueError(f"sample_weight has {w.shape[0]} entries for {n} samples")
@@ -60,7 +49,7 @@ def _label_scores(scores, target):
     """``(rows, s)``: ``rows = arange(n)`` and each row's score at its label,
     ``s = scores[rows, target]``, with the labels checked as :func:`_check_labels` does
     (the indexing itself refuses labels too large: one reduction less)."""
-    rows = _read_only("rows", scores.shape[0], None)
+    rows = constant("rows", scores.shape[0], None)
     if target.dtype.kind == "i" and target.size and target.min() < 0:
         _check_labels(target, scores.shape[-1])
     try:
