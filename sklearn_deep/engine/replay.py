@@ -136,10 +136,14 @@ class Recording:
         self._forward_done = True
         # Tensor.backward's order: the latest made first
         self._backward = self._ops[::-1]
-        offered = set()
+        offered = set()  # the parameters an earlier backward is offered already
         for op in self._backward:
-            op.offers = tuple((i, s) for i, s in op.grad_args
-                              if s < n_params and not (s in offered or offered.add(s)))
+            offers = []
+            for i, s in op.grad_args:
+                if s < n_params and s not in offered:
+                    offers.append((i, s))
+                    offered.add(s)
+            op.offers = tuple(offers)
         # what each run reads, as flat tuples (a step runs these loops, nothing else); an
         # operation's inputs are read with one call, into a list (a slice for one input)
         self._forward_plan = [(op.ctx, op.fn.forward, _reader(op.args), op.options,

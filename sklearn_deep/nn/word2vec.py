@@ -238,9 +238,16 @@ def cbow_arrays(centres, contexts, mask, negatives, group, dtype=np.float64):
     if negatives is not None:
         weights = np.empty((count.shape[0], 1 + negatives.shape[1]), dtype=bool)
         np.greater(count, 0, out=weights[:, 0])
-        np.not_equal(negatives[group], centres[:, None], out=weights[:, 1:])
-        weights[:, 1:] &= weights[:, :1]
+        _negatives_kept(negatives[group], centres[:, None], weights[:, :1], weights[:, 1:])
     return CbowArrays(contexts[mask], offsets, inverse, example, weights)
+
+
+def _negatives_kept(negatives, centres, example, out):
+    """Into ``out``, which negatives count for which example: those of a real example
+    (``example``) but not equal to its centre (word2vec.c skips a negative equal to the
+    target). The arguments broadcast to ``out``'s shape."""
+    np.not_equal(negatives, centres, out=out)
+    out &= example
 
 
 def _cbow_hidden(syn0, prepared, cbow_mean, cbow_full_error):
@@ -287,8 +294,8 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         targets = np.broadcast_to(own, (B, C, own.shape[0]))                 # (B, C, J)
         weights = np.empty(targets.shape, dtype=bool)
         weights[:, :, 0] = mask
-        np.logical_and((negatives != centres[:, None])[:, None, :], mask[:, :, None],
-                       out=weights[:, :, 1:])
+        _negatives_kept(negatives[:, None, :], centres[:, None, None], mask[:, :, None],
+                        weights[:, :, 1:])
         return sampled_logistic(syn0[contexts], syn1neg, rows, targets, weights,
                                 clip=score_clip)
     if hidden is None:  # skip-gram, negatives shared by groups of centres
@@ -323,10 +330,9 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
     targets = np.zeros((n, L, J), dtype=bool)                           # own centre: 1
     targets.reshape(n * L, J)[np.arange(n * L), own.reshape(-1)] = True
     centre_of = group_centres[group[:, None], own]                      # (rows, L)
-    weights = targets.copy()                   # own centre, and negatives but the centre
-    np.not_equal(negatives[group][:, None, :], centre_of[:, :, None],
-                 out=weights[:, :, share:])
-    weights &= valid[:, :, None]
+    weights = targets & valid[:, :, None]      # own centre, and negatives but the centre
+    _negatives_kept(negatives[group][:, None, :], centre_of[:, :, None], valid[:, :, None],
+                    weights[:, :, share:])
     if not weights.any():
         return None
     return sampled_logistic(hidden, syn1neg, rows, targets, weights, clip=score_clip)
