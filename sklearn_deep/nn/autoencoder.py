@@ -19,6 +19,7 @@ output, binary cross-entropy for a logistic one) plus the contractive or sparsit
 """
 
 import copy
+from operator import is_
 
 import numpy as np
 from scipy.special import expit
@@ -31,6 +32,7 @@ from ..engine import (
     squared_error,
 )
 from ..engine.flat import flat_views, parameter_tensors
+from ..engine.replay import GraphCache
 from .dense import dense_forward, init_dense
 from .penalties import (
     contractive_penalty,
@@ -87,6 +89,7 @@ class Autoencoder:
         self.contractive_weight, self.contractive_sigma = contractive_weight, contractive_sigma
         self.sparsity, self.sparsity_target = sparsity, sparsity_target
         self.sparsity_weight = sparsity_weight
+        self._graphs = None  # the recorded training graphs (GraphCache), made when needed
 
     @property
     def linear(self):
@@ -194,6 +197,14 @@ class Autoencoder:
             The rows the L2 term is divided by, when ``X`` is one block of a larger batch
             (default: ``X``'s own rows).
         """
+        n = X.shape[0] if l2_rows is None else l2_rows
+        return self._objective(params, X, target, self._l2_scale(n), rng)
+
+    def _l2_scale(self, n):
+        return self.alpha / n if self.alpha and n > 0 else None
+
+    def _objective(self, params, X, target, l2_scale, rng=None):
+        """The objective's graph, with the L2 term's scale given (None: no term)."""
         enc_W, enc_b, dec_W, dec_b = self.unpack(params)
         pre, code = self.encode(X, enc_W, enc_b)
         loss = self.reconstruction_loss(self.decode(code, dec_W, dec_b), target)
@@ -204,10 +215,9 @@ class Autoencoder:
             penalty = (kl_sparsity_penalty(code, self.sparsity_target)
                        if self.sparsity == "kl" else l1_activity_penalty(code))
             loss = loss + self.sparsity_weight * penalty
-        n = X.shape[0] if l2_rows is None else l2_rows
-        if self.alpha and n > 0:
+        if l2_scale is not None:
             own = enc_W if self.tied else enc_W + dec_W
-            loss = loss + l2_penalty(*own, scale=self.alpha / n)
+            loss = loss + l2_penalty(*own, scale=l2_scale)
         return loss
 
     def _contractive(self, X, pre, code, enc_W, enc_b, rng):
@@ -225,11 +235,23 @@ class Autoencoder:
 
     def loss_and_grads(self, params, X, target, rng=None, l2_rows=None):
         """``(loss, n, grads)`` of a batch: the training loop's contract for ``params``
-        (ndarrays); ``l2_rows`` as in :meth:`objective`."""
-        tensors, grads = parameter_tensors(params)
-        loss = self.objective(tensors, X, target, rng, l2_rows)
-        loss.backward()  # into the views of grads
-        return loss.item(), X.shape[0], grads
+        (ndarrays); ``l2_rows`` as in :meth:`objective`.
+
+        The graph is built at the first call for a batch shape and replayed after
+        (:class:`~sklearn_deep.engine.replay.GraphCache`: the same primitives, the same
+        results), except with the finite-difference contractive penalty, whose
+        perturbations are drawn while building: that graph is built each time."""
+        scale = self._l2_scale(X.shape[0] if l2_rows is None else l2_rows)
+        if self.contractive_weight and not self.contractive_closed_form:
+            tensors, grads = parameter_tensors(params)
+            loss = self._objective(tensors, X, target, scale, rng)
+            loss.backward()  # into the views of grads
+            return loss.item(), X.shape[0], grads
+        if (self._graphs is None or len(self._graphs.params) != len(params)
+                or not all(map(is_, self._graphs.params, params))):
+            self._graphs = GraphCache(params)  # new parameter arrays: record anew
+        loss, grads = self._graphs.loss_and_grads(self._objective, [X, target, scale])
+        return loss, X.shape[0], grads
 
     def reconstruction_error(self, params, X, target):
         """The reconstruction loss of clean inputs, no penalty (a float; no graph)."""

@@ -91,6 +91,41 @@ def test_gradients_match_central_differences(kw):
     assert [g.shape for g in grads] == [p.shape for p in params]
 
 
+@pytest.mark.parametrize("kw", [
+    dict(activations=["tanh"]),
+    dict(activations=["tanh"], contractive_weight=0.2),  # closed form: replayed
+    dict(activations=["logistic"], sparsity="kl", sparsity_weight=0.5, tied=True),
+    dict(activations=["tanh"], contractive_weight=0.2, contractive_sigma=0.1,
+         hidden_layer_sizes=(4,)),  # sampled: built at every call
+], ids=["plain", "contractive", "sparse-tied", "sampled-contractive"])
+def test_loss_and_grads_replayed_equal_a_fresh_graph(kw):
+    # oracle: the objective built afresh and walked by Tensor.backward, for batches after
+    # the first (a replay where nothing random is drawn while building), with the target
+    # the input itself (aliased) and not, a second batch shape, and the L2 term divided
+    # by other rows than the batch's (a sparse batch's blocks)
+    from sklearn_deep.engine.flat import parameter_tensors
+
+    if "hidden_layer_sizes" in kw:
+        kw = dict(kw, activations=["tanh", "tanh"])
+    rng = np.random.default_rng(5)
+    net = Autoencoder(5, 3, alpha=0.3, **kw)
+    params = net.init_params(np.random.RandomState(2), np.float64)
+    sampled = bool(kw.get("contractive_weight")) and not net.contractive_closed_form
+    for n, aliased, rows in ((9, True, None), (9, False, None), (9, True, None),
+                             (4, False, None), (9, False, 20), (9, False, None)):
+        X = rng.uniform(-0.5, 0.5, (n, 5))
+        target = X if aliased else rng.uniform(-0.5, 0.5, (n, 5))
+        loss, m, grads = net.loss_and_grads(params, X, target, np.random.RandomState(n),
+                                            l2_rows=rows)
+        tensors, expected = parameter_tensors(params)
+        oracle = net.objective(tensors, X, target, np.random.RandomState(n), l2_rows=rows)
+        oracle.backward()
+        assert m == n and loss == oracle.item()
+        for g, e in zip(grads, expected, strict=True):
+            np.testing.assert_array_equal(g, e)
+    assert (net._graphs is None) == sampled
+
+
 class _Reconstruction:
     """A minimal problem for the training loop: reconstruct X, minibatches of 16."""
 
