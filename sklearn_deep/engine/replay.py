@@ -15,10 +15,12 @@ can build.
 A recording stands for a graph of one structure. :class:`GraphCache` records a graph
 again whenever the structure may differ: other input shapes or dtypes (a last, smaller
 batch), an input that was None, or anything the caller's Python code decided while
-building the graph, which the caller passes as the ``key`` (a scale computed from the
-inputs, say). Values that entered the graph other than as the declared inputs — a
-constant array, a number computed before building — are replayed as recorded, so a graph
-whose values depend on a random draw at each step (dropout masks) must not be replayed.
+building the graph, which the caller passes as the ``key`` (an option of its own, say).
+Values that entered the graph other than as the declared inputs — a constant array, a
+number computed before building — are replayed as recorded: a number computed from the
+batch (a penalty's scale) must be one of the inputs, and a graph whose values depend on a
+random draw at each step (dropout masks) must not be replayed. :func:`graph_cache` keeps
+one cache per set of parameter arrays.
 
 A run writes the gradients into the storage it is given (:class:`GraphCache` gives views
 of one new flat buffer, in the parameters' layout): the first contribution to a
@@ -27,7 +29,7 @@ can), later ones are added to it, so that the storage need not be zeroed.
 """
 
 from collections import OrderedDict
-from operator import itemgetter
+from operator import is_, itemgetter
 
 import numpy as np
 
@@ -35,29 +37,7 @@ from .flat import views_of
 from .sparse import RowSparseGrad
 from .tensor import Tensor, _add_grads, _topological_order
 
-__all__ = ["GraphCache", "Recording"]
-
-
-class _Op:
-    """One recorded primitive call: the slots of its inputs and output, its options."""
-
-    __slots__ = ("args", "ctx", "fn", "fresh", "grad_args", "offers", "option_slots",
-                 "options", "out", "structure")
-
-    def __init__(self, ctx, args, option_slots, out):
-        self.ctx, self.fn, self.fresh = ctx, ctx.fn, ctx.fn.fresh_grads
-        # what a fresh context holds (not the first build's input tensors, which would
-        # keep that build's arrays alive as long as the recording)
-        self.structure = {"fn": ctx.fn, "options": ctx.options,
-                          "needs_input_grad": ctx.needs_input_grad}
-        self.args, self.options, self.option_slots, self.out = (
-            args, ctx.options, option_slots, out)
-        # (input position, slot) of each input that receives a gradient
-        self.grad_args = tuple((i, args[i]) for i, need in enumerate(ctx.needs_input_grad)
-                               if need)
-        # (input position, slot) of the parameters whose storage backward is offered
-        # (Context.grad_into): those it is the first to send a gradient to
-        self.offers = ()
+__all__ = ["GraphCache", "Recording", "graph_cache"]
 
 
 class Recording:
@@ -109,8 +89,7 @@ class Recording:
 
         made = sorted((t for t in _topological_order(root) if t._ctx is not None),
                       key=lambda t: t._number)  # the order the operations were called in
-        self._ops = []
-        read = set()  # the slots some operation reads
+        forward_plan, read = [], set()  # read: the slots some operation reads
         for t in made:
             ctx = t._ctx
             args = tuple(slot(x) for x in ctx.inputs)
@@ -119,7 +98,12 @@ class Recording:
             read.update(args, (s for _, s in option_slots))
             values.append(t.data)
             slot_of[id(t)] = len(values) - 1
-            self._ops.append(_Op(ctx, args, option_slots, len(values) - 1))
+            # what a fresh context holds (not the first build's input tensors, which would
+            # keep that build's arrays alive as long as the recording)
+            structure = {"fn": ctx.fn, "options": ctx.options,
+                         "needs_input_grad": ctx.needs_input_grad}
+            forward_plan.append((ctx, ctx.fn.forward, args, ctx.options, option_slots,
+                                 len(values) - 1, structure))
         unread = [i for i, a in enumerate(inputs)  # (an object given twice has one slot)
                   if a is not None and input_slot[id(a)] not in read]
         if unread:
@@ -131,25 +115,28 @@ class Recording:
         # slots refilled by every run: the inputs and the operations' outputs (emptied
         # after a backward, so that a recording does not keep a batch's arrays alive)
         self._run_slots = [n_params + i for i in range(len(inputs))] + [
-            op.out for op in self._ops]
-        self._contexts = [(op.ctx, op.structure) for op in self._ops]
+            out for *_, out, _ in forward_plan]
+        self._contexts = [(ctx, structure) for ctx, *_, structure in forward_plan]
         self._forward_done = True
-        # Tensor.backward's order: the latest made first
-        self._backward = self._ops[::-1]
-        offered = set()  # the parameters an earlier backward is offered already
-        for op in self._backward:
-            offers = []
-            for i, s in op.grad_args:
+        # backward in Tensor.backward's order, the latest made first; each operation is
+        # offered the storage (Context.grad_into) of the parameters it is the first to
+        # send a gradient to
+        self._backward_plan, offered = [], set()
+        for ctx, _, args, _, _, out, _ in reversed(forward_plan):
+            grad_args = tuple((i, args[i]) for i, need in enumerate(ctx.needs_input_grad)
+                              if need)  # (input position, slot) of inputs getting one
+            offers = []  # (one parameter may be several inputs of one operation)
+            for i, s in grad_args:
                 if s < n_params and s not in offered:
                     offers.append((i, s))
                     offered.add(s)
-            op.offers = tuple(offers)
+            offers = tuple(offers)
+            self._backward_plan.append((ctx, ctx.fn.backward, out, grad_args, offers,
+                                        len(args), ctx.fn.fresh_grads))
         # what each run reads, as flat tuples (a step runs these loops, nothing else); an
         # operation's inputs are read with one call, into a list (a slice for one input)
-        self._forward_plan = [(op.ctx, op.fn.forward, _reader(op.args), op.options,
-                               op.option_slots, op.out, op.structure) for op in self._ops]
-        self._backward_plan = [(op.ctx, op.fn.backward, op.out, op.grad_args, op.offers,
-                                len(op.args), op.fresh) for op in self._backward]
+        self._forward_plan = [(ctx, forward, _reader(args), *rest)
+                              for ctx, forward, args, *rest in forward_plan]
 
     def forward(self, inputs):
         """Run the recorded primitives' ``forward`` on new inputs; return the root's value.
@@ -272,6 +259,16 @@ def _signature(key, inputs):
         signature.append(tuple(next(j for j, b in enumerate(inputs) if b is a)
                                for a in inputs))
     return tuple(signature)
+
+
+def graph_cache(cache, params):
+    """``cache`` if it is a :class:`GraphCache` over the arrays ``params`` (the same
+    objects, in order), else a new one over them: a network whose parameter arrays were
+    replaced (a new fit, a warm start that copies) records anew."""
+    if (cache is None or len(cache.params) != len(params)
+            or not all(map(is_, cache.params, params))):
+        return GraphCache(params)
+    return cache
 
 
 class GraphCache:

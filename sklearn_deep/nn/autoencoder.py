@@ -19,7 +19,6 @@ output, binary cross-entropy for a logistic one) plus the contractive or sparsit
 """
 
 import copy
-from operator import is_
 
 import numpy as np
 from scipy.special import expit
@@ -32,7 +31,7 @@ from ..engine import (
     squared_error,
 )
 from ..engine.flat import flat_views, parameter_tensors
-from ..engine.replay import GraphCache
+from ..engine.replay import graph_cache
 from .dense import dense_forward, init_dense
 from .penalties import (
     contractive_penalty,
@@ -247,9 +246,7 @@ class Autoencoder:
             loss = self._objective(tensors, X, target, scale, rng)
             loss.backward()  # into the views of grads
             return loss.item(), X.shape[0], grads
-        if (self._graphs is None or len(self._graphs.params) != len(params)
-                or not all(map(is_, self._graphs.params, params))):
-            self._graphs = GraphCache(params)  # new parameter arrays: record anew
+        self._graphs = graph_cache(self._graphs, params)
         loss, grads = self._graphs.loss_and_grads(self._objective, [X, target, scale])
         return loss, X.shape[0], grads
 

@@ -10,11 +10,9 @@ nothing about labels, estimators or scikit-learn. Train it with the loop::
                  max_iter=50, rng=rng)
 """
 
-from operator import is_
-
 from ..engine import Tensor, get_loss, l2_penalty, no_grad
 from ..engine.flat import parameter_tensors
-from ..engine.replay import GraphCache
+from ..engine.replay import graph_cache
 from .dense import dense_forward, init_dense
 
 __all__ = ["MLP"]
@@ -122,10 +120,7 @@ class MLP:
             loss = self._objective(tensors, X, Y, sample_weight, scale, rng)
             loss.backward()  # into the views of grads
             return loss.item(), weight, grads
-        params = self.params
-        if (self._graphs is None or len(self._graphs.params) != len(params)
-                or not all(map(is_, self._graphs.params, params))):
-            self._graphs = GraphCache(params)  # new parameter arrays: record anew
+        self._graphs = graph_cache(self._graphs, self.params)
         # the same structure recurs at every step of a loop: replay the graph (the penalty's
         # scale, which sample weights change from batch to batch, is one of its inputs;
         # None without a penalty, which the cache tells apart)

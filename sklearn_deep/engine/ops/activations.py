@@ -65,8 +65,6 @@ class Tanh(Function):
         return grad * (1 - ctx.out * ctx.out)
 
 
-
-
 class ReLU(Function):
     """max(0, a); the gradient is routed where a > 0 (the Jacobian is diagonal, never
     formed).
@@ -82,9 +80,6 @@ class ReLU(Function):
     @staticmethod
     def forward(ctx, a, out=None):
         ctx.active = a > 0
-        # NumPy's maximum of two arrays runs its vectorised loop, about twice as fast as
-        # the maximum against the scalar 0, with the same values: a kept array of zeros
-        # for a minibatch's activations (larger ones take 0)
         kept = isinstance(a, np.ndarray) and 0 < a.size <= _CONSTANT_MAX_SIZE
         floor = constant("zeros", a.shape, a.dtype) if kept else 0
         return np.maximum(a, floor, out=out)

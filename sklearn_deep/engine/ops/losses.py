@@ -24,8 +24,6 @@ __all__ = [
 ]
 
 
-
-
 def _sample_weights(sample_weight, n, dtype):
     """Per-sample factors w_i / Σw (1/n when unweighted; zeros when Σw = 0); the
     unweighted factors are a shared read-only array."""
