@@ -32,7 +32,9 @@ is one small graph of engine operations:
   ``syn0`` factored and is added in one pass by the SGD step); each hidden vector is
   scored against its own centre's row and its group's negatives only
   (:func:`~sklearn_deep.engine.negative_sampling`: ``1 + k`` scores per centre, however
-  many centres share the negatives);
+  many centres share the negatives). With negative sampling as the only output layer,
+  both are one primitive, :func:`~sklearn_deep.engine.bag_negative_sampling` (one
+  graph node, the hidden vectors written once);
 - hierarchical softmax — the scores of each hidden vector ``(B, R, d)`` against the inner
   nodes on the centre's Huffman path (``gather_scores``), targets ``1 − code`` (as in
   word2vec.c); full softmax (``hs=0, negative=0``) — scores against every output vector;
@@ -55,6 +57,7 @@ import numpy as np
 
 from ..engine import (
     Tensor,
+    bag_negative_sampling,
     binary_cross_entropy_with_logits,
     embedding_bag,
     gather_scores,
@@ -138,15 +141,20 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
         mask = np.concatenate([mask, np.zeros((pad, mask.shape[1]), bool)])
         if prepared is not None:
             prepared = prepared.padded(pad)
+    # CBOW with negative sampling alone: the bag sums are fused into its primitive
+    fused = (not sg and syn1neg is not None and syn1 is None and softmax_out is None
+             and (cbow_full_error or not cbow_mean))
     if sg:
         hidden, example = None, mask.astype(syn0.dtype)                 # (B, C)
+    elif fused:
+        hidden, example = None, prepared.example
     else:
         hidden, example = _cbow_hidden(syn0, prepared, cbow_mean, cbow_full_error)
     heads = []
     if syn1neg is not None:
         heads.append(_negative_sampling_head(syn0, hidden, contexts, example, centres,
                                              syn1neg, negatives, shared_negatives,
-                                             score_clip, prepared))
+                                             score_clip, prepared, sg, cbow_mean))
     if syn1 is not None or softmax_out is not None:
         examples = syn0[contexts] if sg else hidden.reshape(-1, 1, syn0.shape[1])
         heads += _output_heads(examples, example, centres,
@@ -268,7 +276,7 @@ def _cbow_hidden(syn0, prepared, cbow_mean, cbow_full_error):
 
 
 def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, negatives,
-                            share, score_clip, prepared):
+                            share, score_clip, prepared, sg, cbow_mean):
     """The negative-sampling loss of groups of ``share`` centres sharing their negatives.
 
     Skip-gram: one :func:`~sklearn_deep.engine.sampled_logistic` over the groups'
@@ -278,11 +286,13 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
     1, every negative (but one equal to its centre) with target 0, the other centres with
     weight 0. CBOW: one
     :func:`~sklearn_deep.engine.negative_sampling`, each centre's hidden vector against
-    its own row and the group's negatives (but one equal to its centre)."""
+    its own row and the group's negatives (but one equal to its centre); without
+    ``hidden``, :func:`~sklearn_deep.engine.bag_negative_sampling` sums the context rows
+    too (with ``cbow_mean``, valued as their mean with the mean's error in full)."""
     B, C = example.shape
     G = B // share
     group_centres = centres.reshape(G, share)
-    if hidden is None and share == 1:  # skip-gram, negatives per centre
+    if sg and share == 1:  # skip-gram, negatives per centre
         # A row per centre, its context slots as they are (padding has weight 0): the
         # pairs' layout costs a few calls, where packing them costs some thirty.
         rows = np.concatenate([centres[:, None], negatives], axis=1)          # (B, J)
@@ -298,7 +308,7 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
                         weights[:, :, 1:])
         return sampled_logistic(syn0[contexts], syn1neg, rows, targets, weights,
                                 clip=score_clip)
-    if hidden is None:  # skip-gram, negatives shared by groups of centres
+    if sg:  # skip-gram, negatives shared by groups of centres
         # The pairs, flat, group by group, in rows of at most _PAIRS_PER_ROW (a group
         # with more takes several rows, which share its output rows): padding to the
         # longest group's pair count instead wasted ~40 % of the work.
@@ -323,6 +333,10 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         weights = prepared.negative_weights.reshape(G, share, -1)
         if not weights[:, :, 0].any():
             return None
+        if hidden is None:
+            return bag_negative_sampling(
+                syn0, syn1neg, prepared.words, prepared.offsets, group_centres, negatives,
+                weights, shift=prepared.inverse - 1 if cbow_mean else None, clip=score_clip)
         return negative_sampling(hidden.reshape(G, share, -1), syn1neg,
                                  group_centres, negatives, weights, clip=score_clip)
     rows = np.concatenate([group_centres, negatives], axis=1)[group]    # (rows, J)

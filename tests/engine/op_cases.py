@@ -168,6 +168,13 @@ CASES = [
         h, t, np.array([[0, 3, 3], [3, 1, 4]]), np.array([[3, 2], [4, 4]]),
         np.linspace(0.0, 2.0, 18).reshape(2, 3, 3)),
         ((2, 3, 4), (5, 4)), covers=("NegativeSampling",)),
+    # CBOW's fused loss: bags of rows of the first table (one bag empty, a row twice in
+    # one bag) scored against the second; without shift the exact gradient
+    OpCase("bag_negative_sampling", lambda a, b: E.bag_negative_sampling(
+        a, b, np.array([0, 3, 3, 1, 4, 2, 4]), np.array([0, 3, 3, 5, 7]),
+        np.array([[0, 3], [3, 1]]), np.array([[3, 2], [4, 4]]),
+        np.linspace(0.0, 2.0, 12).reshape(2, 2, 3)),
+        ((5, 4), (5, 4)), covers=("BagNegativeSampling",)),
     OpCase("embedding_bag_flat", lambda t: E.embedding_bag(
         t, np.array([0, 3, 3, 1, 4, 2]), np.linspace(-1.0, 1.0, 6), np.array([0, 3, 3, 6])),
         ((5, 3),)),

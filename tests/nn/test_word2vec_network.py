@@ -96,6 +96,38 @@ def _log_sigmoid(x):
     return -np.logaddexp(0.0, -x)
 
 
+@pytest.mark.parametrize("shared", [1, 2, 3])
+def test_cbow_input_gradient_is_the_full_error_of_the_mean(shared):
+    # oracle: word2vec.c's CBOW update written out: each context word of a centre gets
+    # the whole gradient of the loss with respect to the centre's mean context vector
+    # h, -(1 - σ(h·o_c)) o_c + Σ_k σ(h·o_k) o_k (a negative equal to the centre skipped),
+    # once per occurrence, not divided by the number of context words
+    rng = np.random.default_rng(7)
+    model = _network("negative", False, rng, n_words=6, d=4)
+    syn0, out = model.params
+    n = 7
+    contexts = rng.integers(0, 6, size=(n, 4))
+    mask = rng.random((n, 4)) < 0.6
+    mask[2] = False  # a centre without context
+    batch = Word2VecBatch(rng.integers(0, 6, size=n), contexts, mask,
+                          rng.integers(0, 6, size=(-(-n // shared), 3)), shared=shared)
+    _, _, grads = model.loss_and_grads(batch)
+    expected = np.zeros_like(syn0)
+    for b in range(n):
+        words = contexts[b][mask[b]]
+        if not words.size:
+            continue
+        h = syn0[words].mean(axis=0)
+        centre = batch.centres[b]
+        error = -(1 - np.exp(_log_sigmoid(h @ out[centre]))) * out[centre]
+        for k in batch.negatives[b // shared]:
+            if k != centre:
+                error += np.exp(_log_sigmoid(h @ out[k])) * out[k]
+        for w in words:
+            expected[w] += error
+    np.testing.assert_allclose(_dense(grads[0]), expected, rtol=1e-10, atol=1e-12)
+
+
 @pytest.mark.parametrize("sg, pairs_per_row", [(True, 16), (True, 2), (False, 16)])
 @pytest.mark.parametrize("shared", [1, 2, 3])
 def test_shared_negatives_loss_equals_word2vec_objective_per_example(sg, pairs_per_row,

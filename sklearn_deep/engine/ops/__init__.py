@@ -43,7 +43,14 @@ from .basic import (
     Transpose,
     Where,
 )
-from .indexing import EmbeddingBag, GatherRows, GatherScores, NegativeSampling, SampledLogistic
+from .indexing import (
+    BagNegativeSampling,
+    EmbeddingBag,
+    GatherRows,
+    GatherScores,
+    NegativeSampling,
+    SampledLogistic,
+)
 from .linalg import Affine, Dense, Matmul
 from .losses import (
     LOSSES,
@@ -173,6 +180,17 @@ def negative_sampling(hidden, table, positives, negatives, weights, clip=None):
     return NegativeSampling.apply(hidden, table, positives, negatives, weights, clip=clip)
 
 
+def bag_negative_sampling(table_in, table_out, rows, offsets, positives, negatives, weights,
+                          shift=None, clip=None):
+    """CBOW's loss in one primitive: the bags ``rows[offsets[b]:offsets[b + 1]]`` of
+    ``table_in`` summed (valued ``s + shift · s`` with ``shift``, the gradient passing as
+    through the sum), cut into groups like ``positives`` and scored as
+    :func:`negative_sampling` scores them against ``table_out``. See
+    :class:`.indexing.BagNegativeSampling`."""
+    return BagNegativeSampling.apply(table_in, table_out, rows, offsets, shift, positives,
+                                     negatives, weights, clip=clip)
+
+
 def where(condition, a, b):
     return Where.apply(a, b, condition=condition)
 
@@ -191,8 +209,8 @@ def softmax(a, axis=-1):
 
 __all__ = [
     "ACTIVATIONS", "LOSSES", "ActivationSpec", "absolute", "add", "affine",
-    "binary_cross_entropy_with_logits", "clip", "concatenate", "dense", "div", "elu",
-    "embedding_bag", "exp",
+    "bag_negative_sampling", "binary_cross_entropy_with_logits", "clip", "concatenate",
+    "dense", "div", "elu", "embedding_bag", "exp",
     "gather_rows", "gather_scores", "get_activation", "get_loss",
     "identity", "l1_penalty", "l2_penalty", "leaky_relu", "log", "logistic", "logsumexp",
     "matmul", "max", "maxout", "mean", "mul", "multiclass_hinge", "neg", "negative_sampling",

@@ -6,7 +6,8 @@ import numpy as np
 from ..function import Function
 from ..sparse import RowSparseGrad, bag_sums, scatter_rows
 
-__all__ = ["EmbeddingBag", "GatherRows", "GatherScores", "NegativeSampling", "SampledLogistic"]
+__all__ = ["BagNegativeSampling", "EmbeddingBag", "GatherRows", "GatherScores", "NegativeSampling",
+           "SampledLogistic"]
 
 
 def _check_rows(rows, n, negative=False):
@@ -262,62 +263,154 @@ class NegativeSampling(Function):
             raise ValueError(f"hidden {hidden.shape}, positives {positives.shape}, negatives "
                              f"{negatives.shape} and weights {np.shape(weights)} must be "
                              "(G, L, d), (G, L), (G, K) and (G, L, 1 + K)")
-        true_rows = np.take(table, positives, axis=0)                   # (G, L, d)
-        noise_rows = np.take(table, negatives, axis=0)                  # (G, K, d)
-        # z: the score signed so that the target is z > 0 (P, and -N)
-        z = np.empty((G, L, 1 + K), dtype=np.result_type(hidden, table))
-        np.einsum("gld,gld->gl", hidden, true_rows, out=z[:, :, 0])
-        np.matmul(hidden, noise_rows.transpose(0, 2, 1), out=z[:, :, 1:])
-        np.negative(z[:, :, 1:], out=z[:, :, 1:])
-        weights = np.asarray(weights)
-        # -log σ(z) = log(1 + exp(-|z|)) - min(z, 0), from one exp(-|z|) (no overflow)
-        shrunk = np.abs(z)
-        saturated = None if clip is None else shrunk >= clip
-        np.negative(shrunk, out=shrunk)
-        np.exp(shrunk, out=shrunk)
-        terms = np.log1p(shrunk)
-        terms -= np.minimum(z, 0)
-        terms *= weights
-        loss = np.sum(terms, dtype=np.float64)
-        # d loss / d z = -weights · σ(-z), with σ(-z) = exp(-|z|) / (1 + exp(-|z|)) for
-        # z >= 0 and 1 / (1 + exp(-|z|)) otherwise
-        slope = np.where(z >= 0, shrunk, 1)
-        shrunk += 1
-        slope /= shrunk
-        slope *= weights
-        if saturated is not None:
-            slope[saturated] = 0
-        slope[:, :, 0] *= -1            # d loss / d P = -weights · σ(-P); for N: +σ(N)
-        ctx.hidden, ctx.true_rows, ctx.noise_rows, ctx.slope = (
-            hidden, true_rows, noise_rows, slope)
-        ctx.positives, ctx.negatives, ctx.shape = positives, negatives, table.shape
-        return np.asarray(loss, dtype=z.dtype)
+        return _scored_loss(ctx, hidden, table, positives, negatives, weights, clip)
 
     @staticmethod
     def backward(ctx, grad):
-        slope = ctx.slope * np.asarray(grad, dtype=ctx.slope.dtype)
-        true_slope, noise_slope = slope[:, :, 0], slope[:, :, 1:]
-        need_hidden, need_table = ctx.needs_input_grad[:2]
-        g_hidden = g_table = None
-        if need_hidden:
-            g_hidden = np.matmul(noise_slope, ctx.noise_rows)          # (G, L, d)
-            # the gathered rows are not needed after the last backward: scaled in place
-            scaled = (ctx.true_rows if getattr(ctx, "last_backward", False)
-                      else ctx.true_rows.copy())
-            scaled *= true_slope[:, :, None]
-            g_hidden += scaled
-        if need_table:
-            # one factored gradient, the true rows' entries then the negatives': vector s
-            # of ``vectors`` weighted by ``weights[s]`` on row ``rows[s]``
-            G, L, d = ctx.hidden.shape
-            K = ctx.negatives.shape[1]
+        g_hidden, g_table = _scored_grads(ctx, grad, *ctx.needs_input_grad[:2])
+        return g_hidden, g_table, None, None, None
+
+
+
+class BagNegativeSampling(Function):
+    """CBOW's whole loss in one primitive: :class:`EmbeddingBag` sums of context rows of
+    ``table_in``, scored by :class:`NegativeSampling` against ``table_out``.
+
+    Hidden vector ``b`` is ``s_b = Σ table_in[rows[k]]`` over ``offsets[b] <= k <
+    offsets[b + 1]``; with ``shift`` it is valued ``s_b + shift_b · s_b`` (``shift =
+    1/n_b − 1``: the mean), the added ``shift_b · s_b`` taken as a constant, so that
+    ``table_in``'s rows get the error of the mean in full, as in word2vec.c's and gensim's
+    CBOW update (without ``shift`` the gradient is the loss's). The hidden vectors, cut
+    into groups ``(G, L, d)``, are scored as :class:`NegativeSampling` scores them, with
+    its arguments ``positives``, ``negatives``, ``weights`` and ``clip``. The result and
+    both gradients equal those of the three primitives composed, in one graph node and
+    with the hidden vectors written once, where the table's gradient reads them.
+
+    Parameters
+    ----------
+    table_in : ndarray of shape (V, d)
+    table_out : ndarray of shape (V, d)
+    rows : ndarray of int, shape (n,)
+    offsets : ndarray of int, shape (G·L + 1,)
+        Non-decreasing from 0 to ``n``: where each bag starts.
+    shift : ndarray of shape (G·L,), or None
+    positives, negatives, weights, clip
+        As for :class:`NegativeSampling`.
+    """
+
+    @staticmethod
+    def forward(ctx, table_in, table_out, rows, offsets, shift, positives, negatives,
+                weights, clip=None):
+        rows = _check_rows(rows, table_in.shape[0])
+        positives = _check_rows(positives, table_out.shape[0])
+        negatives = _check_rows(negatives, table_out.shape[0])
+        G, L = positives.shape if positives.ndim == 2 else (-1, -1)
+        K = negatives.shape[1] if negatives.ndim == 2 else -1
+        d = table_in.shape[1]
+        if (rows.ndim != 1 or np.shape(offsets) != (G * L + 1,) or min(G, K) < 0
+                or negatives.shape[0] != G or np.shape(weights) != (G, L, 1 + K)
+                or table_out.shape[1] != d
+                or (shift is not None and np.shape(shift) != (G * L,))):
+            raise ValueError(
+                f"rows {rows.shape}, offsets {np.shape(offsets)}, shift {np.shape(shift)}, "
+                f"positives {positives.shape}, negatives {negatives.shape} and weights "
+                f"{np.shape(weights)} must be (n,), (G·L + 1,), (G·L,), (G, L), (G, K) and "
+                "(G, L, 1 + K), with tables of one width")
+        # kept as copies the caller cannot change before backward (unchecked there)
+        rows, offsets = np.array(rows), np.array(offsets, dtype=np.intp)
+        ones = np.ones(rows.shape[0], dtype=table_in.dtype)
+        bags = bag_sums(table_in, rows, ones, offsets, rows_checked=True)   # (G·L, d)
+        # the table's gradient reads the hidden vectors from these rows, then the
+        # negatives' vectors
+        vectors = np.empty((G * (L + K), d), dtype=np.result_type(bags, table_out))
+        hidden = vectors[:G * L]
+        if shift is None:
+            hidden[...] = bags
+        else:
+            np.multiply(bags, np.asarray(shift, dtype=bags.dtype)[:, None], out=hidden)
+            hidden += bags
+        ctx.rows, ctx.offsets, ctx.ones, ctx.vectors = rows, offsets, ones, vectors
+        ctx.shape_in = table_in.shape
+        return _scored_loss(ctx, hidden.reshape(G, L, d), table_out, positives, negatives,
+                            weights, clip)
+
+    @staticmethod
+    def backward(ctx, grad):
+        need_in, need_out = ctx.needs_input_grad[:2]
+        g_hidden, g_out = _scored_grads(ctx, grad, need_in, need_out, ctx.vectors)
+        g_in = None
+        if need_in:  # row rows[k] gains the gradient of its bag's hidden vector
+            g_in = RowSparseGrad.from_product(ctx.rows, ctx.offsets, ctx.ones,
+                                              g_hidden.reshape(-1, ctx.shape_in[1]),
+                                              ctx.shape_in, checked=True)
+        return g_in, g_out, None, None, None, None, None, None
+
+
+def _scored_loss(ctx, hidden, table, positives, negatives, weights, clip):
+    """Negative sampling's forward on checked arrays (see :class:`NegativeSampling`): the
+    summed loss, with what :func:`_scored_grads` needs saved in ``ctx``."""
+    G, L, _ = hidden.shape
+    K = negatives.shape[1]
+    true_rows = np.take(table, positives, axis=0)                   # (G, L, d)
+    noise_rows = np.take(table, negatives, axis=0)                  # (G, K, d)
+    # z: the score signed so that the target is z > 0 (P, and -N)
+    z = np.empty((G, L, 1 + K), dtype=np.result_type(hidden, table))
+    np.einsum("gld,gld->gl", hidden, true_rows, out=z[:, :, 0])
+    np.matmul(hidden, noise_rows.transpose(0, 2, 1), out=z[:, :, 1:])
+    np.negative(z[:, :, 1:], out=z[:, :, 1:])
+    weights = np.asarray(weights)
+    # -log σ(z) = log(1 + exp(-|z|)) - min(z, 0), from one exp(-|z|) (no overflow)
+    shrunk = np.abs(z)
+    saturated = None if clip is None else shrunk >= clip
+    np.negative(shrunk, out=shrunk)
+    np.exp(shrunk, out=shrunk)
+    terms = np.log1p(shrunk)
+    terms -= np.minimum(z, 0)
+    terms *= weights
+    loss = np.sum(terms, dtype=np.float64)
+    # d loss / d z = -weights · σ(-z), with σ(-z) = exp(-|z|) / (1 + exp(-|z|)) for
+    # z >= 0 and 1 / (1 + exp(-|z|)) otherwise
+    slope = np.where(z >= 0, shrunk, 1)
+    shrunk += 1
+    slope /= shrunk
+    slope *= weights
+    if saturated is not None:
+        slope[saturated] = 0
+    slope[:, :, 0] *= -1            # d loss / d P = -weights · σ(-P); for N: +σ(N)
+    ctx.hidden, ctx.true_rows, ctx.noise_rows, ctx.slope = (
+        hidden, true_rows, noise_rows, slope)
+    ctx.positives, ctx.negatives, ctx.shape = positives, negatives, table.shape
+    return np.asarray(loss, dtype=z.dtype)
+
+
+def _scored_grads(ctx, grad, need_hidden, need_table, vectors=None):
+    """Negative sampling's backward (see :class:`NegativeSampling`): the gradients of the
+    hidden vectors and of the table (each None when not needed). ``vectors``: an array
+    ``(G·(L + K), d)`` whose first ``G·L`` rows already hold the hidden vectors, for the
+    table's factored gradient (otherwise they are copied into a new one)."""
+    slope = ctx.slope * np.asarray(grad, dtype=ctx.slope.dtype)
+    true_slope, noise_slope = slope[:, :, 0], slope[:, :, 1:]
+    g_hidden = g_table = None
+    if need_hidden:
+        g_hidden = np.matmul(noise_slope, ctx.noise_rows)          # (G, L, d)
+        # the gathered rows are not needed after the last backward: scaled in place
+        scaled = (ctx.true_rows if getattr(ctx, "last_backward", False)
+                  else ctx.true_rows.copy())
+        scaled *= true_slope[:, :, None]
+        g_hidden += scaled
+    if need_table:
+        # one factored gradient, the true rows' entries then the negatives': vector s
+        # of ``vectors`` weighted by ``weights[s]`` on row ``rows[s]``
+        G, L, d = ctx.hidden.shape
+        K = ctx.negatives.shape[1]
+        if vectors is None:
             vectors = np.empty((G * (L + K), d), dtype=slope.dtype)
             vectors[:G * L] = ctx.hidden.reshape(G * L, d)
-            np.matmul(noise_slope.transpose(0, 2, 1), ctx.hidden,
-                      out=vectors[G * L:].reshape(G, K, d))
-            weights = np.ones(G * (L + K), dtype=slope.dtype)
-            weights[:G * L] = true_slope.reshape(-1)
-            rows = np.concatenate([ctx.positives.reshape(-1), ctx.negatives.reshape(-1)])
-            g_table = RowSparseGrad.from_product(rows, np.arange(G * (L + K) + 1), weights,
-                                                 vectors, ctx.shape, checked=True)
-        return g_hidden, g_table, None, None, None
+        np.matmul(noise_slope.transpose(0, 2, 1), ctx.hidden,
+                  out=vectors[G * L:].reshape(G, K, d))
+        weights = np.ones(G * (L + K), dtype=slope.dtype)
+        weights[:G * L] = true_slope.reshape(-1)
+        rows = np.concatenate([ctx.positives.reshape(-1), ctx.negatives.reshape(-1)])
+        g_table = RowSparseGrad.from_product(rows, np.arange(G * (L + K) + 1), weights,
+                                             vectors, ctx.shape, checked=True)
+    return g_hidden, g_table
