@@ -18,8 +18,8 @@ from ..engine.sparse import RowSparseGrad
 
 __all__ = ["Chain", "GradientTransformation", "RowDamping", "chain"]
 
-# RowDamping counts a batch's uses with a table-sized bincount, and finds the entries of
-# heavy rows through a table-sized lookup, when they are at least 1/_TABLE_PASS of the
+# RowDamping counts a batch's uses with a table-sized bincount, and reads the count of
+# each gradient entry's row from it, when they are at least 1/_TABLE_PASS of the
 # table's rows; below, it sorts them (np.unique) and searches them (np.searchsorted).
 # A pass over the table costs about what sorting 1/50 as many entries does (3,000 uses:
 # 13 against 72 us for a table of 31,000 rows; 1,000 uses of 1,000,000 rows: 450 against
@@ -108,17 +108,14 @@ class RowDamping(GradientTransformation):
                       for used, shape in zip(uses, shapes, strict=True)]
 
     def _heavy_rows(self, used, n_rows):
-        """The rows used more than ``cap`` times and the factors ``cap / n_r``, or None."""
+        """The :class:`_HeavyRows` of one table, or None when no row is heavy."""
         used = used.reshape(-1)
         if used.shape[0] * _TABLE_PASS >= n_rows:  # count densely
-            counts = np.bincount(used, minlength=n_rows)
-            rows = np.flatnonzero(counts > self.cap)
-            counts = counts[rows]
-        else:
-            rows, counts = np.unique(used, return_counts=True)
-            heavy = counts > self.cap
-            rows, counts = rows[heavy], counts[heavy]
-        return (rows, self.cap / counts) if rows.shape[0] else None
+            return _HeavyRows(self.cap, counts=np.bincount(used, minlength=n_rows))
+        rows, counts = np.unique(used, return_counts=True)
+        heavy = counts > self.cap
+        rows, counts = rows[heavy], counts[heavy]
+        return _HeavyRows(self.cap, rows, self.cap / counts) if rows.shape[0] else None
 
     def update(self, grads, params):
         if self.heavy is None:
@@ -129,21 +126,13 @@ class RowDamping(GradientTransformation):
     def _damp(grad, heavy):
         if heavy is None or not isinstance(grad, RowSparseGrad):
             return grad
-        rows, factors = heavy
         if not grad.coalesced:  # scale every entry of a heavy row: its sum is scaled
-            indices = grad.indices
-            if indices.shape[0] * _TABLE_PASS >= grad.shape[0]:  # a table-sized lookup
-                factor = np.ones(grad.shape[0])
-                factor[rows] = factors
-                factor = factor[indices]
-                hit = np.flatnonzero(factor != 1)
-                factor = factor[hit]
-            else:
-                at = np.minimum(np.searchsorted(rows, indices), rows.shape[0] - 1)
-                hit = np.flatnonzero(rows[at] == indices)
-                factor = factors[at[hit]]
+            hit, factor = heavy.entries(grad.indices)
             if hit.shape[0]:
                 grad.scale_entries(hit, factor)
+            return grad
+        rows, factors = heavy.rows_and_factors()
+        if not rows.shape[0]:
             return grad
         positions = np.minimum(np.searchsorted(grad.indices, rows),
                                max(grad.indices.shape[0] - 1, 0))
@@ -153,3 +142,34 @@ class RowDamping(GradientTransformation):
         if not present.all():  # a gradient of some of the counted rows only
             positions, factors = positions[present], factors[present]
         return grad.scale_rows(positions, factors, inplace=True)
+
+
+class _HeavyRows:
+    """The rows of one table used more than ``cap`` times in a batch, with their factors
+    ``cap / n_r``: kept as the use count of every row when counted densely (an entry's
+    factor is then read from its row's count, with no table-sized pass to list the heavy
+    rows), or as the sorted heavy rows and their factors."""
+
+    __slots__ = ("cap", "counts", "factors", "rows")
+
+    def __init__(self, cap, rows=None, factors=None, counts=None):
+        self.cap, self.rows, self.factors, self.counts = cap, rows, factors, counts
+
+    def rows_and_factors(self):
+        """The heavy rows, sorted, and their factors."""
+        if self.rows is None:
+            self.rows = np.flatnonzero(self.counts > self.cap)
+            self.factors = self.cap / self.counts[self.rows]
+        return self.rows, self.factors
+
+    def entries(self, indices):
+        """The positions in ``indices`` (rows, repeated or not) of heavy rows, and the
+        factor of each."""
+        if self.counts is not None:
+            uses = self.counts[indices]
+            hit = np.flatnonzero(uses > self.cap)
+            return hit, self.cap / uses[hit]
+        rows, factors = self.rows, self.factors
+        at = np.minimum(np.searchsorted(rows, indices), rows.shape[0] - 1)
+        hit = np.flatnonzero(rows[at] == indices)
+        return hit, factors[at[hit]]
