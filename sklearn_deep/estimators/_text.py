@@ -7,7 +7,8 @@ Nothing here computes a gradient. The estimator streams a :class:`Corpus` once t
 through :func:`encoded_chunks` (token ids, with out-of-vocabulary and subsampled tokens
 removed) and :func:`centre_batches` (fixed-size runs of centre positions, with enough
 neighbouring tokens on both sides that windows are never cut by a batch boundary), and
-builds each minibatch's index arrays with :func:`context_matrix`.
+builds each minibatch's index arrays with :func:`context_matrix` (padded windows) or
+:func:`context_lists` (flat).
 """
 
 import heapq
@@ -21,7 +22,7 @@ import numpy as np
 
 __all__ = [
     "Corpus", "HuffmanTree", "NegativeSampler", "VocabScan", "Vocabulary", "centre_batches",
-    "check_tokens", "context_matrix", "encoded_chunks", "keep_probabilities",
+    "check_tokens", "context_lists", "context_matrix", "encoded_chunks", "keep_probabilities",
     "negative_cumulative", "scan_vocab",
 ]
 
@@ -539,6 +540,22 @@ def centre_batches(chunks, batch_words, window, *, every_progress=False):
         lookbehind = stop - cut
 
 
+def _window_bounds(text_ids, start, stop, radius):
+    """The positions of the centres ``start:stop`` and the offsets ``low <= 0 <= high``
+    of the first and last context word of each: its radius, cut at its text's ends."""
+    centres = np.arange(start, stop)
+    # Text numbers never decrease along the stream, so a centre's text spans the
+    # positions first..last found by two binary searches: its window is the offsets in
+    # [max(-radius, first - c), min(radius, last - c)] (no (B, 2·window) gather)
+    own_text = text_ids[start:stop]
+    low = np.searchsorted(text_ids, own_text, side="left") - centres
+    high = np.searchsorted(text_ids, own_text, side="right") - 1 - centres
+    radius = np.asarray(radius)
+    np.maximum(low, -radius, out=low)
+    np.minimum(high, radius, out=high)
+    return centres, low, high
+
+
 def context_matrix(text_ids, start, stop, window, radius):
     """Context positions of the centres ``start:stop`` as a padded matrix.
 
@@ -561,18 +578,38 @@ def context_matrix(text_ids, start, stop, window, radius):
         Which entries are real context words.
     """
     offsets = np.concatenate([np.arange(-window, 0), np.arange(1, window + 1)])
-    centres = np.arange(start, stop)
-    # Text numbers never decrease along the stream, so a centre's text spans the
-    # positions first..last found by two binary searches: its window is the offsets in
-    # [max(-radius, first - c), min(radius, last - c)] (no (B, 2·window) gather)
-    own_text = text_ids[start:stop]
-    low = np.searchsorted(text_ids, own_text, side="left") - centres
-    high = np.searchsorted(text_ids, own_text, side="right") - 1 - centres
-    radius = np.asarray(radius)
-    np.maximum(low, -radius, out=low)
-    np.minimum(high, radius, out=high)
+    centres, low, high = _window_bounds(text_ids, start, stop, radius)
     mask = offsets >= low[:, None]
     mask &= offsets <= high[:, None]
     positions = centres[:, None] + offsets
     np.clip(positions, 0, text_ids.shape[0] - 1, out=positions)
     return positions, mask
+
+
+def context_lists(text_ids, start, stop, radius):
+    """Context positions of the centres ``start:stop`` as flat lists, without padding:
+    the entries of :func:`context_matrix`'s mask, in its order, built from each window's
+    bounds without the padded matrix.
+
+    Parameters
+    ----------
+    text_ids, start, stop, radius
+        As for :func:`context_matrix`.
+
+    Returns
+    -------
+    positions : ndarray of int, shape (n,)
+        Centre ``b``'s context positions are ``positions[offsets[b]:offsets[b + 1]]``,
+        in increasing order.
+    offsets : ndarray of int, shape (n_centres + 1,)
+    """
+    centres, low, high = _window_bounds(text_ids, start, stop, radius)
+    count = high - low                          # the window's positions but the centre
+    offsets = np.zeros(count.shape[0] + 1, dtype=np.intp)
+    np.cumsum(count, out=offsets[1:])
+    # entry k of centre b is at centre + low + (k - offsets[b]), one further from the
+    # centre on
+    positions = np.arange(offsets[-1], dtype=np.intp)
+    positions += np.repeat(centres + low - offsets[:-1], count)
+    positions += positions >= np.repeat(centres, count)
+    return positions, offsets

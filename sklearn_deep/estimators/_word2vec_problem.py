@@ -29,6 +29,7 @@ from ..optim.transforms import RowDamping
 from ._text import (
     NegativeSampler,
     centre_batches,
+    context_lists,
     context_matrix,
     encoded_chunks,
     keep_probabilities,
@@ -142,27 +143,32 @@ class Word2VecProblem:
             n = stop - start
             radius = (rng.randint(1, s.window + 1, size=n) if s.shrink_windows
                       else np.full(n, s.window))
-            positions, mask = context_matrix(text_ids, start, stop, s.window, radius)
-            centres, contexts = tokens[start:stop], tokens[positions]
+            centres = tokens[start:stop]
+            contexts = mask = prepared = None
+            if self.model.sg:
+                positions, mask = context_matrix(text_ids, start, stop, s.window, radius)
+                contexts = tokens[positions]
+            else:  # flat context lists, without the padded matrix
+                positions, offsets = context_lists(text_ids, start, stop, radius)
             firsts = range(0, n, size)
             groups = [-(-min(size, n - first) // s.shared_negatives) for first in firsts]
             negatives = (self.noise.sample((sum(groups), s.negative), rng) if s.negative
                          else None)
-            self.examples_per_epoch[-1] += self.model.n_examples(
-                Word2VecBatch(centres, contexts, mask))
-            prepared = None
             if not self.model.sg:  # each centre's group: its batch's first, then in batch
                 first_group = np.cumsum(groups) - groups
                 at = np.arange(n)
-                prepared = cbow_arrays(centres, contexts, mask, negatives,
+                prepared = cbow_arrays(centres, tokens[positions], offsets, negatives,
                                        first_group[at // size]
                                        + at % size // s.shared_negatives,
                                        self.params[0].dtype)
+            self.examples_per_epoch[-1] += self.model.n_examples(
+                Word2VecBatch(centres, contexts, mask, prepared=prepared))
             group = 0
             for first, n_groups in zip(firsts, groups, strict=True):
                 cut = slice(first, min(first + size, n))
                 yield Word2VecBatch(
-                    centres[cut], contexts[cut], mask[cut],
+                    centres[cut], None if contexts is None else contexts[cut],
+                    None if mask is None else mask[cut],
                     None if negatives is None else negatives[group:group + n_groups],
                     int(raw[cut.stop - 1]), s.shared_negatives,
                     None if prepared is None else prepared[cut])

@@ -84,9 +84,10 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
     syn0 : Tensor of shape (n_words, d)
         Input (word) vectors.
     contexts : ndarray of shape (B, C), int
-        Context word ids of each centre (padding entries are ignored through ``mask``).
+        Context word ids of each centre (padding entries are ignored through ``mask``);
+        CBOW with ``prepared``: not read (may be None).
     mask : ndarray of shape (B, C), bool
-        Real context words.
+        Real context words; CBOW with ``prepared``: not read (may be None).
     centres : ndarray of shape (B,), int
         Centre word ids (the words predicted).
     sg : bool
@@ -126,20 +127,24 @@ def word2vec_batch_loss(syn0, contexts, mask, centres, *, sg=True, cbow_mean=Tru
     n_examples : int
         Number of training examples.
     """
-    mask = np.asarray(mask, dtype=bool)
     centres = np.asarray(centres)
-    contexts = np.asarray(contexts)
     if not sg and prepared is None:
-        prepared = cbow_arrays(centres, contexts, mask, negatives,
+        mask = np.asarray(mask, dtype=bool)
+        offsets = np.zeros(centres.shape[0] + 1, dtype=np.intp)
+        np.cumsum(np.count_nonzero(mask, axis=1), out=offsets[1:])
+        prepared = cbow_arrays(centres, np.asarray(contexts)[mask], offsets, negatives,
                                np.arange(centres.shape[0]) // shared_negatives, syn0.dtype)
+    if sg:
+        mask, contexts = np.asarray(mask, dtype=bool), np.asarray(contexts)
     if syn1neg is not None and centres.shape[0] % shared_negatives:
         # whole groups: padding centres without context words, which are no example
         pad = shared_negatives - centres.shape[0] % shared_negatives
         centres = np.concatenate([centres, np.zeros(pad, centres.dtype)])
-        contexts = np.concatenate([contexts, np.zeros((pad, contexts.shape[1]),
-                                                      contexts.dtype)])
-        mask = np.concatenate([mask, np.zeros((pad, mask.shape[1]), bool)])
-        if prepared is not None:
+        if sg:
+            contexts = np.concatenate([contexts, np.zeros((pad, contexts.shape[1]),
+                                                          contexts.dtype)])
+            mask = np.concatenate([mask, np.zeros((pad, mask.shape[1]), bool)])
+        else:
             prepared = prepared.padded(pad)
     # CBOW with negative sampling alone: the bag sums are fused into its primitive
     fused = (not sg and syn1neg is not None and syn1 is None and softmax_out is None
@@ -217,15 +222,16 @@ class CbowArrays:
                           weights)
 
 
-def cbow_arrays(centres, contexts, mask, negatives, group, dtype=np.float64):
+def cbow_arrays(centres, words, offsets, negatives, group, dtype=np.float64):
     """The :class:`CbowArrays` of CBOW centres.
 
     Parameters
     ----------
     centres : ndarray of int, shape (B,)
-    contexts : ndarray of int, shape (B, C)
-        Context words of each centre (padding where ``mask`` is False).
-    mask : ndarray of bool, shape (B, C)
+    words : ndarray of int, shape (n,)
+        The context words of each centre, as a flat list: centre ``b``'s are
+        ``words[offsets[b]:offsets[b + 1]]``.
+    offsets : ndarray of int, shape (B + 1,)
     negatives : ndarray of int, shape (G, k), or None
         The negatives of each group of centres.
     group : ndarray of int, shape (B,)
@@ -237,9 +243,7 @@ def cbow_arrays(centres, contexts, mask, negatives, group, dtype=np.float64):
     -------
     CbowArrays
     """
-    count = np.count_nonzero(mask, axis=1)
-    offsets = np.zeros(count.shape[0] + 1, dtype=np.intp)
-    np.cumsum(count, out=offsets[1:])
+    count = np.diff(offsets)
     inverse = 1 / np.maximum(count, 1).astype(dtype)
     example = (count > 0).astype(dtype)[:, None]
     weights = None
@@ -247,7 +251,7 @@ def cbow_arrays(centres, contexts, mask, negatives, group, dtype=np.float64):
         weights = np.empty((count.shape[0], 1 + negatives.shape[1]), dtype=bool)
         np.greater(count, 0, out=weights[:, 0])
         _negatives_kept(negatives[group], centres[:, None], weights[:, :1], weights[:, 1:])
-    return CbowArrays(contexts[mask], offsets, inverse, example, weights)
+    return CbowArrays(words, offsets, inverse, example, weights)
 
 
 def _negatives_kept(negatives, centres, example, out):
@@ -391,10 +395,11 @@ class Word2VecBatch:
     ----------
     centres : ndarray of shape (B,), int
         Centre word ids.
-    contexts : ndarray of shape (B, C), int
-        Context word ids of each centre (padding where ``mask`` is False).
-    mask : ndarray of shape (B, C), bool
-        Real context words.
+    contexts : ndarray of shape (B, C), int, or None
+        Context word ids of each centre (padding where ``mask`` is False); None for
+        CBOW with ``prepared``.
+    mask : ndarray of shape (B, C), bool, or None
+        Real context words; None for CBOW with ``prepared``.
     negatives : ndarray of shape (ceil(B / shared), k), int, optional
         Negative samples shared by each group of ``shared`` consecutive centres.
     raw_words : int, default=0
@@ -502,6 +507,8 @@ class Word2VecNetwork:
     def n_examples(self, batch):
         """Training examples of ``batch``: skip-gram's (context, centre) pairs, CBOW's
         centres with at least one context word."""
+        if not self.sg and batch.prepared is not None:
+            return int(np.count_nonzero(batch.prepared.example))
         mask = np.asarray(batch.mask, dtype=bool)
         return int(mask.sum() if self.sg else mask.any(axis=1).sum())
 

@@ -688,7 +688,11 @@ def _objective(syn0, out, batch, sg):
     syn0, out = syn0.astype(np.float64), out.astype(np.float64)
     total, count = 0.0, 0
     for b, centre in enumerate(batch.centres):
-        words = batch.contexts[b][batch.mask[b]]
+        if batch.contexts is not None:
+            words = batch.contexts[b][batch.mask[b]]
+        else:  # CBOW's batches list each centre's context words flat
+            offsets = batch.prepared.offsets
+            words = batch.prepared.words[offsets[b]:offsets[b + 1]]
         if not words.size:
             continue
         hiddens = syn0[words] if sg else [syn0[words].mean(axis=0)]
@@ -732,7 +736,8 @@ def test_loss_curve_is_the_objective_at_the_start_of_each_batch(texts, sg, monke
 @pytest.mark.parametrize("shared", [1, 3])
 def test_cbow_arrays_prepared_for_many_batches_equal_each_batchs_own(texts, shared):
     # the batch stream prepares CBOW's index arrays for 16 batches at once; oracle: the
-    # same batch without them, whose arrays the loss builds from its padded contexts
+    # same batch without them, whose arrays the loss builds from padded contexts (each
+    # centre's context words, as the batch lists them, in a row of their own)
     from sklearn_deep.estimators._word2vec_problem import Word2VecProblem
     from sklearn_deep.nn.word2vec import Word2VecBatch
 
@@ -744,7 +749,11 @@ def test_cbow_arrays_prepared_for_many_batches_equal_each_batchs_own(texts, shar
     n_batches = 0
     for batch in problem.batches(np.random.RandomState(0)):
         assert batch.prepared is not None
-        alone = Word2VecBatch(batch.centres, batch.contexts, batch.mask, batch.negatives,
+        counts = np.diff(batch.prepared.offsets)
+        mask = np.arange(2 * est.window)[None, :] < counts[:, None]
+        contexts = np.zeros(mask.shape, dtype=np.intp)
+        contexts[mask] = batch.prepared.words
+        alone = Word2VecBatch(batch.centres, contexts, mask, batch.negatives,
                               batch.raw_words, batch.shared)
         loss, n, grads = problem.model.loss_and_grads(batch)
         loss_alone, n_alone, grads_alone = problem.model.loss_and_grads(alone)

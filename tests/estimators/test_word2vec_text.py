@@ -13,6 +13,7 @@ from sklearn_deep.estimators._text import (
     NegativeSampler,
     Vocabulary,
     centre_batches,
+    context_lists,
     context_matrix,
     encoded_chunks,
     keep_probabilities,
@@ -152,6 +153,24 @@ def test_context_matrix_matches_brute_force_and_never_crosses_texts():
     positions, mask = context_matrix(text_ids, 0, n, 3, radius)
     got = {(i, int(p)) for i in range(n) for p, m in zip(positions[i], mask[i]) if m}
     assert got == _brute_force_pairs(text_ids, 0, n, radius)
+
+
+def test_context_lists_match_brute_force_in_increasing_order():
+    # centres from the middle of the stream: the first ones' windows reach before start
+    rng = np.random.default_rng(4)
+    text_ids = np.repeat(np.arange(8), rng.integers(1, 9, 8))
+    n = text_ids.shape[0]
+    start, stop = 3, n - 2
+    radius = rng.integers(1, 4, stop - start)
+    positions, offsets = context_lists(text_ids, start, stop, radius)
+    assert offsets[0] == 0 and offsets[-1] == positions.shape[0]
+    got = []
+    for b in range(stop - start):
+        own = positions[offsets[b]:offsets[b + 1]]
+        assert np.all(np.diff(own) > 0)
+        got += [(start + b, int(p)) for p in own]
+    assert len(got) == len(set(got))
+    assert set(got) == _brute_force_pairs(text_ids, start, stop, radius)
 
 
 def test_batches_cover_every_centre_once_with_windows_across_batch_borders():
