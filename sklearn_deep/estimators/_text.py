@@ -16,6 +16,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from operator import itemgetter
 from typing import NamedTuple
 
 import numpy as np
@@ -241,11 +242,15 @@ class Vocabulary:
         ValueError
             When no word is kept.
         """
-        ordered = sorted(scan.counts.items(), key=lambda kv: -kv[1])  # stable: first-seen
         effective = min_count
-        if max_final_vocab is not None and max_final_vocab < len(ordered):
-            effective = max(min_count, ordered[max_final_vocab][1] + 1)
-        kept = [(w, c) for w, c in ordered if c >= effective]
+        if max_final_vocab is not None and max_final_vocab < len(scan.counts):
+            counts = np.fromiter(scan.counts.values(), dtype=np.int64, count=len(scan.counts))
+            counts.sort()  # the count of the word ranked max_final_vocab (from 0), down
+            effective = max(min_count, int(counts[-1 - max_final_vocab]) + 1)
+        # only the kept words sorted (often a small part); reverse=True keeps the sort
+        # stable: ties stay in first-seen order
+        kept = sorted(((w, c) for w, c in scan.counts.items() if c >= effective),
+                      key=itemgetter(1), reverse=True)
         if not kept:
             word, count = scan.counts.most_common(1)[0]
             raise ValueError(
