@@ -111,7 +111,8 @@ class RowDamping(GradientTransformation):
         """The :class:`_HeavyRows` of one table, or None when no row is heavy."""
         used = used.reshape(-1)
         if used.shape[0] * _TABLE_PASS >= n_rows:  # count densely
-            return _HeavyRows(self.cap, counts=np.bincount(used, minlength=n_rows))
+            counts = np.bincount(used, minlength=n_rows)
+            return _HeavyRows(self.cap, counts=counts) if counts.max() > self.cap else None
         rows, counts = np.unique(used, return_counts=True)
         heavy = counts > self.cap
         rows, counts = rows[heavy], counts[heavy]
