@@ -306,10 +306,12 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         own = np.zeros(rows.shape[1], dtype=bool)                             # own centre
         own[0] = True
         targets = np.broadcast_to(own, (B, C, own.shape[0]))                 # (B, C, J)
-        weights = np.empty(targets.shape, dtype=bool)
-        weights[:, :, 0] = mask
-        _negatives_kept(negatives[:, None, :], centres[:, None, None], mask[:, :, None],
-                        weights[:, :, 1:])
+        # each centre's rows that count (its own, its negatives but one equal to it),
+        # then broadcast over its context slots: one pass writing (B, C, J) contiguously
+        keep = np.empty(rows.shape, dtype=bool)
+        keep[:, 0] = True
+        _negatives_kept(negatives, centres[:, None], True, keep[:, 1:])
+        weights = np.logical_and(mask[:, :, None], keep[:, None, :])
         return sampled_logistic(syn0[contexts], syn1neg, rows, targets, weights,
                                 clip=score_clip)
     if sg:  # skip-gram, negatives shared by groups of centres
