@@ -303,9 +303,10 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         mask = example > 0
         if not mask.any():
             return None
-        own = np.zeros(rows.shape[1], dtype=bool)                             # own centre
-        own[0] = True
-        targets = np.broadcast_to(own, (B, C, own.shape[0]))                 # (B, C, J)
+        # targets: its own centre, written out (operations on a broadcast view of one
+        # row are several times slower than on a contiguous array)
+        targets = np.zeros((B, C, rows.shape[1]), dtype=bool)                # (B, C, J)
+        targets[:, :, 0] = True
         # each centre's rows that count (its own, its negatives but one equal to it),
         # then broadcast over its context slots: one pass writing (B, C, J) contiguously
         keep = np.empty(rows.shape, dtype=bool)

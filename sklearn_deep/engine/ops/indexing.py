@@ -195,7 +195,8 @@ class SampledLogistic(Function):
         low = shrunk * high                                            # σ(-|S|)
         positive = scores >= 0
         log_likely = np.log(high)
-        log_likely -= magnitude * (positive != (targets > 0))
+        log_likely -= magnitude * (positive != (targets if targets.dtype == bool
+                                                else targets > 0))
         loss = -np.sum(weights * log_likely, dtype=np.float64)
         # d loss / d S = weights · (σ(S) − targets)
         slope = np.where(positive, high, low)
