@@ -17,8 +17,8 @@ The public surface, which estimators and users can rely on::
 - :func:`check_grad` — numerical gradient check (central differences, float64).
 - Functional forms of the primitives: ``add sub mul div neg power matmul affine dense exp
   log sqrt absolute sum mean max reshape transpose concatenate gather_rows gather_scores
-  embedding_bag sampled_logistic negative_sampling bag_negative_sampling where clip logsumexp
-  softmax``.
+  embedding_bag sampled_logistic gathered_sampled_logistic negative_sampling
+  bag_negative_sampling where clip logsumexp softmax``.
 - Activations, by registered name (:data:`ACTIVATIONS`, :func:`get_activation`):
   ``identity logistic tanh relu leaky_relu elu softplus maxout``.
 - Losses, by registered name (:data:`LOSSES`, :func:`get_loss`): ``softmax_cross_entropy

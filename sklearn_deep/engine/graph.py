@@ -62,6 +62,7 @@ OP_LABELS = {
     _indexing.GatherRows: "rows", _indexing.GatherScores: "gather scores",
     _indexing.EmbeddingBag: "embedding bag", _indexing.SampledLogistic: "sampled loss",
     _indexing.NegativeSampling: "neg. sampling",
+    _indexing.GatheredSampledLogistic: "rows sampled",
     _indexing.BagNegativeSampling: "bag neg. loss",
     _act.Logistic: "sigmoid", _act.Tanh: "tanh", _act.ReLU: "relu",
     _act.LeakyReLU: "leaky relu", _act.ELU: "elu", _act.Softplus: "softplus",

@@ -19,11 +19,12 @@ is one small graph of engine operations:
 
   Skip-gram: a group's (context, centre) pairs are scored against the group's output
   rows ``[its centres, its negatives]`` in one fused primitive
-  (:func:`~sklearn_deep.engine.sampled_logistic`): gather, one small product per group,
-  the logistic loss, and in backward two more products; the centre's output row is
-  gathered once per group, not once per pair. With negatives per centre (the default)
-  a group is one centre and its pairs are its context slots as they are, padding
-  included (with weight 0): building a flat layout of the pairs took more time, in
+  (:func:`~sklearn_deep.engine.gathered_sampled_logistic`): the context words' input
+  rows gathered, gather, one small product per group, the logistic loss, and in
+  backward two more products; the centre's output row is gathered once per group, not
+  once per pair. With negatives per centre (the default) a group is one centre and its
+  pairs are its context slots as they are, padding included (with weight 0, and no
+  entry in ``syn0``'s gradient): building a flat layout of the pairs took more time, in
   some thirty NumPy calls a batch, than the padding's scores. Groups of several
   centres have their pairs packed, flat, without padding to the window.
 
@@ -61,8 +62,8 @@ from ..engine import (
     binary_cross_entropy_with_logits,
     embedding_bag,
     gather_scores,
+    gathered_sampled_logistic,
     negative_sampling,
-    sampled_logistic,
     softmax_cross_entropy,
 )
 
@@ -283,7 +284,7 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
                             share, score_clip, prepared, sg, cbow_mean):
     """The negative-sampling loss of groups of ``share`` centres sharing their negatives.
 
-    Skip-gram: one :func:`~sklearn_deep.engine.sampled_logistic` over the groups'
+    Skip-gram: one :func:`~sklearn_deep.engine.gathered_sampled_logistic` over the groups'
     (context, centre) pairs (with negatives per centre, a centre's context slots as they
     are, padding weighted 0; with larger groups, the pairs packed flat), each scored
     against the group's rows, its centres then its negatives: its own centre with target
@@ -313,8 +314,8 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         keep[:, 0] = True
         _negatives_kept(negatives, centres[:, None], True, keep[:, 1:])
         weights = np.logical_and(mask[:, :, None], keep[:, None, :])
-        return sampled_logistic(syn0[contexts], syn1neg, rows, targets, weights,
-                                clip=score_clip)
+        return gathered_sampled_logistic(syn0, syn1neg, contexts, rows, targets, weights,
+                                         clip=score_clip)
     if sg:  # skip-gram, negatives shared by groups of centres
         # The pairs, flat, group by group, in rows of at most _PAIRS_PER_ROW (a group
         # with more takes several rows, which share its output rows): padding to the
@@ -335,7 +336,6 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         valid = np.zeros(group.shape[0] * L, dtype=bool)
         valid[at] = True
         words, own, valid = (a.reshape(-1, L) for a in (words, own, valid))
-        hidden = syn0[words]                                             # (rows, L, d)
     else:  # CBOW: each centre against its own row and its group's negatives
         weights = prepared.negative_weights.reshape(G, share, -1)
         if not weights[:, :, 0].any():
@@ -356,7 +356,8 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
                     weights[:, :, share:])
     if not weights.any():
         return None
-    return sampled_logistic(hidden, syn1neg, rows, targets, weights, clip=score_clip)
+    return gathered_sampled_logistic(syn0, syn1neg, words, rows, targets, weights,
+                                     clip=score_clip)
 
 
 def _output_heads(hidden, example, centres, *, syn1, points, codes, path_lengths,

@@ -162,6 +162,13 @@ CASES = [
         h, t, np.array([[0, 3, 3], [3, 1, 4]]), (np.arange(18).reshape(2, 3, 3) % 4 == 0),
         np.linspace(0.0, 2.0, 18).reshape(2, 3, 3)),
         ((2, 3, 4), (5, 4)), covers=("SampledLogistic",)),
+    # the same with the hidden vectors gathered from a first table (rows repeated, a
+    # padding slot of weight 0)
+    OpCase("gathered_sampled_logistic", lambda a, b: E.gathered_sampled_logistic(
+        a, b, np.array([[1, 1, 4], [0, 2, 1]]), np.array([[0, 3, 3], [3, 1, 4]]),
+        (np.arange(18).reshape(2, 3, 3) % 4 == 0),
+        np.linspace(0.0, 2.0, 18).reshape(2, 3, 3) * (np.arange(6) != 4).reshape(2, 3, 1)),
+        ((5, 4), (5, 4)), covers=("GatheredSampledLogistic",)),
     # negative sampling: true rows repeat within and across groups and meet negatives;
     # mixed weights (0 = padding); the exact gradient (no clip)
     OpCase("negative_sampling", lambda h, t: E.negative_sampling(

@@ -115,3 +115,27 @@ def test_negative_sampling_loss_is_exact_for_extreme_scores(dtype):
     expected = (weights[:, 0, 0] @ np.logaddexp(0.0, -scores)
                 + weights[:, 0, 1] @ np.logaddexp(0.0, scores[::-1]))
     np.testing.assert_allclose(loss, expected, rtol=1e-6)
+
+
+def test_gathered_sampled_logistic_gives_padding_no_gradient_entry():
+    # oracle: the gather and sampled_logistic composed; the fused primitive's input-table
+    # gradient has one entry per slot with a weight, none for the padding slots
+    rng = np.random.default_rng(0)
+    table_in, table_out = rng.standard_normal((6, 3)), rng.standard_normal((5, 3))
+    inputs = np.array([[1, 1, 4, 0], [0, 2, 5, 5]])
+    rows = np.array([[0, 3, 3], [3, 1, 4]])
+    targets = rng.random((2, 4, 3)) < 0.4
+    weights = rng.uniform(0.5, 2.0, (2, 4, 3))
+    weights[0, 3] = weights[1, 1] = 0.0  # padding
+    a = E.Tensor(table_in, requires_grad=True, sparse_grad=True)
+    b = E.Tensor(table_out, requires_grad=True)
+    fused = E.gathered_sampled_logistic(a, b, inputs, rows, targets, weights)
+    fused.backward()
+    c, d = E.Tensor(table_in, requires_grad=True), E.Tensor(table_out, requires_grad=True)
+    composed = E.sampled_logistic(E.gather_rows(c, inputs), d, rows, targets, weights)
+    composed.backward()
+    assert fused.item() == pytest.approx(composed.item(), rel=1e-12)
+    for ours, theirs in ((a.grad, c.grad), (b.grad, d.grad)):
+        np.testing.assert_allclose(*(g.to_dense() if isinstance(g, E.RowSparseGrad) else g
+                                     for g in (ours, theirs)), rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(a.grad.indices, [1, 1, 4, 0, 5, 5])

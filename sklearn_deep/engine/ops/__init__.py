@@ -46,6 +46,7 @@ from .basic import (
 from .indexing import (
     BagNegativeSampling,
     EmbeddingBag,
+    GatheredSampledLogistic,
     GatherRows,
     GatherScores,
     NegativeSampling,
@@ -172,6 +173,15 @@ def sampled_logistic(hidden, table, rows, targets, weights, clip=None):
     return SampledLogistic.apply(hidden, table, rows, targets, weights, clip=clip)
 
 
+def gathered_sampled_logistic(table_in, table_out, inputs, rows, targets, weights,
+                              clip=None):
+    """:func:`sampled_logistic` of the hidden vectors ``table_in[inputs]``, gathered in
+    the primitive (skip-gram's loss); padding slots (all weights 0) give ``table_in`` no
+    gradient entry. See :class:`.indexing.GatheredSampledLogistic`."""
+    return GatheredSampledLogistic.apply(table_in, table_out, inputs, rows, targets, weights,
+                                         clip=clip)
+
+
 def negative_sampling(hidden, table, positives, negatives, weights, clip=None):
     """Summed logistic loss of each ``hidden[g, l]`` against its true row
     ``table[positives[g, l]]`` and its group's shared ``table[negatives[g]]`` (fused
@@ -211,7 +221,7 @@ __all__ = [
     "ACTIVATIONS", "LOSSES", "ActivationSpec", "absolute", "add", "affine",
     "bag_negative_sampling", "binary_cross_entropy_with_logits", "clip", "concatenate",
     "dense", "div", "elu", "embedding_bag", "exp",
-    "gather_rows", "gather_scores", "get_activation", "get_loss",
+    "gather_rows", "gather_scores", "gathered_sampled_logistic", "get_activation", "get_loss",
     "identity", "l1_penalty", "l2_penalty", "leaky_relu", "log", "logistic", "logsumexp",
     "matmul", "max", "maxout", "mean", "mul", "multiclass_hinge", "neg", "negative_sampling",
     "poisson_with_log_link", "power",

@@ -6,8 +6,8 @@ import numpy as np
 from ..function import Function
 from ..sparse import RowSparseGrad, bag_sums, scatter_rows
 
-__all__ = ["BagNegativeSampling", "EmbeddingBag", "GatherRows", "GatherScores", "NegativeSampling",
-           "SampledLogistic"]
+__all__ = ["BagNegativeSampling", "EmbeddingBag", "GatherRows", "GatherScores",
+           "GatheredSampledLogistic", "NegativeSampling", "SampledLogistic"]
 
 
 def _check_rows(rows, n, negative=False):
@@ -220,6 +220,53 @@ class SampledLogistic(Function):
                                     ctx.shape)
         return g_hidden, g_table, None, None, None
 
+
+
+class GatheredSampledLogistic(Function):
+    """:class:`SampledLogistic` of hidden vectors that are rows of a table, gathered in
+    the primitive: ``hidden[g, l] = table_in[inputs[g, l]]`` (skip-gram's context words)
+    scored against ``table_out[rows[g, j]]``; the arguments ``rows``, ``targets``,
+    ``weights`` and ``clip`` are :class:`SampledLogistic`'s.
+
+    ``table_in``'s gradient is factored (:meth:`~sklearn_deep.engine.RowSparseGrad.
+    from_product`): one entry per slot ``(g, l)`` with a nonzero weight, the gradient of
+    its hidden vector on row ``inputs[g, l]``. A slot whose weights are all 0 (padding)
+    has a zero gradient and gets no entry, so that plain SGD adds only the real ones.
+
+    Parameters
+    ----------
+    table_in : ndarray of shape (V_in, d)
+    table_out : ndarray of shape (V, d)
+    inputs : ndarray of int, shape (G, L)
+    rows, targets, weights, clip
+        As for :class:`SampledLogistic`.
+    """
+
+    @staticmethod
+    def forward(ctx, table_in, table_out, inputs, rows, targets, weights, clip=None):
+        inputs = _check_rows(inputs, table_in.shape[0])
+        if inputs.ndim != 2:
+            raise ValueError(f"inputs {inputs.shape} must be (G, L)")
+        hidden = np.take(table_in, inputs, axis=0)                     # (G, L, d)
+        loss = SampledLogistic.forward(ctx, hidden, table_out, rows, targets, weights, clip)
+        # slots with a weight: the entries of table_in's gradient (kept as copies)
+        ctx.used = np.asarray(weights).any(axis=2).reshape(-1)
+        ctx.input_rows, ctx.shape_in = inputs.reshape(-1)[ctx.used], table_in.shape
+        return loss
+
+    @staticmethod
+    def backward(ctx, grad):
+        # SampledLogistic's backward reads needs_input_grad[:2] as (hidden, table): here
+        # (table_in, table_out), whose gradients are the hidden vectors' and the table's
+        g_hidden, g_out = SampledLogistic.backward(ctx, grad)[:2]
+        g_in = None
+        if g_hidden is not None:
+            offsets = np.zeros(ctx.used.shape[0] + 1, dtype=np.intp)
+            np.cumsum(ctx.used, out=offsets[1:])
+            g_in = RowSparseGrad.from_product(
+                ctx.input_rows, offsets, np.ones(ctx.input_rows.shape[0], dtype=g_hidden.dtype),
+                g_hidden.reshape(-1, ctx.shape_in[1]), ctx.shape_in, checked=True)
+        return g_in, g_out, None, None, None, None
 
 class NegativeSampling(Function):
     """Negative sampling's summed logistic loss, each example against its own true row
