@@ -12,6 +12,7 @@ builds each minibatch's index arrays with :func:`context_matrix` (padded windows
 """
 
 import heapq
+import itertools
 import os
 import re
 from collections import Counter
@@ -468,25 +469,23 @@ def _encode(corpus, key_to_index, chunk_words):
     """Chunks of the corpus as ``(ids (-1 out of vocabulary), text lengths, number of the
     first text, tokens before the chunk)``."""
     get = key_to_index.get
-    pending, n_pending = [], 0
+    unknown = itertools.repeat(-1)
+    ids, lens = [], []  # the chunk's ids, flat, and its texts' lengths
     raw_before = text_id = 0
 
     def flush():
-        ids = np.fromiter((t for text in pending for t in text), dtype=np.int32,
-                          count=n_pending)
-        lens = np.fromiter((len(text) for text in pending), dtype=np.int64,
-                           count=len(pending))
-        return ids, lens, text_id - len(pending), raw_before
+        return (np.array(ids, dtype=np.int32), np.array(lens, dtype=np.int64),
+                text_id - len(lens), raw_before)
 
     for tokens in corpus:
-        pending.append([get(token, -1) for token in tokens])
-        n_pending += len(pending[-1])
+        ids.extend(map(get, tokens, unknown))  # get(token, -1), looped in C
+        lens.append(len(tokens))
         text_id += 1
-        if n_pending >= chunk_words:
+        if len(ids) >= chunk_words:
             yield flush()
-            raw_before += n_pending
-            pending, n_pending = [], 0
-    if pending:
+            raw_before += len(ids)
+            ids, lens = [], []
+    if lens:
         yield flush()
 
 
