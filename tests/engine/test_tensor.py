@@ -171,6 +171,29 @@ def test_row_gather_rejects_bad_indices():
         E.gather_rows(table, np.array([0.5]))
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8])
+@pytest.mark.parametrize("n_rows", [3, 200, 40000])
+def test_fused_gathers_reject_negative_and_too_large_rows(dtype, n_rows):
+    # negative indices are refused whatever the integer width and the table's size
+    # (the check reads them as unsigned where that cannot wrap below the table's size)
+    table = np.ones((n_rows, 2))
+    hidden = np.ones((1, 1, 2))
+    weights = np.ones((1, 1, 2))
+    info = np.iinfo(dtype)
+    bad = [n_rows] if n_rows <= info.max else []
+    if info.min < 0:
+        bad += [-1, info.min]
+    for row in bad:
+        with pytest.raises(IndexError, match=f"{n_rows} rows"):
+            E.negative_sampling(hidden, table, np.zeros((1, 1), int),
+                                np.array([[row]], dtype=dtype), weights)
+        with pytest.raises(IndexError, match=f"{n_rows} rows"):
+            E.sampled_logistic(hidden, table, np.array([[0, row]], dtype=dtype),
+                               np.zeros((1, 1, 2), bool), weights)
+    good = np.array([[0, min(n_rows, info.max) - 1]], dtype=dtype)
+    E.sampled_logistic(hidden, table, good, np.zeros((1, 1, 2), bool), weights)
+
+
 def test_sparse_constant_times_tensor():
     import scipy.sparse as sp
 

@@ -16,7 +16,15 @@ def _check_rows(rows, n, negative=False):
     rows = np.asarray(rows)
     if rows.dtype.kind not in "iu":
         raise TypeError(f"row indices must be integers, got dtype {rows.dtype}")
-    if rows.size and (rows.min() < (-n if negative else 0) or rows.max() >= n):
+    if not rows.size:
+        return rows
+    bits = 8 * rows.dtype.itemsize
+    if not negative and (rows.dtype.kind == "u" or n <= 1 << (bits - 1)):
+        # one reduction: seen as unsigned, a negative index is at least 2**(bits - 1)
+        bad = rows.view(f"u{rows.dtype.itemsize}").max() >= n
+    else:
+        bad = rows.min() < (-n if negative else 0) or rows.max() >= n
+    if bad:
         raise IndexError(f"row index out of range for a table of {n} rows")
     return rows
 
@@ -409,7 +417,8 @@ def _scored_loss(ctx, hidden, table, positives, negatives, weights, clip):
     weights = np.asarray(weights)
     # -log σ(z) = log(1 + exp(-|z|)) - min(z, 0), from one exp(-|z|) (no overflow)
     shrunk = np.abs(z)
-    saturated = None if clip is None else shrunk >= clip
+    # the slope's weights: none for a saturated score (|z| >= clip)
+    active = weights if clip is None else weights * (shrunk < clip)
     np.negative(shrunk, out=shrunk)
     np.exp(shrunk, out=shrunk)
     terms = np.log1p(shrunk)
@@ -421,9 +430,7 @@ def _scored_loss(ctx, hidden, table, positives, negatives, weights, clip):
     slope = np.where(z >= 0, shrunk, 1)
     shrunk += 1
     slope /= shrunk
-    slope *= weights
-    if saturated is not None:
-        slope[saturated] = 0
+    slope *= active
     slope[:, :, 0] *= -1            # d loss / d P = -weights · σ(-P); for N: +σ(N)
     ctx.hidden, ctx.true_rows, ctx.noise_rows, ctx.slope = (
         hidden, true_rows, noise_rows, slope)
