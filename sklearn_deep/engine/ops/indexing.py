@@ -209,9 +209,8 @@ class SampledLogistic(Function):
         # d loss / d S = weights · (σ(S) − targets)
         slope = np.where(positive, high, low)
         slope -= targets
-        slope *= weights
-        if clip is not None:
-            slope[magnitude >= clip] = 0
+        # no slope for a saturated score: its weight times |S| < clip
+        slope *= weights if clip is None else weights * (magnitude < clip)
         ctx.hidden, ctx.gathered, ctx.rows, ctx.slope, ctx.shape = (
             hidden, gathered, rows, slope, table.shape)
         return np.asarray(loss, dtype=scores.dtype)
