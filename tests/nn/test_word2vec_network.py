@@ -96,21 +96,28 @@ def _log_sigmoid(x):
     return -np.logaddexp(0.0, -x)
 
 
-@pytest.mark.parametrize("shared", [1, 2, 3])
-def test_cbow_input_gradient_is_the_full_error_of_the_mean(shared):
-    # oracle: word2vec.c's CBOW update written out: each context word of a centre gets
-    # the whole gradient of the loss with respect to the centre's mean context vector
-    # h, -(1 - σ(h·o_c)) o_c + Σ_k σ(h·o_k) o_k (a negative equal to the centre skipped),
-    # once per occurrence, not divided by the number of context words
-    rng = np.random.default_rng(7)
-    model = _network("negative", False, rng, n_words=6, d=4)
-    syn0, out = model.params
+def _objective_problem(rng, sg, shared):
+    """A network of 6 words and a batch of 7 centres, one without context words, with
+    3 negatives per group of ``shared`` centres."""
+    model = _network("negative", sg, rng, n_words=6, d=4)
     n = 7
     contexts = rng.integers(0, 6, size=(n, 4))
     mask = rng.random((n, 4)) < 0.6
     mask[2] = False  # a centre without context
     batch = Word2VecBatch(rng.integers(0, 6, size=n), contexts, mask,
                           rng.integers(0, 6, size=(-(-n // shared), 3)), shared=shared)
+    return model, batch
+
+
+@pytest.mark.parametrize("shared", [1, 2, 3])
+def test_cbow_input_gradient_is_the_full_error_of_the_mean(shared):
+    # oracle: word2vec.c's CBOW update written out: each context word of a centre gets
+    # the whole gradient of the loss with respect to the centre's mean context vector
+    # h, -(1 - σ(h·o_c)) o_c + Σ_k σ(h·o_k) o_k (a negative equal to the centre skipped),
+    # once per occurrence, not divided by the number of context words
+    model, batch = _objective_problem(np.random.default_rng(7), False, shared)
+    syn0, out = model.params
+    contexts, mask, n = batch.contexts, batch.mask, batch.centres.shape[0]
     _, _, grads = model.loss_and_grads(batch)
     expected = np.zeros_like(syn0)
     for b in range(n):
@@ -136,15 +143,9 @@ def test_shared_negatives_loss_equals_word2vec_objective_per_example(sg, pairs_p
     # example scored against the negatives of its centre's group (a negative equal to the
     # centre skipped); skip-gram groups split over several rows of pairs or not
     monkeypatch.setattr(word2vec_network, "_PAIRS_PER_ROW", pairs_per_row)
-    rng = np.random.default_rng(3)
-    model = _network("negative", sg, rng, n_words=6, d=4)
+    model, batch = _objective_problem(np.random.default_rng(3), sg, shared)
     syn0, out = model.params
-    n = 7
-    contexts = rng.integers(0, 6, size=(n, 4))
-    mask = rng.random((n, 4)) < 0.6
-    mask[2] = False  # a centre without context
-    batch = Word2VecBatch(rng.integers(0, 6, size=n), contexts, mask,
-                          rng.integers(0, 6, size=(-(-n // shared), 3)), shared=shared)
+    contexts, mask, n = batch.contexts, batch.mask, batch.centres.shape[0]
     loss, n_examples, _ = model.loss_and_grads(batch)
     expected, count = 0.0, 0
     for b in range(n):
