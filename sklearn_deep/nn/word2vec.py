@@ -523,9 +523,12 @@ class Word2VecNetwork:
         used = [batch.contexts[batch.mask] if batch.prepared is None
                 else batch.prepared.words]
         if syn1neg is not None:  # each centre uses its group's negatives
-            negatives = np.repeat(batch.negatives, batch.shared, axis=0)
-            used.append(np.concatenate([batch.centres,
-                                        negatives[:batch.centres.shape[0]].reshape(-1)]))
+            (G, K), B, share = batch.negatives.shape, batch.centres.shape[0], batch.shared
+            uses = np.empty(B + G * share * K,
+                            dtype=np.result_type(batch.centres, batch.negatives))
+            uses[:B] = batch.centres
+            uses[B:].reshape(G, share, K)[...] = batch.negatives[:, None, :]
+            used.append(uses[:B * (1 + K)])  # a last, short group's missing centres: none
         if syn1 is not None:
             tree = self.tree
             on_path = np.arange(tree.points.shape[1]) < tree.lengths[batch.centres][:, None]
