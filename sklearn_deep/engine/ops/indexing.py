@@ -371,8 +371,9 @@ class BagNegativeSampling(Function):
                 f"positives {positives.shape}, negatives {negatives.shape} and weights "
                 f"{np.shape(weights)} must be (n,), (G·L + 1,), (G·L,), (G, L), (G, K) and "
                 "(G, L, 1 + K), with tables of one width")
-        # kept as copies the caller cannot change before backward (unchecked there)
-        rows, offsets = np.array(rows), np.array(offsets, dtype=np.intp)
+        # kept as copies the caller cannot change before backward (unchecked there), of
+        # the index type SciPy's kernels take (not converted again by each)
+        rows, offsets = np.array(rows, dtype=np.intp), np.array(offsets, dtype=np.intp)
         ones = np.ones(rows.shape[0], dtype=table_in.dtype)
         bags = bag_sums(table_in, rows, ones, offsets, rows_checked=True)   # (G·L, d)
         # the table's gradient reads the hidden vectors from these rows, then the
