@@ -228,7 +228,6 @@ class SampledLogistic(Function):
         return g_hidden, g_table, None, None, None
 
 
-
 class GatheredSampledLogistic(Function):
     """:class:`SampledLogistic` of hidden vectors that are rows of a table, gathered in
     the primitive: ``hidden[g, l] = table_in[inputs[g, l]]`` (skip-gram's context words)
@@ -274,6 +273,7 @@ class GatheredSampledLogistic(Function):
                 ctx.input_rows, offsets, np.ones(ctx.input_rows.shape[0], dtype=g_hidden.dtype),
                 g_hidden.reshape(-1, ctx.shape_in[1]), ctx.shape_in, checked=True)
         return g_in, g_out, None, None, None, None
+
 
 class NegativeSampling(Function):
     """Negative sampling's summed logistic loss, each example against its own true row
@@ -324,7 +324,6 @@ class NegativeSampling(Function):
     def backward(ctx, grad):
         g_hidden, g_table = _scored_grads(ctx, grad, *ctx.needs_input_grad[:2])
         return g_hidden, g_table, None, None, None
-
 
 
 class BagNegativeSampling(Function):
