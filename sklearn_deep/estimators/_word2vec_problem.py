@@ -6,9 +6,9 @@ it follows :func:`sklearn_deep.training.train_epochs`'s contract (``params``,
 ``n_samples``, ``batches``, ``loss_and_grads``, ``batch_fraction``). Each epoch the corpus
 is streamed (:mod:`._text`): tokens become ids, unknown and subsampled tokens are
 dropped, and the stream is cut into batches of ``batch_words`` centre positions, each
-with a dynamic window radius, its padded context matrix and its negatives (prepared
-for 16 batches at a time: NumPy's cost per call, not per element, dominates at one
-batch's size).
+with a dynamic window radius, its context words (skip-gram: a padded matrix; CBOW: flat
+lists) and its negatives (prepared for 16 batches at a time: NumPy's cost per call, not
+per element, dominates at one batch's size).
 
 Its :attr:`~Word2VecProblem.gradient_transform`, a :class:`~sklearn_deep.optim.transforms.
 RowDamping` with ``cap = 1 / alpha``, goes into the optimizer: a row used by more than

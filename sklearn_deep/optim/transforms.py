@@ -133,8 +133,6 @@ class RowDamping(GradientTransformation):
                 grad.scale_entries(hit, factor)
             return grad
         rows, factors = heavy.rows_and_factors()
-        if not rows.shape[0]:
-            return grad
         positions = np.minimum(np.searchsorted(grad.indices, rows),
                                max(grad.indices.shape[0] - 1, 0))
         present = grad.indices[positions] == rows if grad.indices.shape[0] else rows < 0
