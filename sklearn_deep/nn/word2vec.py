@@ -251,7 +251,12 @@ def cbow_arrays(centres, words, offsets, negatives, group, dtype=np.float64):
     if negatives is not None:
         weights = np.empty((count.shape[0], 1 + negatives.shape[1]), dtype=bool)
         np.greater(count, 0, out=weights[:, 0])
-        _negatives_kept(negatives[group], centres[:, None], weights[:, :1], weights[:, 1:])
+        # computed contiguous, then copied in (NumPy's comparison into the strided
+        # columns was slower than the comparison and the copy)
+        noise = negatives[group]
+        kept = np.empty(noise.shape, dtype=bool)
+        _negatives_kept(noise, centres[:, None], weights[:, :1], kept)
+        weights[:, 1:] = kept
     return CbowArrays(words, offsets, inverse, example, weights)
 
 
