@@ -411,8 +411,9 @@ def _scored_loss(ctx, hidden, table, positives, negatives, weights, clip):
     # z: the score signed so that the target is z > 0 (P, and -N)
     z = np.empty((G, L, 1 + K), dtype=np.result_type(hidden, table))
     np.einsum("gld,gld->gl", hidden, true_rows, out=z[:, :, 0])
-    np.matmul(hidden, noise_rows.transpose(0, 2, 1), out=z[:, :, 1:])
-    np.negative(z[:, :, 1:], out=z[:, :, 1:])
+    # the product into a contiguous array, then negated into z's strided columns (a
+    # product straight into them took longer)
+    np.negative(np.matmul(hidden, noise_rows.transpose(0, 2, 1)), out=z[:, :, 1:])
     weights = np.asarray(weights)
     # -log σ(z) = log(1 + exp(-|z|)) - min(z, 0), from one exp(-|z|) (no overflow)
     shrunk = np.abs(z)
