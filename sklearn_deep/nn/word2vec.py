@@ -314,11 +314,15 @@ def _negative_sampling_head(syn0, hidden, contexts, example, centres, syn1neg, n
         targets = np.zeros((B, C, rows.shape[1]), dtype=bool)                # (B, C, J)
         targets[:, :, 0] = True
         # each centre's rows that count (its own, its negatives but one equal to it),
-        # then broadcast over its context slots: one pass writing (B, C, J) contiguously
+        # for each of its real context slots: built as (B, C·J) rows, the mask repeated
+        # J times and the kept rows tiled C times (an AND broadcast over (B, C, J), whose
+        # innermost axis is so short, took twice as long)
         keep = np.empty(rows.shape, dtype=bool)
         keep[:, 0] = True
         _negatives_kept(negatives, centres[:, None], True, keep[:, 1:])
-        weights = np.logical_and(mask[:, :, None], keep[:, None, :])
+        weights = np.repeat(mask, keep.shape[1], axis=1)
+        weights &= np.tile(keep, C)
+        weights = weights.reshape(B, C, keep.shape[1])
         return gathered_sampled_logistic(syn0, syn1neg, contexts, rows, targets, weights,
                                          clip=score_clip)
     if sg:  # skip-gram, negatives shared by groups of centres
