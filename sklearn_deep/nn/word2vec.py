@@ -264,8 +264,19 @@ def _negatives_kept(negatives, centres, example, out):
     """Into ``out``, which negatives count for which example: those of a real example
     (``example``) but not equal to its centre (word2vec.c skips a negative equal to the
     target). The arguments broadcast to ``out``'s shape."""
-    np.not_equal(negatives, centres, out=out)
-    out &= example
+    np.not_equal(negatives, _spread(centres, out.shape), out=out)
+    out &= _spread(example, out.shape)
+
+
+def _spread(column, shape):
+    """``column`` repeated along the last axis of ``shape`` when it has length 1 there
+    (and ``shape`` elsewhere), else as it is: NumPy's loops over a short last axis with a
+    broadcast operand took 2-3x longer than repeating it first."""
+    column = np.asarray(column)
+    if (column.ndim == len(shape) and column.shape[-1] == 1 < shape[-1]
+            and column.shape[:-1] == tuple(shape[:-1])):
+        return np.repeat(column, shape[-1], axis=-1)
+    return column
 
 
 def _cbow_hidden(syn0, prepared, cbow_mean, cbow_full_error):
