@@ -765,3 +765,49 @@ def test_cbow_arrays_prepared_for_many_batches_equal_each_batchs_own(texts, shar
             np.testing.assert_array_equal(np.sort(uses), np.sort(uses_alone))
         n_batches += 1
     assert n_batches > 16  # more than one run of batches prepared together
+
+
+def test_cbow_centres_sharing_negatives_are_half_a_batch_apart(texts):
+    # with 2 centres a group, group i of a batch of L (even) centres is the batch's
+    # centres i and i + L/2 (not two neighbours); the batches hold the same centres with
+    # the same context words as with negatives per centre. The first 16 batches are
+    # prepared from the same random draws either way (the negatives are drawn after).
+    from sklearn_deep.estimators._word2vec_problem import Word2VecProblem
+
+    def first_batches(shared):
+        est = Word2VecTransformer(sg=0, vector_size=8, min_count=3, epochs=1,
+                                  batch_words=36, shared_negatives=shared,
+                                  random_state=0).fit(texts[:300])
+        corpus = est._corpus(texts[:300])
+        total = sum(len(t) for t in corpus)
+        problem = Word2VecProblem(est._network(), corpus, est.wv_, total,
+                                  est._settings(total))
+        batches = problem.batches(np.random.RandomState(0))
+        return [next(batches) for _ in range(16)]
+
+    def lists(batch):
+        words, offsets = batch.prepared.words, batch.prepared.offsets
+        return [tuple(words[offsets[b]:offsets[b + 1]]) for b in range(len(offsets) - 1)]
+
+    for alone, shared in zip(first_batches(1), first_batches(2), strict=True):
+        half = alone.centres.shape[0] // 2
+        assert alone.centres.shape[0] == 36
+        spread = np.empty(36, dtype=np.intp)
+        spread[0::2], spread[1::2] = np.arange(half), np.arange(half) + half
+        np.testing.assert_array_equal(shared.centres, alone.centres[spread])
+        assert lists(shared) == [lists(alone)[b] for b in spread]
+        assert shared.negatives.shape[0] == half  # one draw per pair
+
+
+def test_reordered_flat_lists_match_brute_force():
+    from sklearn_deep.estimators._word2vec_problem import _reorder_lists
+
+    rng = np.random.default_rng(0)
+    count = rng.integers(0, 5, 30)
+    offsets = np.concatenate([[0], np.cumsum(count)])
+    positions = rng.integers(0, 1000, offsets[-1])
+    order = rng.permutation(30)
+    new_positions, new_offsets = _reorder_lists(positions, offsets, order)
+    expected = [positions[offsets[b]:offsets[b + 1]] for b in order]
+    assert [list(new_positions[new_offsets[i]:new_offsets[i + 1]]) for i in range(30)] == [
+        list(e) for e in expected]
