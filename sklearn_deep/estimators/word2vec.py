@@ -128,24 +128,26 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         Negative samples per centre word (0: none). With ``hs=0`` and ``negative=0`` the
         full softmax over the vocabulary is trained (exact; for small vocabularies).
     shared_negatives : int or "auto", default="auto"
-        Consecutive centre words that share one draw of ``negative`` negatives (an
-        approximation of word2vec, which draws them for every pair): every training
-        example is still scored against ``negative`` negatives from the same
-        distribution, so the expected objective is word2vec's, but the draws of
-        neighbouring centres are no longer independent. Sharing turns the work into a
-        few small matrix products per group; 1 draws per centre (shared by its context
-        words, as HogBatch). "auto" takes 1 for skip-gram and 2 for CBOW, chosen by
-        quality measured against gensim (``benchmarks/word2vec.py``, on gensim's
-        ``head500`` and on 4.7 M tokens of English prose): skip-gram's analogies fell
-        below gensim's seed-to-seed range on the prose with 4 (0.115 against gensim's
-        [0.119, 0.127]; 1 gave 0.128-0.145), and on a corpus of 34,000 tokens
+        Centre words that share one draw of ``negative`` negatives (an approximation of
+        word2vec, which draws them for every pair): every training example is still
+        scored against ``negative`` negatives from the same distribution, so the
+        expected objective is word2vec's, but the draws of the centres of a group are no
+        longer independent. Sharing turns the work into a few small matrix products per
+        group; 1 draws per centre (shared by its context words, as HogBatch). Skip-gram
+        groups consecutive centres; CBOW groups centres spread over their batch (centre
+        ``j`` of ``L`` with those ``ceil(L / s)`` apart), since neighbouring centres have
+        almost the same context words. "auto" takes 1 for skip-gram and 2 for CBOW,
+        chosen by quality measured against gensim (``benchmarks/word2vec.py``, on
+        gensim's ``head500`` and on 4.7 M tokens of English prose): skip-gram's analogies
+        fell below gensim's seed-to-seed range on the prose with 4 (0.115 against
+        gensim's [0.119, 0.127]; 1 gave 0.128-0.145), and on a corpus of 34,000 tokens
         (``benchmarks/word2vec_small_corpus.py``, 60 seeds) 4 cost about 0.014 of analogy
-        accuracy; 1 kept skip-gram about as fast as gensim. CBOW with 16 or 4 fell below
-        gensim's range on SimLex-999 on ``head500`` and with 4 on WS353 and analogies on
-        the prose (0.268 and 0.103 against [0.281, 0.299] and [0.110, 0.113]); with 2 its
-        WS353 and SimLex-999 are inside gensim's range on both corpora (0.295 and 0.174
-        on the prose), at about 0.83x the speed of 4, but its analogies on the prose stay
-        at 0.103, where 1 gives 0.114-0.116 at 0.58x the speed of 4 (and WS353 0.278).
+        accuracy. CBOW with 16 or 4 fell below gensim's range on SimLex-999 on
+        ``head500`` and with 4 on WS353 and analogies on the prose; with 2 spread centres
+        its WS353, SimLex-999 and analogies on the prose are inside gensim's range (4
+        seeds: 0.288, 0.186 and 0.112 against gensim's [0.280, 0.299], [0.168, 0.179]
+        and [0.110, 0.113]; pairs of neighbours gave analogies of 0.105 [0.102, 0.115]),
+        at 1.4x the speed of 1 (whose analogies are 0.115).
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}, default=1

@@ -14,7 +14,8 @@ is one small graph of engine operations:
   TensorFlow's ``nce_loss`` across more). Each example is still scored against ``k``
   negatives drawn from the noise distribution, so the expected objective is word2vec's;
   the draws of the centres of a group are no longer independent, which is the
-  approximation ``shared_negatives`` controls (1: per centre, as HogBatch). As in
+  approximation ``shared_negatives`` controls (1: per centre, as HogBatch; the batch
+  stream orders CBOW's centres so that those of a group are far apart in the text). As in
   word2vec.c, a score with ``|score| >= 6`` gets no gradient (``score_clip``).
 
   Skip-gram: a group's (context, centre) pairs are scored against the group's output
