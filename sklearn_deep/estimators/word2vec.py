@@ -147,7 +147,7 @@ class Word2VecTransformer(CallbackSupportMixin, ClassNamePrefixFeaturesOutMixin,
         its WS353, SimLex-999 and analogies on the prose are inside gensim's range (4
         seeds: 0.288, 0.186 and 0.112 against gensim's [0.280, 0.299], [0.168, 0.179]
         and [0.110, 0.113]; pairs of neighbours gave analogies of 0.105 [0.102, 0.115]),
-        at 1.4x the speed of 1 (whose analogies are 0.115).
+        at 1.4-1.6x the speed of 1 (whose analogies are 0.115).
     ns_exponent : float, default=0.75
         Negatives are drawn with probability proportional to ``count ** ns_exponent``.
     cbow_mean : {0, 1}, default=1
