@@ -117,16 +117,10 @@ def test_negative_sampling_loss_is_exact_for_extreme_scores(dtype):
     np.testing.assert_allclose(loss, expected, rtol=1e-6)
 
 
-def test_gathered_sampled_logistic_gives_padding_no_gradient_entry():
-    # oracle: the gather and sampled_logistic composed; the fused primitive's input-table
-    # gradient has one entry per slot with a weight, none for the padding slots
-    rng = np.random.default_rng(0)
-    table_in, table_out = rng.standard_normal((6, 3)), rng.standard_normal((5, 3))
-    inputs = np.array([[1, 1, 4, 0], [0, 2, 5, 5]])
-    rows = np.array([[0, 3, 3], [3, 1, 4]])
-    targets = rng.random((2, 4, 3)) < 0.4
-    weights = rng.uniform(0.5, 2.0, (2, 4, 3))
-    weights[0, 3] = weights[1, 1] = 0.0  # padding
+def _gathered_against_composed(table_in, table_out, inputs, rows, targets, weights):
+    """The fused gathered_sampled_logistic against its oracle, the gather and
+    sampled_logistic composed: equal loss and gradients; returns the fused input table's
+    gradient."""
     a = E.Tensor(table_in, requires_grad=True, sparse_grad=True)
     b = E.Tensor(table_out, requires_grad=True)
     fused = E.gathered_sampled_logistic(a, b, inputs, rows, targets, weights)
@@ -138,4 +132,31 @@ def test_gathered_sampled_logistic_gives_padding_no_gradient_entry():
     for ours, theirs in ((a.grad, c.grad), (b.grad, d.grad)):
         np.testing.assert_allclose(*(g.to_dense() if isinstance(g, E.RowSparseGrad) else g
                                      for g in (ours, theirs)), rtol=1e-12, atol=1e-15)
-    np.testing.assert_array_equal(a.grad.indices, [1, 1, 4, 0, 5, 5])
+    return a.grad
+
+
+def test_gathered_sampled_logistic_gives_padding_no_gradient_entry():
+    # the fused primitive's input-table gradient has one entry per slot with a weight,
+    # none for the padding slots
+    rng = np.random.default_rng(0)
+    table_in, table_out = rng.standard_normal((6, 3)), rng.standard_normal((5, 3))
+    inputs = np.array([[1, 1, 4, 0], [0, 2, 5, 5]])
+    rows = np.array([[0, 3, 3], [3, 1, 4]])
+    targets = rng.random((2, 4, 3)) < 0.4
+    weights = rng.uniform(0.5, 2.0, (2, 4, 3))
+    weights[0, 3] = weights[1, 1] = 0.0  # padding
+    grad = _gathered_against_composed(table_in, table_out, inputs, rows, targets, weights)
+    np.testing.assert_array_equal(grad.indices, [1, 1, 4, 0, 5, 5])
+
+
+@pytest.mark.parametrize("weights", [0.5, np.full((1, 1, 3), 2.0), "none"])
+def test_gathered_sampled_logistic_takes_weights_as_sampled_logistic_does(weights):
+    # broadcast (scalar, (1, 1, J)) weights, and no scores at all (J = 0)
+    rng = np.random.default_rng(1)
+    table_in, table_out = rng.standard_normal((6, 3)), rng.standard_normal((5, 3))
+    inputs = np.array([[0, 2], [1, 5]])
+    rows, targets = np.array([[0, 3, 4], [1, 2, 4]]), np.zeros((2, 2, 3))
+    targets[:, :, 0] = 1
+    if isinstance(weights, str):
+        rows, targets, weights = rows[:, :0], targets[:, :, :0], np.zeros((2, 2, 0))
+    _gathered_against_composed(table_in, table_out, inputs, rows, targets, weights)

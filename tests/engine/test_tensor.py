@@ -171,11 +171,12 @@ def test_row_gather_rejects_bad_indices():
         E.gather_rows(table, np.array([0.5]))
 
 
-@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8])
+@pytest.mark.parametrize("dtype", [np.int8, np.int16, np.int32, np.int64, np.uint8,
+                                   ">i2", ">i4", ">i8", ">u2"])
 @pytest.mark.parametrize("n_rows", [3, 200, 40000])
 def test_fused_gathers_reject_negative_and_too_large_rows(dtype, n_rows):
-    # negative indices are refused whatever the integer width and the table's size
-    # (the check reads them as unsigned where that cannot wrap below the table's size)
+    # negative indices are refused whatever the integer width, byte order and the table's
+    # size (the check reads them as unsigned where that cannot wrap below the table's size)
     table = np.ones((n_rows, 2))
     hidden = np.ones((1, 1, 2))
     weights = np.ones((1, 1, 2))
@@ -192,6 +193,24 @@ def test_fused_gathers_reject_negative_and_too_large_rows(dtype, n_rows):
                                np.zeros((1, 1, 2), bool), weights)
     good = np.array([[0, min(n_rows, info.max) - 1]], dtype=dtype)
     E.sampled_logistic(hidden, table, good, np.zeros((1, 1, 2), bool), weights)
+    E.negative_sampling(hidden, table, np.zeros((1, 1), int), good[:, 1:], weights)
+
+
+def test_negative_sampling_keeps_its_own_copy_of_the_checked_rows():
+    # the table's gradient reaches SciPy's unchecked kernel: negatives changed by the
+    # caller between forward and backward must not write outside the table
+    buf = np.zeros((1300, 4))
+    table = buf[1000:1300]
+    hidden = Tensor(np.ones((1, 1, 4)), requires_grad=True)
+    out = Tensor(table, requires_grad=True, sparse_grad=True)
+    negatives = np.array([[5]])
+    loss = E.negative_sampling(hidden, out, np.zeros((1, 1), int), negatives,
+                               np.ones((1, 1, 2)))
+    negatives[0, 0] = -256
+    loss.backward()
+    out.grad.add_to(table, -1.0)
+    assert not buf[:1000].any()
+    assert buf[1005].any()  # the row given at forward time
 
 
 def test_sparse_constant_times_tensor():

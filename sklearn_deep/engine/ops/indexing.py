@@ -16,6 +16,8 @@ def _check_rows(rows, n, negative=False):
     rows = np.asarray(rows)
     if rows.dtype.kind not in "iu":
         raise TypeError(f"row indices must be integers, got dtype {rows.dtype}")
+    if not rows.dtype.isnative:  # (the unsigned view below reads bytes in native order)
+        rows = rows.astype(rows.dtype.newbyteorder("="))
     if not rows.size:
         return rows
     bits = 8 * rows.dtype.itemsize
@@ -258,8 +260,10 @@ class GatheredSampledLogistic(Function):
         # slots with a weight: the entries of table_in's gradient (kept as copies); an OR
         # of the few columns, where any(axis=2) over them took 3x longer
         nonzero = np.asarray(weights)
-        nonzero = nonzero if nonzero.dtype == bool else nonzero != 0
-        used = nonzero[:, :, 0].copy()
+        nonzero = np.broadcast_to(nonzero if nonzero.dtype == bool else nonzero != 0,
+                                  np.shape(targets))  # (weights broadcast, as in forward)
+        used = (nonzero[:, :, 0].copy() if nonzero.shape[2]
+                else np.zeros(nonzero.shape[:2], dtype=bool))
         for j in range(1, nonzero.shape[2]):
             used |= nonzero[:, :, j]
         ctx.used = used.reshape(-1)
@@ -366,8 +370,9 @@ class BagNegativeSampling(Function):
         negatives = _check_rows(negatives, table_out.shape[0])
         G, L = positives.shape if positives.ndim == 2 else (-1, -1)
         K = negatives.shape[1] if negatives.ndim == 2 else -1
-        d = table_in.shape[1]
+        d = table_in.shape[-1]
         if (rows.ndim != 1 or np.shape(offsets) != (G * L + 1,) or min(G, K) < 0
+                or table_in.ndim != 2 or table_out.ndim != 2
                 or negatives.shape[0] != G or np.shape(weights) != (G, L, 1 + K)
                 or table_out.shape[1] != d
                 or (shift is not None and np.shape(shift) != (G * L,))):
@@ -375,7 +380,7 @@ class BagNegativeSampling(Function):
                 f"rows {rows.shape}, offsets {np.shape(offsets)}, shift {np.shape(shift)}, "
                 f"positives {positives.shape}, negatives {negatives.shape} and weights "
                 f"{np.shape(weights)} must be (n,), (G·L + 1,), (G·L,), (G, L), (G, K) and "
-                "(G, L, 1 + K), with tables of one width")
+                "(G, L, 1 + K), with matrices of one width as tables")
         # kept as copies the caller cannot change before backward (unchecked there), of
         # the index type SciPy's kernels take (not converted again by each)
         rows, offsets = np.array(rows, dtype=np.intp), np.array(offsets, dtype=np.intp)
@@ -440,7 +445,10 @@ def _scored_loss(ctx, hidden, table, positives, negatives, weights, clip):
     slope[:, :, 0] *= -1            # d loss / d P = -weights · σ(-P); for N: +σ(N)
     ctx.hidden, ctx.true_rows, ctx.noise_rows, ctx.slope = (
         hidden, true_rows, noise_rows, slope)
-    ctx.positives, ctx.negatives, ctx.shape = positives, negatives, table.shape
+    # the rows of the table's gradient, in a copy of the caller's arrays (checked here:
+    # changed by the caller before backward, they would reach SciPy's unchecked kernel)
+    ctx.scored_rows = np.concatenate([positives.reshape(-1), negatives.reshape(-1)])
+    ctx.n_noise, ctx.shape = K, table.shape
     return np.asarray(loss, dtype=z.dtype)
 
 
@@ -463,7 +471,7 @@ def _scored_grads(ctx, grad, need_hidden, need_table, vectors=None):
         # one factored gradient, the true rows' entries then the negatives': vector s
         # of ``vectors`` weighted by ``weights[s]`` on row ``rows[s]``
         G, L, d = ctx.hidden.shape
-        K = ctx.negatives.shape[1]
+        K = ctx.n_noise
         if vectors is None:
             vectors = np.empty((G * (L + K), d), dtype=slope.dtype)
             vectors[:G * L] = ctx.hidden.reshape(G * L, d)
@@ -471,7 +479,6 @@ def _scored_grads(ctx, grad, need_hidden, need_table, vectors=None):
                   out=vectors[G * L:].reshape(G, K, d))
         weights = np.ones(G * (L + K), dtype=slope.dtype)
         weights[:G * L] = true_slope.reshape(-1)
-        rows = np.concatenate([ctx.positives.reshape(-1), ctx.negatives.reshape(-1)])
-        g_table = RowSparseGrad.from_product(rows, np.arange(G * (L + K) + 1), weights,
+        g_table = RowSparseGrad.from_product(ctx.scored_rows, np.arange(G * (L + K) + 1), weights,
                                              vectors, ctx.shape, checked=True)
     return g_hidden, g_table
