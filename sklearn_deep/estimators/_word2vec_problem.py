@@ -150,7 +150,7 @@ class Word2VecProblem:
                 contexts = tokens[positions]
             else:  # flat context lists, without the padded matrix
                 positions, offsets = context_lists(text_ids, start, stop, radius)
-                if s.shared_negatives > 1:
+                if s.negative and s.shared_negatives > 1:  # groups of negatives only
                     order = _spread_groups(n, size, s.shared_negatives)
                     centres = centres[order]
                     positions, offsets = _reorder_lists(positions, offsets, order)
