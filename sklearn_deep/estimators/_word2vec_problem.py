@@ -8,7 +8,9 @@ is streamed (:mod:`._text`): tokens become ids, unknown and subsampled tokens ar
 dropped, and the stream is cut into batches of ``batch_words`` centre positions, each
 with a dynamic window radius, its context words (skip-gram: a padded matrix; CBOW: flat
 lists) and its negatives (prepared for 16 batches at a time: NumPy's cost per call, not
-per element, dominates at one batch's size).
+per element, dominates at one batch's size). With negatives shared by several CBOW
+centres, a batch lists its centres in an order that puts the centres of a group far
+apart in the text (:func:`_spread_groups`).
 
 Its :attr:`~Word2VecProblem.gradient_transform`, a :class:`~sklearn_deep.optim.transforms.
 RowDamping` with ``cap = 1 / alpha``, goes into the optimizer: a row used by more than
