@@ -157,6 +157,9 @@ def test_gathered_sampled_logistic_takes_weights_as_sampled_logistic_does(weight
     inputs = np.array([[0, 2], [1, 5]])
     rows, targets = np.array([[0, 3, 4], [1, 2, 4]]), np.zeros((2, 2, 3))
     targets[:, :, 0] = 1
-    if isinstance(weights, str):
+    no_scores = isinstance(weights, str)
+    if no_scores:
         rows, targets, weights = rows[:, :0], targets[:, :, :0], np.zeros((2, 2, 0))
-    _gathered_against_composed(table_in, table_out, inputs, rows, targets, weights)
+    grad = _gathered_against_composed(table_in, table_out, inputs, rows, targets, weights)
+    # one entry per slot with a weight: every slot, or none without scores
+    np.testing.assert_array_equal(grad.indices, [] if no_scores else inputs.reshape(-1))
