@@ -387,6 +387,15 @@ def _scatter_by_source(rows, sources, weights, flat, shape, compact):
     return RowSparseGrad.from_dense(out, indices)
 
 
+def as_indices(a, what="offsets"):
+    """``a`` as an ``intp`` array, refusing anything but integers with a TypeError (a
+    float array would otherwise be truncated silently by the conversion)."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "iu":
+        raise TypeError(f"{what} must be integers, got dtype {a.dtype}")
+    return a.astype(np.intp, copy=False)
+
+
 def add_rows(table, rows, values, scale=1.0, *, offsets=None, weights=None,
              use_kernel=True, check=True):
     """Add ``scale · values[k]`` to ``table[rows[k]]`` for every ``k``, in place (repeated
@@ -423,7 +432,7 @@ def add_rows(table, rows, values, scale=1.0, *, offsets=None, weights=None,
         Check ``rows`` and ``offsets`` (the kernel does not); False only for arrays known
         to be valid (:attr:`RowSparseGrad.checked`).
     """
-    rows = np.asarray(rows).reshape(-1)
+    rows = as_indices(rows, "row indices").reshape(-1)
     n = rows.shape[0]
     if n == 0:
         return
@@ -438,7 +447,7 @@ def add_rows(table, rows, values, scale=1.0, *, offsets=None, weights=None,
     if offsets is None:
         offsets = np.arange(n + 1, dtype=np.intp)
     else:
-        offsets = np.asarray(offsets, dtype=np.intp)
+        offsets = as_indices(offsets)
         if check and (offsets[0] != 0 or offsets[-1] != n
                       or np.any(offsets[1:] < offsets[:-1])):
             raise ValueError(f"offsets must rise from 0 to the number of rows ({n})")
@@ -473,8 +482,8 @@ def bag_sums(table, rows, weights, offsets, rows_checked=False):
     -------
     ndarray of shape (B, d), of the table's dtype
     """
-    offsets = np.asarray(offsets, dtype=np.intp)
-    rows = np.asarray(rows).astype(np.intp, copy=False).reshape(-1)
+    offsets = as_indices(offsets)
+    rows = as_indices(rows, "row indices").reshape(-1)
     n, B = rows.shape[0], offsets.shape[0] - 1
     # the kernel checks nothing: out-of-range indices would corrupt memory
     if offsets[0] != 0 or offsets[-1] != n or np.any(offsets[1:] < offsets[:-1]):

@@ -362,3 +362,28 @@ def test_embedding_bag_keeps_its_own_copy_of_the_checked_indices():
     out = np.zeros((3, 2))
     table.grad.add_to(out)
     assert out.tolist() == [[0.0, 0.0], [1.0, 1.0], [1.0, 1.0]]
+
+
+def test_float_offsets_and_rows_are_refused_not_truncated():
+    # offsets of 0.9 and 2.7 would truncate to 0 and 2: bags of the wrong rows
+    from sklearn_deep.engine import Tensor, bag_negative_sampling, embedding_bag
+    rows, offsets, weights, vectors, _ = _product_problem()
+    table = np.random.default_rng(11).standard_normal((6, 3))
+    float_offsets = offsets + 0.5
+    with pytest.raises(TypeError, match="offsets must be integers"):
+        bag_sums(table, rows, weights, float_offsets)
+    with pytest.raises(TypeError, match="row indices must be integers"):
+        bag_sums(table, rows + 0.5, weights, offsets)
+    before = table.copy()
+    with pytest.raises(TypeError, match="offsets must be integers"):
+        add_rows(table, rows, vectors, offsets=float_offsets, weights=weights)
+    with pytest.raises(TypeError, match="row indices must be integers"):
+        add_rows(table, rows.astype(float), np.ones((12, 3)))
+    assert_allclose(table, before, rtol=0, atol=0)
+    with pytest.raises(TypeError, match="offsets must be integers"):
+        embedding_bag(Tensor(table), rows, weights, float_offsets)
+    with pytest.raises(TypeError, match="offsets must be integers"):
+        bag_negative_sampling(Tensor(table), Tensor(table), np.array([0, 3, 3, 1]),
+                              np.array([0.0, 1.0, 2.0, 3.0, 4.0]),
+                              np.array([[0, 3], [3, 1]]), np.array([[3], [4]]),
+                              np.ones((2, 2, 2)))

@@ -4,7 +4,7 @@ scoring of hidden vectors against the gathered rows."""
 import numpy as np
 
 from ..function import Function
-from ..sparse import RowSparseGrad, bag_sums, scatter_rows
+from ..sparse import RowSparseGrad, as_indices, bag_sums, scatter_rows
 
 __all__ = ["BagNegativeSampling", "EmbeddingBag", "GatherRows", "GatherScores",
            "GatheredSampledLogistic", "NegativeSampling", "SampledLogistic"]
@@ -129,7 +129,7 @@ class EmbeddingBag(Function):
             offsets = np.zeros(rows.shape[0] + 1, dtype=np.intp)
             np.cumsum(used.sum(axis=1), out=offsets[1:])
             rows, weights = rows[used], weights[used]
-        offsets = np.asarray(offsets, dtype=np.intp)
+        offsets = as_indices(offsets)
         ctx.rows, ctx.weights, ctx.offsets, ctx.shape = rows, weights, offsets, table.shape
         ctx.checked = False
         if table.dtype.kind != "f":  # integer tables: no sparse product for them
@@ -383,7 +383,7 @@ class BagNegativeSampling(Function):
                 "(G, L, 1 + K), with matrices of one width as tables")
         # kept as copies the caller cannot change before backward (unchecked there), of
         # the index type SciPy's kernels take (not converted again by each)
-        rows, offsets = np.array(rows, dtype=np.intp), np.array(offsets, dtype=np.intp)
+        rows, offsets = np.array(rows, dtype=np.intp), np.array(as_indices(offsets))
         ones = np.ones(rows.shape[0], dtype=table_in.dtype)
         bags = bag_sums(table_in, rows, ones, offsets, rows_checked=True)   # (G·L, d)
         # the table's gradient reads the hidden vectors from these rows, then the
