@@ -297,3 +297,31 @@ def test_scan_vocab_refuses_an_empty_corpus():
         scan_vocab(Corpus([[], []]))
     with pytest.raises(ValueError, match="min_count=9"):
         Vocabulary.prepare_vocab(scan_vocab(Corpus([["a"]])), min_count=9)
+
+
+def test_scan_vocab_over_many_chunks_equals_counting_text_by_text():
+    # ~60k tokens: several of the scan's chunks, words new in late chunks, empty texts
+    rng = np.random.default_rng(3)
+    texts = [[f"w{int(k)}" for k in rng.zipf(1.3, size=int(n)) % 5000]
+             for n in rng.integers(0, 40, size=3000)]
+    counts, doc_freq = Counter(), Counter()
+    for tokens in texts:  # the oracle: one text at a time, in order
+        counts.update(tokens)
+        doc_freq.update(set(tokens))
+    scan = scan_vocab(Corpus(texts))
+    assert list(scan.counts.items()) == list(counts.items())  # first-seen order kept
+    assert scan.doc_freq == doc_freq
+    assert (scan.n_texts, scan.total_words) == (3000, sum(map(len, texts)))
+
+
+@pytest.mark.parametrize("bad, match", [(7, "Text 2500 holds a token of type int"),
+                                        (["x"], "Text 2500 holds a token of type list")])
+def test_scan_vocab_names_a_late_text_with_a_bad_token(bad, match):
+    texts = [["a", "b", "c"] * 4 for _ in range(2500)] + [["a", bad]] + [["c"]] * 10
+    with pytest.raises(TypeError, match=match):
+        scan_vocab(Corpus(texts))
+
+
+def test_scan_vocab_accepts_str_subclasses():
+    scan = scan_vocab(Corpus([[np.str_("a"), "a", np.str_("b")]]))
+    assert scan.counts == Counter({"a": 2, "b": 1})
