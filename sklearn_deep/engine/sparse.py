@@ -151,6 +151,14 @@ class RowSparseGrad:
         return self._values
 
     @property
+    def product(self):
+        """``(offsets, weights, vectors)`` of a gradient kept in factored form
+        (:meth:`from_product`, or after :meth:`scale_entries`): entry ``k``, on row
+        ``indices[k]``, is ``weights[k] · vectors[s]`` for ``offsets[s] <= k < offsets[s +
+        1]``; None for any other gradient (or once its values were formed)."""
+        return self._product if self._parts is None else None
+
+    @property
     def dtype(self):
         if self._parts is not None:
             return np.result_type(*(p.dtype for p in self._parts))

@@ -197,12 +197,16 @@ class WorkerPool:
         params = optimizer.params
         rows = [max(p.shape[0], extra) for p, extra in
                 zip(params, gradient_rows or [0] * len(params), strict=True)]
-        # Each process's gradient, its entries grouped by the owner of their row.
-        self._grads = [[(shared_array((n,), np.intp), shared_array((n, *p.shape[1:]), p.dtype))
+        # Each process's gradient, its entries grouped by the owner of their row: the rows
+        # and values, or for a factored gradient (see _hand_over) the rows, the vectors
+        # (in the values' place), and each entry's vector and weight.
+        self._grads = [[(shared_array((n,), np.intp), shared_array((n, *p.shape[1:]), p.dtype),
+                         shared_array((n,), np.intp), shared_array((n,), p.dtype))
                         for p, n in zip(params, rows, strict=True)]
                        for _ in range(n_workers)]
         self._counts = shared_array((n_workers, len(params), n_workers), np.int64)
         self._coalesced = shared_array((n_workers, len(params)), bool)
+        self._n_vectors = shared_array((n_workers, len(params)), np.int64)  # 0: not factored
         self._losses = shared_array((n_workers, 2), np.float64)  # loss sum, examples
         self._learning_rate = shared_array((1,), np.float64)
         self._reports = shared_array((n_workers, _REPORT_BYTES), np.uint8)
@@ -236,28 +240,8 @@ class WorkerPool:
                 grads = self._transform.update(list(grads), self.optimizer.params)
         else:  # the last round of an epoch may be short
             loss, count, grads = 0.0, 0, [None] * self._counts.shape[1]
-        for p, (grad, (out_rows, out_values)) in enumerate(
-                zip(grads, self._grads[k], strict=True)):
-            counts = self._counts[k, p]
-            if grad is None:
-                counts[:] = 0
-                continue
-            if isinstance(grad, RowSparseGrad):
-                if grad.indices.shape[0] > out_rows.shape[0]:
-                    grad = grad.coalesce()  # at most one entry per row of the table
-                rows, values, coalesced = grad.indices, grad.values, grad.coalesced
-            else:  # a dense gradient: every row
-                rows, values, coalesced = np.arange(grad.shape[0]), grad, True
-            owner = (rows % n).astype(self._owner_dtype)
-            order = np.argsort(owner, kind="stable")  # a radix sort of small integers
-            size = rows.shape[0]
-            # straight into shared memory: mode="clip" (the indices are valid) does not
-            # buffer the output, which the default mode does (2.5x slower, measured)
-            np.take(rows, order, out=out_rows[:size], mode="clip")
-            np.take(values.astype(out_values.dtype, copy=False), order, axis=0,
-                    out=out_values[:size], mode="clip")
-            counts[:] = np.bincount(owner, minlength=n)
-            self._coalesced[k, p] = coalesced
+        for p, (grad, out) in enumerate(zip(grads, self._grads[k], strict=True)):
+            self._hand_over(k, p, grad, out)
         self._losses[k] = loss, count
         if k == 0:
             self._learning_rate[0] = self.optimizer.learning_rate
@@ -265,6 +249,53 @@ class WorkerPool:
         loss = sum(float(self._losses[w, 0]) for w in range(n))  # always in this order
         examples = int(sum(self._losses[w, 1] for w in range(n)))
         return (loss, examples) if np.isfinite(loss) else None
+
+    def _hand_over(self, k, p, grad, out):
+        """Write process ``k``'s gradient of parameter ``p`` into its shared arrays
+        ``out``, its entries grouped by the owner of their row.
+
+        A factored gradient (each of a few vectors added to several rows with a weight
+        each, as CBOW's bags give) is handed over as it is when it has at most half as
+        many vectors as entries: the vectors, and each entry's row, vector and weight (a
+        CBOW batch's input gradient: about 7 times less data than its entries' values).
+        Otherwise the entries' values are formed and handed over."""
+        out_rows, out_values, out_sources, out_weights = out
+        counts = self._counts[k, p]
+        self._n_vectors[k, p] = 0
+        if grad is None:
+            counts[:] = 0
+            return
+        if isinstance(grad, RowSparseGrad):
+            if grad.indices.shape[0] > out_rows.shape[0]:
+                grad = grad.coalesce()  # at most one entry per row of the table
+            rows, coalesced = grad.indices, grad.coalesced
+            factored = grad.product
+            if factored is not None and 2 * factored[2].shape[0] > rows.shape[0]:
+                factored = None
+            values = grad.values if factored is None else None
+        else:  # a dense gradient: every row
+            rows, values, coalesced, factored = np.arange(grad.shape[0]), grad, True, None
+        n = self.n_workers
+        owner = (rows % n).astype(self._owner_dtype)
+        order = np.argsort(owner, kind="stable")  # a radix sort of small integers
+        size = rows.shape[0]
+        # straight into shared memory: mode="clip" (the indices are valid) does not buffer
+        # the output, which the default mode does (2.5x slower, measured)
+        np.take(rows, order, out=out_rows[:size], mode="clip")
+        if factored is None:
+            np.take(values.astype(out_values.dtype, copy=False), order, axis=0,
+                    out=out_values[:size], mode="clip")
+        else:  # the stable sort keeps each owner's entries in the order of their vectors
+            offsets, weights, vectors = factored
+            m = vectors.shape[0]
+            out_values[:m] = vectors
+            sources = np.repeat(np.arange(m), np.diff(offsets))
+            np.take(sources, order, out=out_sources[:size], mode="clip")
+            np.take(weights.astype(out_weights.dtype, copy=False), order,
+                    out=out_weights[:size], mode="clip")
+            self._n_vectors[k, p] = m
+        counts[:] = np.bincount(owner, minlength=n)
+        self._coalesced[k, p] = coalesced
 
     def _step(self, k, batch_round):
         """Apply the optimizer's update to the rows of process ``k``, from each batch's
@@ -274,14 +305,25 @@ class WorkerPool:
             optimizer.schedule.learning_rate = float(self._learning_rate[0])
         for w in range(len(batch_round)):
             grads = []
-            for p, (param, (rows, values)) in enumerate(
+            for p, (param, (rows, values, sources, weights)) in enumerate(
                     zip(optimizer.params, self._grads[w], strict=True)):
                 counts = self._counts[w, p]
                 start = int(counts[:k].sum())
                 stop = start + int(counts[k])
-                grads.append(RowSparseGrad(rows[start:stop], values[start:stop], param.shape,
-                                           coalesced=bool(self._coalesced[w, p]))
-                             if stop > start else None)
+                m = int(self._n_vectors[w, p])
+                if stop == start:
+                    grads.append(None)
+                elif m:  # factored: this process's entries, in the order of their vectors
+                    offsets = np.zeros(m + 1, dtype=np.intp)
+                    np.cumsum(np.bincount(sources[start:stop], minlength=m),
+                              out=offsets[1:])
+                    grads.append(RowSparseGrad.from_product(
+                        rows[start:stop], offsets, weights[start:stop], values[:m],
+                        param.shape))
+                else:
+                    grads.append(RowSparseGrad(rows[start:stop], values[start:stop],
+                                               param.shape,
+                                               coalesced=bool(self._coalesced[w, p])))
             optimizer.step(grads)
 
     # ------------------------------------------------------------- in a child

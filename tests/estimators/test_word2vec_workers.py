@@ -279,3 +279,32 @@ def test_workers_none_trains_in_one_process_inside_a_pool_worker(monkeypatch):
     monkeypatch.setattr(multiprocessing.current_process(), "daemon", True, raising=False)
     assert Word2VecTransformer(workers=None)._n_workers(
         word2vec_module._PARALLEL_MIN_WORDS) == 1
+
+
+@pytest.mark.parametrize("n_vectors", [3, 9])  # factored, and too many vectors to be
+def test_a_handed_over_gradient_steps_each_owner_s_rows_as_the_whole_gradient(n_vectors):
+    # each process's share of a batch's gradient, stepped by SGD (rate 1) from zero, must
+    # give minus the whole gradient (entries of owner k: rows r with r % 2 == k)
+    from sklearn_deep.engine import RowSparseGrad
+    from sklearn_deep.optim import SGD
+    rng = np.random.default_rng(0)
+    offsets = np.sort(np.r_[0, rng.integers(0, 12, n_vectors - 1), 12])
+    # rows repeat (7 of a table of 20: the pool's buffers hold 20 entries)
+    rows, weights = rng.integers(0, 7, 12), rng.uniform(0.5, 2.0, 12)
+    vectors = rng.standard_normal((n_vectors, 4))
+    grad = RowSparseGrad.from_product(rows, offsets, weights, vectors, (20, 4))
+    expected = np.zeros((20, 4))
+    for s, (start, stop) in enumerate(itertools.pairwise(offsets)):
+        for k in range(start, stop):
+            expected[rows[k]] -= weights[k] * vectors[s]
+    table = np.zeros((20, 4))
+    pool = _parallel.WorkerPool(None, SGD([table], learning_rate=1.0), 2)
+    try:
+        pool._learning_rate[0] = 1.0
+        pool._hand_over(0, 0, grad, pool._grads[0][0])
+        assert pool._n_vectors[0, 0] == (n_vectors if 2 * n_vectors <= 12 else 0)
+        for k in (0, 1):
+            pool._step(k, [None])
+    finally:
+        pool.close()
+    np.testing.assert_allclose(table, expected, rtol=1e-12, atol=1e-12)
