@@ -399,7 +399,7 @@ def as_indices(a, what="offsets"):
     """``a`` as an ``intp`` array, refusing anything but integers with a TypeError (a
     float array would otherwise be truncated silently by the conversion)."""
     a = np.asarray(a)
-    if a.dtype.kind not in "iu":
+    if a.dtype.kind not in "iu" and a.size:  # ([] is float64 to NumPy: let it pass)
         raise TypeError(f"{what} must be integers, got dtype {a.dtype}")
     return a.astype(np.intp, copy=False)
 
@@ -499,6 +499,8 @@ def bag_sums(table, rows, weights, offsets, rows_checked=False):
     if n and not rows_checked and (rows.min() < 0 or rows.max() >= table.shape[0]):
         raise ValueError(f"row indices outside [0, {table.shape[0]})")
     weights = np.asarray(weights, dtype=table.dtype).reshape(-1)
+    if weights.shape[0] != n:  # the kernel would read past their end
+        raise ValueError(f"{weights.shape[0]} weights for {n} rows")
     if _csr_matvecs is None or not table.flags.c_contiguous:
         bag = scipy.sparse.csr_matrix((weights, rows, offsets), shape=(B, table.shape[0]))
         return np.asarray(bag @ table, dtype=table.dtype)

@@ -288,6 +288,9 @@ class WorkerPool:
         else:  # the stable sort keeps each owner's entries in the order of their vectors
             offsets, weights, vectors = factored
             m = vectors.shape[0]
+            if offsets[-1] != size or weights.shape[0] != size:  # as one process refuses it
+                raise ValueError(f"a factored gradient of {size} entries with offsets to "
+                                 f"{offsets[-1]} and {weights.shape[0]} weights")
             out_values[:m] = vectors
             sources = np.repeat(np.arange(m), np.diff(offsets))
             np.take(sources, order, out=out_sources[:size], mode="clip")

@@ -387,3 +387,12 @@ def test_float_offsets_and_rows_are_refused_not_truncated():
                               np.array([0.0, 1.0, 2.0, 3.0, 4.0]),
                               np.array([[0, 3], [3, 1]]), np.array([[3], [4]]),
                               np.ones((2, 2, 2)))
+
+
+def test_bag_sums_refuses_weights_of_another_length_and_takes_empty_lists():
+    table = np.ones((5, 2))
+    with pytest.raises(ValueError, match="2 weights for 6 rows"):
+        bag_sums(table, np.zeros(6, np.intp), np.ones(2), np.array([0, 3, 6]))
+    assert bag_sums(table, [], [], [0]).shape == (0, 2)
+    add_rows(table, [], np.zeros((0, 2)))
+    assert (table == 1).all()

@@ -107,6 +107,18 @@ def test_max_vocab_size_prunes_like_gensim():
     assert set(model.wv.index_to_key) == set(counts)
 
 
+def test_max_vocab_size_prunes_after_an_empty_text_too():
+    # after text 0: 3 words > 2, nothing below 1; after the empty text: b and c below 2
+    # go; then d is kept (2 words). Merging the empty text into the next would drop d.
+    texts = [["a", "a", "b", "c"], [], ["d"]]
+    counts, _, _, _ = scan_vocab(Corpus(texts), max_vocab_size=2)
+    assert counts == Counter({"a": 2, "d": 1})
+    gensim_word2vec = pytest.importorskip("gensim.models.word2vec")
+    model = gensim_word2vec.Word2Vec(vector_size=5, min_count=1, max_vocab_size=2)
+    model.build_vocab(texts)
+    assert set(model.wv.index_to_key) == set(counts)
+
+
 def test_negative_draws_follow_unigram_power():
     counts = np.array([1000, 300, 100, 30, 10, 1])
     draws = NegativeSampler(counts, 0.75).sample((200_000,), np.random.RandomState(0))

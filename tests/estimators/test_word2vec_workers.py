@@ -308,3 +308,19 @@ def test_a_handed_over_gradient_steps_each_owner_s_rows_as_the_whole_gradient(n_
     finally:
         pool.close()
     np.testing.assert_allclose(table, expected, rtol=1e-12, atol=1e-12)
+
+
+def test_a_malformed_factored_gradient_is_refused_by_the_hand_over():
+    # offsets reaching 2 of 4 entries: one process's step refuses it, so must the pool
+    from sklearn_deep.engine import RowSparseGrad
+    from sklearn_deep.optim import SGD
+    grad = RowSparseGrad.from_product([0, 1, 2, 3], [0, 1, 2], np.ones(4), np.ones((2, 3)),
+                                      (20, 3))
+    table = np.zeros((20, 3))
+    pool = _parallel.WorkerPool(None, SGD([table], learning_rate=1.0), 2)
+    try:
+        with pytest.raises(ValueError, match="offsets to 2"):
+            pool._hand_over(0, 0, grad, pool._grads[0][0])
+    finally:
+        pool.close()
+    assert not table.any()
