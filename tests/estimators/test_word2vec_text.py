@@ -95,26 +95,20 @@ def test_vocabulary_and_sampling_match_gensim():
     np.testing.assert_allclose(ours, np.minimum(theirs, 1.0), atol=1e-8)
 
 
-def test_max_vocab_size_prunes_like_gensim():
+@pytest.mark.parametrize("texts, cap, expected", [
     # gensim prunes after a text once over the cap: words below a threshold that starts
     # at 1 (so the first prune drops nothing) and grows by one per prune
-    texts = [["a"] * 5 + ["b", "c", "d", "e"], ["f"], ["a", "g", "g"]]
-    counts, _, _, _ = scan_vocab(Corpus(texts), max_vocab_size=3)
-    assert counts == Counter({"a": 6, "g": 2})
+    ([["a"] * 5 + ["b", "c", "d", "e"], ["f"], ["a", "g", "g"]], 3, {"a": 6, "g": 2}),
+    # after an empty text too: after text 0, 3 words > 2, nothing below 1; after the
+    # empty text b and c (below 2) go; then d is kept (merging the empty text into the
+    # next one would skip a prune and drop d)
+    ([["a", "a", "b", "c"], [], ["d"]], 2, {"a": 2, "d": 1}),
+])
+def test_max_vocab_size_prunes_like_gensim(texts, cap, expected):
+    counts, _, _, _ = scan_vocab(Corpus(texts), max_vocab_size=cap)
+    assert counts == Counter(expected)
     gensim_word2vec = pytest.importorskip("gensim.models.word2vec")
-    model = gensim_word2vec.Word2Vec(vector_size=5, min_count=1, max_vocab_size=3)
-    model.build_vocab(texts)
-    assert set(model.wv.index_to_key) == set(counts)
-
-
-def test_max_vocab_size_prunes_after_an_empty_text_too():
-    # after text 0: 3 words > 2, nothing below 1; after the empty text: b and c below 2
-    # go; then d is kept (2 words). Merging the empty text into the next would drop d.
-    texts = [["a", "a", "b", "c"], [], ["d"]]
-    counts, _, _, _ = scan_vocab(Corpus(texts), max_vocab_size=2)
-    assert counts == Counter({"a": 2, "d": 1})
-    gensim_word2vec = pytest.importorskip("gensim.models.word2vec")
-    model = gensim_word2vec.Word2Vec(vector_size=5, min_count=1, max_vocab_size=2)
+    model = gensim_word2vec.Word2Vec(vector_size=5, min_count=1, max_vocab_size=cap)
     model.build_vocab(texts)
     assert set(model.wv.index_to_key) == set(counts)
 
