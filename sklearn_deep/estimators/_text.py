@@ -150,18 +150,18 @@ def check_tokens(tokens, i):
 
 
 def _word_chunks(texts, words):
-    """Lists of consecutive texts holding at least ``words`` tokens each (the last may hold
-    fewer): a stream cut into pieces of bounded size, whatever the texts' lengths;
-    ``words=0``: every text (an empty one too) alone."""
+    """``(texts, n)``: lists of consecutive texts holding ``n >= words`` tokens together
+    (the last may hold fewer): a stream cut into pieces of bounded size, whatever the
+    texts' lengths; ``words=0``: every text (an empty one too) alone."""
     chunk, n = [], 0
     for tokens in texts:
         chunk.append(tokens)
         n += len(tokens)
         if n >= words:
-            yield chunk
+            yield chunk, n
             chunk, n = [], 0
     if chunk:
-        yield chunk
+        yield chunk, n
 
 
 class VocabScan(NamedTuple):
@@ -198,7 +198,7 @@ def scan_vocab(corpus, max_vocab_size=None):
     # Counted a chunk of texts at a time: one Counter.update over all its tokens, one over
     # each text's distinct words (a third less time than two updates per text); with
     # max_vocab_size, a text at a time (the pruning follows every text, as gensim's does).
-    for texts in _word_chunks(corpus, 0 if max_vocab_size is not None else 16384):
+    for texts, n_words in _word_chunks(corpus, 0 if max_vocab_size is not None else 16384):
         before = len(counts)
         try:
             counts.update(chain(texts))
@@ -211,7 +211,7 @@ def scan_vocab(corpus, max_vocab_size=None):
             for i, tokens in enumerate(texts, start=n_texts):
                 check_tokens(tokens, i)
         doc_freq.update(chain(map(set, texts)))
-        total_words += sum(map(len, texts))
+        total_words += n_words
         n_texts += len(texts)
         if max_vocab_size is not None and len(counts) > max_vocab_size:
             for word in [w for w, c in counts.items() if c < min_reduce]:
